@@ -1,0 +1,20 @@
+export { type CommonConfig, commonConfigSchema, commonConfigShape } from "./common-config.ts";
+export { ConfigError, type ConfigProblem } from "./config-error.ts";
+export {
+  boolean,
+  commaList,
+  durationMs,
+  integer,
+  LOG_LEVELS,
+  type LogLevel,
+  logLevel,
+  nonEmptyString,
+  nonNegativeInt,
+  port,
+  positiveInt,
+  postgresUrl,
+  redisUrl,
+  secret,
+  url,
+} from "./fields.ts";
+export { type Env, type LoadConfigOptions, loadConfig } from "./load-config.ts";
