@@ -56,8 +56,9 @@ export function deadlineExceeded(
 export function unauthenticated(
   message: string,
   reason: ErrorReason = ErrorReason.UNAUTHENTICATED,
+  cause?: unknown,
 ): AppError {
-  return new AppError("unauthenticated", message, { reason });
+  return new AppError("unauthenticated", message, { reason, cause });
 }
 
 export function permissionDenied(

@@ -1,0 +1,14 @@
+export { assertCompletePolicy, authorize, type MethodPolicy, type Policy } from "./policy.ts";
+export { isRole, type Principal, ROLES, type Role } from "./roles.ts";
+export {
+  createTokenIssuer,
+  type IssueTokenInput,
+  type TokenIssuer,
+  type TokenIssuerOptions,
+} from "./token-issuer.ts";
+export {
+  createTokenVerifier,
+  type TokenKeySource,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from "./token-verifier.ts";
