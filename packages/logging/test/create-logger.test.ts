@@ -106,6 +106,7 @@ describe("createLogger", () => {
     const logger = createLogger({ service: "s", destination });
     logger.error({ err: new Error("boom") }, "failed");
     expect(lines[0]).toMatchObject({ level: "error", err: { type: "Error", message: "boom" } });
-    expect(String((lines[0]?.err as { stack: string }).stack)).toContain("boom");
+    const err = lines[0]?.err as { stack?: string } | undefined;
+    expect(err?.stack).toContain("boom");
   });
 });
