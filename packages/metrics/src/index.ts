@@ -1,0 +1,10 @@
+export { Counter, Gauge, Histogram, type Registry } from "prom-client";
+export { type MetricsServer, type StartMetricsServerOptions, startMetricsServer } from "./metrics-server.ts";
+export { type CreateMetricsRegistryOptions, createMetricsRegistry } from "./registry.ts";
+export {
+  createRpcMetrics,
+  observeRpc,
+  RPC_LATENCY_BUCKETS,
+  type RpcMetrics,
+  type RpcObservation,
+} from "./rpc-metrics.ts";
