@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Entry point behind the README's commands. Each subcommand installs what it needs (Node LTS, pnpm,
+# dependencies), starts the local infrastructure (PostgreSQL, Redis, Kafka) and then does its job.
+#   start   infrastructure up, migrations applied, every service started in the background and healthy
+#   stop    stop the services started by `start` and the Kafka broker
+#   test    run every test (extra arguments go to vitest)
+#   check   typecheck, lint, buf lint, generated code up to date
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+# shellcheck source=deploy/local/toolchain.sh
+. deploy/local/toolchain.sh
+# shellcheck source=deploy/local/env.sh
+. deploy/local/env.sh
+
+install_dependencies() {
+  if [ -n "${CI:-}" ]; then
+    pnpm install --frozen-lockfile --reporter=append-only
+  else
+    pnpm install --prefer-offline --reporter=silent
+  fi
+}
+
+migrate_all() {
+  local dir
+  for dir in migrations/*/; do
+    [ -d "$dir" ] || continue
+    node packages/db/src/migrate-cli.ts --schema "$(basename "$dir")" --dir "$dir"
+  done
+}
+
+# Services are the folders under services/ whose package.json has a start script; each is given its
+# port from services.env so the suite runs side by side.
+service_dirs() {
+  local dir
+  for dir in services/*/; do
+    [ -f "$dir/package.json" ] && grep -q '"start"' "$dir/package.json" && basename "$dir"
+  done
+  return 0
+}
+
+wait_healthy() {
+  local name="$1" address="$2" deadline=$((SECONDS + 60))
+  until pnpm exec buf curl --protocol grpc --http2-prior-knowledge \
+    "http://$address/grpc.health.v1.Health/Check" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "stockroom: $name did not become healthy on $address; last log lines:" >&2
+      tail -n 40 "$STOCKROOM_STATE/services/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+start_services() {
+  mkdir -p "$STOCKROOM_STATE/services"
+  local name pidfile port_var address
+  for name in $(service_dirs); do
+    pidfile="$STOCKROOM_STATE/services/$name.pid"
+    port_var="$(echo "$name" | tr '[:lower:]-' '[:upper:]_')_GRPC_PORT"
+    address="127.0.0.1:${!port_var:?$port_var is not set in deploy/local/env.sh}"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "stockroom: $name already running (pid $(cat "$pidfile"))"
+    else
+      (cd "services/$name" && nohup node src/main.ts >"$STOCKROOM_STATE/services/$name.log" 2>&1 &
+        echo $! >"$pidfile")
+    fi
+    wait_healthy "$name" "$address"
+    echo "stockroom: $name healthy on $address (log: $STOCKROOM_STATE/services/$name.log)"
+  done
+}
+
+stop_services() {
+  local pidfile pid
+  for pidfile in "$STOCKROOM_STATE"/services/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+check_generated_code() {
+  pnpm --filter @stockroom/proto generate
+  if ! git diff --quiet -- packages/proto/src/gen || [ -n "$(git ls-files --others --exclude-standard packages/proto/src/gen)" ]; then
+    echo "stockroom: generated protobuf code is out of date; run 'pnpm generate' and commit" >&2
+    git status --short -- packages/proto/src/gen >&2
+    return 1
+  fi
+}
+
+command="${1:-}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  start)
+    install_dependencies
+    bash deploy/local/infra-up.sh
+    migrate_all
+    start_services
+    ;;
+  stop)
+    stop_services
+    bash deploy/local/infra-down.sh
+    ;;
+  test)
+    install_dependencies
+    bash deploy/local/infra-up.sh
+    exec pnpm exec vitest run "$@"
+    ;;
+  check)
+    install_dependencies
+    pnpm exec buf lint proto
+    check_generated_code
+    pnpm exec turbo run typecheck --output-logs=errors-only
+    pnpm exec biome ci .
+    ;;
+  *)
+    echo "usage: deploy/local/stockroom.sh start|stop|test|check" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,274 @@
+// Stock levels and lots: locking reads, and the one statement that writes a set of stock changes
+// (levels, lots, ledger rows, outbox rows) so row locks are held for as few round trips as possible.
+import type { Executor } from "@stockroom/db";
+import { aborted } from "@stockroom/errors";
+import type { OutboxRow } from "@stockroom/outbox";
+import { sql } from "kysely";
+import type { LotState } from "../domain/lot-allocation.ts";
+import type { MovementReason } from "../domain/movement-reason.ts";
+import type { Buckets, BucketDeltas, StockLevelKey, StockLevelState } from "../domain/stock-level.ts";
+import { levelKey } from "../domain/stock-level.ts";
+import type { WarehouseDatabase } from "./database.ts";
+
+export type Db = Executor<WarehouseDatabase>;
+
+export interface StockLevelRow extends StockLevelState {
+  updatedAt: Date;
+}
+
+const levelColumns = sql`s.warehouse_code, s.sku, s.on_hand, s.reserved, s.committed, s.safety_stock, s.damaged,
+  s.quality_control, s.incoming, s.low_stock_threshold, s.low_stock_alerted, s.version, s.updated_at`;
+
+interface RawLevel {
+  warehouse_code: string;
+  sku: string;
+  on_hand: number;
+  reserved: number;
+  committed: number;
+  safety_stock: number;
+  damaged: number;
+  quality_control: number;
+  incoming: number;
+  low_stock_threshold: number;
+  low_stock_alerted: boolean;
+  version: number;
+  updated_at: Date;
+}
+
+function toLevel(row: RawLevel): StockLevelRow {
+  return {
+    warehouseCode: row.warehouse_code,
+    sku: row.sku,
+    onHand: Number(row.on_hand),
+    reserved: Number(row.reserved),
+    committed: Number(row.committed),
+    safetyStock: Number(row.safety_stock),
+    damaged: Number(row.damaged),
+    qualityControl: Number(row.quality_control),
+    incoming: Number(row.incoming),
+    lowStockThreshold: Number(row.low_stock_threshold),
+    lowStockAlerted: row.low_stock_alerted,
+    version: Number(row.version),
+    updatedAt: row.updated_at,
+  };
+}
+
+function byKey(levels: StockLevelRow[]): Map<string, StockLevelRow> {
+  return new Map(levels.map((level) => [levelKey(level), level]));
+}
+
+export async function findStockLevels(db: Db, skus: string[], warehouseCode?: string): Promise<StockLevelRow[]> {
+  const { rows } = await sql<RawLevel>`
+    SELECT ${levelColumns} FROM stock_levels s
+    WHERE s.sku = ANY(${skus}::text[]) AND (${warehouseCode ?? null}::text IS NULL OR s.warehouse_code = ${warehouseCode ?? null})
+    ORDER BY s.sku, s.warehouse_code`.execute(db);
+  return rows.map(toLevel);
+}
+
+// Locks the named levels, always in (warehouse, sku) order so two transactions cannot deadlock.
+export async function lockStockLevels(db: Db, keys: StockLevelKey[]): Promise<Map<string, StockLevelRow>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await sql<RawLevel>`
+    SELECT ${levelColumns} FROM stock_levels s
+    JOIN unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]) AS k(warehouse_code, sku)
+      USING (warehouse_code, sku)
+    ORDER BY s.warehouse_code, s.sku
+    FOR UPDATE OF s`.execute(db);
+  return byKey(rows.map(toLevel));
+}
+
+// Locks the named levels and every level of `skus` in an active warehouse, in one ordered statement.
+export async function lockLevelsForAllocation(
+  db: Db,
+  pinned: StockLevelKey[],
+  skus: string[],
+): Promise<Map<string, StockLevelRow>> {
+  const { rows } = await sql<RawLevel>`
+    SELECT ${levelColumns} FROM stock_levels s
+    JOIN warehouses w ON w.code = s.warehouse_code AND w.active
+    WHERE (s.warehouse_code, s.sku) IN (
+            SELECT * FROM unnest(${pinned.map((k) => k.warehouseCode)}::text[], ${pinned.map((k) => k.sku)}::text[]))
+       OR s.sku = ANY(${skus}::text[])
+    ORDER BY s.warehouse_code, s.sku
+    FOR UPDATE OF s`.execute(db);
+  return byKey(rows.map(toLevel));
+}
+
+// Creates missing levels (zero buckets) so receipts and returns can lock them.
+export async function ensureStockLevels(db: Db, keys: StockLevelKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  await sql`
+    INSERT INTO stock_levels (warehouse_code, sku)
+    SELECT * FROM unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[])
+    ON CONFLICT DO NOTHING`.execute(db);
+}
+
+export interface LotRow extends LotState {
+  warehouseCode: string;
+  sku: string;
+}
+
+// Lots are read after their levels are locked: every lot change happens under its level's lock, so
+// this read is current without locking the lots themselves.
+export async function findLots(db: Db, keys: StockLevelKey[]): Promise<Map<string, LotRow[]>> {
+  const lots = new Map<string, LotRow[]>();
+  if (keys.length === 0) return lots;
+  const { rows } = await sql<{
+    warehouse_code: string;
+    sku: string;
+    lot_code: string;
+    expires_on: string | null;
+    on_hand: number;
+    allocated: number;
+  }>`
+    SELECT l.warehouse_code, l.sku, l.lot_code, to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, l.on_hand, l.allocated
+    FROM stock_lots l
+    JOIN unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]) AS k(warehouse_code, sku)
+      USING (warehouse_code, sku)`.execute(db);
+  for (const row of rows) {
+    const key = levelKey({ warehouseCode: row.warehouse_code, sku: row.sku });
+    const list = lots.get(key) ?? [];
+    list.push({
+      warehouseCode: row.warehouse_code,
+      sku: row.sku,
+      lotCode: row.lot_code,
+      expiresOn: row.expires_on,
+      onHand: Number(row.on_hand),
+      allocated: Number(row.allocated),
+    });
+    lots.set(key, list);
+  }
+  return lots;
+}
+
+export interface LevelWrite {
+  before: StockLevelState;
+  after: Buckets;
+  lowStockAlerted: boolean;
+}
+
+// One ledger row: a change to one level, with the balances it left.
+export interface MovementWrite extends StockLevelKey {
+  lotCode: string | null;
+  reason: MovementReason;
+  deltas: BucketDeltas;
+  after: Buckets;
+  levelVersion: number;
+}
+
+export interface LotWrite extends StockLevelKey {
+  lotCode: string;
+  // Used when the lot does not exist yet (receipts); ignored otherwise.
+  expiresOn: string | null;
+  onHandDelta: number;
+  allocatedDelta: number;
+}
+
+export interface MovementContext {
+  actor: string;
+  referenceType: string;
+  referenceId: string;
+}
+
+export interface StockWriteSet {
+  levels: LevelWrite[];
+  movements: MovementWrite[];
+  lots: LotWrite[];
+  outbox: OutboxRow[];
+  // Physical unit changes per warehouse (on_hand + damaged + quality_control), for capacity.
+  storedUnitDeltas: Map<string, number>;
+}
+
+// Writes levels (guarded by version, although callers hold the row locks), lots (upserted by delta),
+// ledger rows, warehouse fill and outbox rows in one statement.
+export async function writeStockChanges(db: Db, context: MovementContext, set: StockWriteSet): Promise<void> {
+  if (set.levels.length === 0 && set.lots.length === 0 && set.outbox.length === 0) return;
+  const levels = set.levels;
+  const moves = set.movements;
+  const after = (bucket: keyof Buckets) => levels.map((w) => w.after[bucket]);
+  const moveDelta = (bucket: keyof Buckets) => moves.map((m) => m.deltas[bucket] ?? 0);
+  const moveAfter = (bucket: keyof Buckets) => moves.map((m) => m.after[bucket]);
+  const stored = [...set.storedUnitDeltas].filter(([, units]) => units !== 0);
+
+  const { rows } = await sql<{ levels_written: string }>`
+    WITH v AS (
+      SELECT * FROM unnest(
+        ${levels.map((w) => w.before.warehouseCode)}::text[], ${levels.map((w) => w.before.sku)}::text[],
+        ${levels.map((w) => w.before.version)}::bigint[], ${levels.map((w) => w.lowStockAlerted)}::boolean[],
+        ${after("onHand")}::bigint[], ${after("reserved")}::bigint[], ${after("committed")}::bigint[],
+        ${after("safetyStock")}::bigint[], ${after("damaged")}::bigint[], ${after("qualityControl")}::bigint[],
+        ${after("incoming")}::bigint[]
+      ) AS v(warehouse_code, sku, version, low_stock_alerted, on_hand, reserved, committed, safety_stock, damaged,
+             quality_control, incoming)
+    ),
+    lot_changes AS (
+      INSERT INTO stock_lots AS l (warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
+      SELECT * FROM unnest(
+        ${set.lots.map((l) => l.warehouseCode)}::text[], ${set.lots.map((l) => l.sku)}::text[],
+        ${set.lots.map((l) => l.lotCode)}::text[], ${set.lots.map((l) => l.expiresOn)}::date[],
+        ${set.lots.map((l) => l.onHandDelta)}::bigint[], ${set.lots.map((l) => l.allocatedDelta)}::bigint[])
+      ON CONFLICT (warehouse_code, sku, lot_code) DO UPDATE
+        SET on_hand = l.on_hand + excluded.on_hand, allocated = l.allocated + excluded.allocated
+      RETURNING 1
+    ),
+    level_changes AS (
+      UPDATE stock_levels s SET
+        on_hand = v.on_hand, reserved = v.reserved, committed = v.committed, safety_stock = v.safety_stock,
+        damaged = v.damaged, quality_control = v.quality_control, incoming = v.incoming,
+        low_stock_alerted = v.low_stock_alerted, version = v.version + 1, updated_at = now()
+      FROM v
+      WHERE s.warehouse_code = v.warehouse_code AND s.sku = v.sku AND s.version = v.version
+      RETURNING 1
+    ),
+    movements AS (
+      INSERT INTO stock_movements (warehouse_code, sku, lot_code, reason, actor, reference_type, reference_id,
+        on_hand_delta, reserved_delta, committed_delta, safety_stock_delta, damaged_delta, quality_control_delta,
+        incoming_delta, on_hand_after, reserved_after, committed_after, safety_stock_after, damaged_after,
+        quality_control_after, incoming_after, level_version)
+      SELECT m.warehouse_code, m.sku, m.lot_code, m.reason, ${context.actor}, ${context.referenceType},
+        ${context.referenceId}, m.d_on_hand, m.d_reserved, m.d_committed, m.d_safety_stock, m.d_damaged,
+        m.d_quality_control, m.d_incoming, m.on_hand, m.reserved, m.committed, m.safety_stock, m.damaged,
+        m.quality_control, m.incoming, m.level_version
+      FROM unnest(
+        ${moves.map((m) => m.warehouseCode)}::text[], ${moves.map((m) => m.sku)}::text[],
+        ${moves.map((m) => m.lotCode)}::text[], ${moves.map((m) => m.reason)}::text[],
+        ${moveDelta("onHand")}::bigint[], ${moveDelta("reserved")}::bigint[], ${moveDelta("committed")}::bigint[],
+        ${moveDelta("safetyStock")}::bigint[], ${moveDelta("damaged")}::bigint[],
+        ${moveDelta("qualityControl")}::bigint[], ${moveDelta("incoming")}::bigint[],
+        ${moveAfter("onHand")}::bigint[], ${moveAfter("reserved")}::bigint[], ${moveAfter("committed")}::bigint[],
+        ${moveAfter("safetyStock")}::bigint[], ${moveAfter("damaged")}::bigint[],
+        ${moveAfter("qualityControl")}::bigint[], ${moveAfter("incoming")}::bigint[],
+        ${moves.map((m) => m.levelVersion)}::bigint[]
+      ) AS m(warehouse_code, sku, lot_code, reason, d_on_hand, d_reserved, d_committed, d_safety_stock, d_damaged,
+             d_quality_control, d_incoming, on_hand, reserved, committed, safety_stock, damaged, quality_control,
+             incoming, level_version)
+      RETURNING 1
+    ),
+    stored_units AS (
+      UPDATE warehouses w SET units_stored = w.units_stored + d.units, updated_at = now()
+      FROM unnest(${stored.map(([code]) => code)}::text[], ${stored.map(([, units]) => units)}::bigint[]) AS d(code, units)
+      WHERE w.code = d.code
+      RETURNING 1
+    ),
+    events AS (
+      INSERT INTO outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type,
+        envelope, occurred_at)
+      SELECT * FROM unnest(
+        ${set.outbox.map((o) => o.event_id)}::uuid[], ${set.outbox.map((o) => o.topic)}::text[],
+        ${set.outbox.map((o) => o.message_key)}::text[], ${set.outbox.map((o) => o.aggregate_type)}::text[],
+        ${set.outbox.map((o) => o.aggregate_id)}::text[], ${set.outbox.map((o) => o.aggregate_version)}::bigint[],
+        ${set.outbox.map((o) => o.event_type)}::text[], ${set.outbox.map((o) => Buffer.from(o.envelope))}::bytea[],
+        ${set.outbox.map((o) => o.occurred_at)}::timestamptz[])
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM level_changes) AS levels_written,
+           (SELECT count(*) FROM lot_changes) AS lots_written,
+           (SELECT count(*) FROM movements) AS movements_written,
+           (SELECT count(*) FROM stored_units) AS warehouses_written,
+           (SELECT count(*) FROM events) AS events_written`.execute(db);
+  const written = Number(rows[0]?.levels_written ?? 0);
+  if (written !== levels.length) {
+    // Only possible if a caller wrote a level it had not locked: refuse rather than lose an update.
+    throw aborted(`stock write lost a race: ${written} of ${levels.length} levels matched their version`);
+  }
+}
