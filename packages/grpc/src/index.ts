@@ -1,0 +1,29 @@
+export { status } from "@grpc/grpc-js";
+export {
+  bearerTokenFrom,
+  type CallContext,
+  requestIdFrom,
+  traceFrom,
+} from "./call-context.ts";
+export {
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  GrpcCallError,
+  isGrpcCallError,
+  type RetryOptions,
+  type TypedClient,
+} from "./client.ts";
+export {
+  ERROR_DETAIL_METADATA_KEY,
+  errorDetailFrom,
+  type GrpcStatus,
+  INTERNAL_ERROR_MESSAGE,
+  toGrpcStatus,
+} from "./error-status.ts";
+export { HEALTH_SERVICE_NAME, reflectionPackageDefinition } from "./reflection.ts";
+export { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
+export { createGrpcServer, type GrpcServer, type GrpcServerOptions } from "./server.ts";
+export { methodPath, serviceDefinition } from "./service-definition.ts";
+export type { MethodImpl, ServiceImpl, ServicePolicy } from "./service-types.ts";
+export { installSignalHandlers, type SignalHandlerOptions } from "./signals.ts";

@@ -1,0 +1,278 @@
+// createGrpcServer: one gRPC server per process hosting protobuf-es services. Every call runs the same
+// pipeline: request/trace ids, deadline check, authentication and per-RPC policy, the handler, then one
+// error mapping, one log line and the RPC metrics.
+import { once } from "node:events";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import {
+  type ChannelOptions,
+  type Metadata,
+  Server,
+  ServerCredentials,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  status,
+  type UntypedHandleCall,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import {
+  assertCompletePolicy,
+  authorize,
+  type MethodPolicy,
+  type Principal,
+  type TokenVerifier,
+} from "@stockroom/auth";
+import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
+import { type Logger, runWithLogContext } from "@stockroom/logging";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { Registry } from "prom-client";
+import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
+import { type GrpcStatus, toGrpcStatus } from "./error-status.ts";
+import { addReflection } from "./reflection.ts";
+import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
+import { methodPath, serviceDefinition } from "./service-definition.ts";
+import type { ServiceImpl, ServicePolicy } from "./service-types.ts";
+
+export interface GrpcServerOptions {
+  logger: Logger;
+  registry: Registry;
+  verifier: TokenVerifier;
+  /** Extra grpc-js server options (merged over the defaults below). */
+  channelOptions?: ChannelOptions;
+}
+
+export interface GrpcServer {
+  /** Adds a service. Throws unless the policy names every method of the service. Call before start. */
+  register<S extends DescService>(service: S, impl: ServiceImpl<S>, policy: ServicePolicy<S>): void;
+  /** Binds (e.g. "0.0.0.0:50051", "127.0.0.1:0"), marks every service SERVING; resolves to the port. */
+  start(address: string): Promise<number>;
+  /** Health → NOT_SERVING, stop accepting calls, wait up to graceMs for in-flight calls, then force. */
+  shutdown(graceMs?: number): Promise<void>;
+  /** For readiness: e.g. NOT_SERVING while the database is unreachable. "" is the whole server. */
+  setServingStatus(service: string, servingStatus: ServingStatus): void;
+  readonly server: Server;
+}
+
+const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
+  "grpc.keepalive_time_ms": 60_000,
+  "grpc.keepalive_timeout_ms": 20_000,
+  "grpc.max_receive_message_length": 8 * 1024 * 1024,
+};
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; status: GrpcStatus };
+
+interface MethodRuntime {
+  service: DescService;
+  method: DescMethod;
+  policy: MethodPolicy;
+  path: string;
+}
+
+interface AnyCall {
+  metadata: Metadata;
+  cancelled: boolean;
+  getDeadline(): Date | number;
+  on(event: "cancelled", listener: () => void): unknown;
+  off(event: "cancelled", listener: () => void): unknown;
+}
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const server = new Server({ ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions });
+  const metrics = createRpcMetrics(options.registry);
+  const health = new HealthImplementation({ "": "NOT_SERVING" });
+  const services: DescService[] = [];
+  let started = false;
+
+  const execute = createCallExecutor(options.logger, options.verifier, metrics);
+
+  function register<S extends DescService>(service: S, impl: ServiceImpl<S>, policy: ServicePolicy<S>): void {
+    if (started) throw new Error(`cannot register ${service.typeName} after start`);
+    if (services.some((s) => s.typeName === service.typeName)) {
+      throw new Error(`${service.typeName} registered twice`);
+    }
+    const methodNames = service.methods.map((m) => m.localName);
+    assertCompletePolicy(service.typeName, methodNames, policy);
+    const handlers: UntypedServiceImplementation = {};
+    const implementation = impl as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of service.methods) {
+      const fn = implementation[method.localName];
+      if (typeof fn !== "function")
+        throw new Error(`${service.typeName}: no implementation for ${method.name}`);
+      const runtime: MethodRuntime = {
+        service,
+        method,
+        policy: (policy as Record<string, MethodPolicy>)[method.localName] as MethodPolicy,
+        path: methodPath(service, method),
+      };
+      handlers[method.localName] = makeHandler(runtime, fn.bind(impl), execute);
+    }
+    server.addService(serviceDefinition(service), handlers);
+    services.push(service);
+    health.setStatus(service.typeName, "NOT_SERVING");
+  }
+
+  async function start(address: string): Promise<number> {
+    if (started) throw new Error("server already started");
+    started = true;
+    health.addToServer(server);
+    addReflection(server, services);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) =>
+        err ? reject(err) : resolve(boundPort),
+      );
+    });
+    setAll("SERVING");
+    options.logger.info(
+      { address, port, services: services.map((s) => s.typeName) },
+      "grpc server listening",
+    );
+    return port;
+  }
+
+  function setAll(servingStatus: ServingStatus): void {
+    health.setStatus("", servingStatus);
+    for (const service of services) health.setStatus(service.typeName, servingStatus);
+  }
+
+  async function shutdown(graceMs = 10_000): Promise<void> {
+    setAll("NOT_SERVING");
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        options.logger.warn({ graceMs }, "grpc server grace period over, cancelling in-flight calls");
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    options.logger.info("grpc server stopped");
+  }
+
+  return {
+    register,
+    start,
+    shutdown,
+    setServingStatus: (service, servingStatus) => health.setStatus(service, servingStatus),
+    server,
+  };
+}
+
+type Executor = <T>(
+  runtime: MethodRuntime,
+  call: AnyCall,
+  body: (ctx: CallContext) => Promise<T>,
+) => Promise<Outcome<T>>;
+
+function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics: RpcMetrics): Executor {
+  async function authenticate(policy: MethodPolicy, metadata: Metadata): Promise<Principal | undefined> {
+    if (policy === "public") return undefined;
+    const token = bearerTokenFrom(metadata);
+    if (token === undefined) throw unauthenticated("missing bearer token");
+    const principal = await verifier.verify(token);
+    authorize(principal, policy);
+    return principal;
+  }
+
+  return async function execute<T>(
+    runtime: MethodRuntime,
+    call: AnyCall,
+    body: (ctx: CallContext) => Promise<T>,
+  ): Promise<Outcome<T>> {
+    const startedAt = process.hrtime.bigint();
+    const requestId = requestIdFrom(call.metadata);
+    const trace = traceFrom(call.metadata);
+    const logger = baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
+    const controller = new AbortController();
+    const onCancelled = () => controller.abort(new Error("call cancelled by client or deadline"));
+    call.on("cancelled", onCancelled);
+    if (call.cancelled) onCancelled();
+    const deadline = deadlineFrom(call.getDeadline());
+    const labels = [runtime.service.typeName, runtime.method.name] as const;
+    const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
+    try {
+      if (deadline !== undefined && deadline.getTime() <= Date.now()) {
+        throw deadlineExceeded("deadline passed before the call started");
+      }
+      const principal = await authenticate(runtime.policy, call.metadata);
+      const ctx: CallContext = {
+        principal,
+        deadline,
+        signal: controller.signal,
+        metadata: call.metadata,
+        requestId,
+        traceId: trace?.traceId,
+        traceparent: trace?.traceparent,
+        logger,
+      };
+      const value = await runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx));
+      const seconds = elapsed();
+      metrics.observe(...labels, "OK", seconds);
+      logger.info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
+      return { ok: true, value };
+    } catch (err) {
+      const mapped = toGrpcStatus(err, requestId);
+      mapped.metadata.set("x-request-id", requestId);
+      // A client that went away gets nothing; record why it ended, not what the handler threw.
+      const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
+      const seconds = elapsed();
+      metrics.observe(...labels, code ?? "UNKNOWN", seconds);
+      const fields = { code, durationMs: Math.round(seconds * 1000) };
+      if (mapped.serverFault && !call.cancelled) logger.error({ ...fields, err }, "rpc failed");
+      else logger.info({ ...fields, message: mapped.details }, "rpc handled");
+      return { ok: false, status: mapped };
+    } finally {
+      call.off("cancelled", onCancelled);
+    }
+  };
+}
+
+function cancelledCode(deadline: Date | undefined): string {
+  return deadline !== undefined && deadline.getTime() <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+function makeHandler(runtime: MethodRuntime, fn: Fn, execute: Executor): UntypedHandleCall {
+  switch (runtime.method.methodKind) {
+    case "unary":
+      return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        void execute(runtime, call, (ctx) => fn(call.request, ctx) as Promise<unknown>).then((outcome) =>
+          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+        );
+      };
+    case "server_streaming":
+      return (call: ServerWritableStream<unknown, unknown>) => {
+        void execute(runtime, call, (ctx) =>
+          writeAll(call, fn(call.request, ctx) as AsyncIterable<unknown>, ctx.signal),
+        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+      };
+    case "client_streaming":
+      return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        void execute(runtime, call, (ctx) => fn(call, ctx) as Promise<unknown>).then((outcome) =>
+          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+        );
+      };
+    case "bidi_streaming":
+      return (call: ServerDuplexStream<unknown, unknown>) => {
+        void execute(runtime, call, (ctx) =>
+          writeAll(call, fn(call, ctx) as AsyncIterable<unknown>, ctx.signal),
+        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+      };
+  }
+}
+
+// Honours back-pressure: waits for 'drain' when the transport buffer is full, unless the call ends.
+async function writeAll(
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  messages: AsyncIterable<unknown>,
+  signal: AbortSignal,
+): Promise<void> {
+  for await (const message of messages) {
+    if (signal.aborted) return;
+    if (!call.write(message)) await once(call, "drain", { signal });
+  }
+}

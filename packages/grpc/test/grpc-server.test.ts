@@ -1,0 +1,378 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { credentials, loadPackageDefinition, status } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { aborted, ErrorReason, failedPrecondition, invalidArgument, unavailable } from "@stockroom/errors";
+import { createLogger } from "@stockroom/logging";
+import { EchoService } from "@stockroom/proto/stockroom/testing/v1/echo_pb.js";
+import { protoPath as healthProtoPath } from "grpc-health-check";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { createGrpcServer, GrpcCallError, HEALTH_SERVICE_NAME } from "../src/index.ts";
+import { echoImpl, echoPolicy, startEchoServer, type TestServer } from "./echo-server.ts";
+
+let current: TestServer | undefined;
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+async function start(overrides: Parameters<typeof echoImpl>[0] = {}): Promise<TestServer> {
+  current = await startEchoServer(echoImpl(overrides));
+  return current;
+}
+
+async function failure(promise: Promise<unknown>): Promise<GrpcCallError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GrpcCallError);
+  return err as GrpcCallError;
+}
+
+async function opsToken(t: TestServer): Promise<string> {
+  return t.tokens.issue({ subject: "ops-1", roles: ["ops"] });
+}
+
+describe("unary calls", () => {
+  it("succeeds with the principal and request id reaching the handler", async () => {
+    const t = await start();
+    const client = t.client({ token: await opsToken(t) });
+    const res = await client.echo({ message: "hi" }, { metadata: { "x-request-id": "req-42" } });
+    expect(res.message).toBe("hi");
+    expect(res.subject).toBe("ops-1");
+    expect(res.requestId).toBe("req-42");
+    const metrics = await t.registry.getSingleMetricAsString("grpc_server_handled_total");
+    expect(metrics).toContain('service="stockroom.testing.v1.EchoService",method="Echo",code="OK"');
+  });
+
+  it("maps invalid_argument to INVALID_ARGUMENT naming the field, with an ErrorDetail", async () => {
+    const t = await start({
+      async echo() {
+        throw invalidArgument("message", "must not be empty");
+      },
+    });
+    const err = await failure(t.client({ token: await opsToken(t) }).echo({ message: "" }));
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toBe("message: must not be empty");
+    expect(err.errorDetail?.field).toBe("message");
+    expect(err.reason).toBe(ErrorReason.VALIDATION_FAILED);
+  });
+
+  it("carries reason and metadata of a domain error", async () => {
+    const t = await start({
+      async echo() {
+        throw failedPrecondition(ErrorReason.INSUFFICIENT_STOCK, "not enough stock", { available: "3" });
+      },
+    });
+    const err = await failure(t.client({ token: await opsToken(t) }).echo({ message: "x" }));
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.reason).toBe(ErrorReason.INSUFFICIENT_STOCK);
+    expect(err.errorDetail?.metadata).toEqual({ available: "3" });
+  });
+
+  it("maps aborted to ABORTED", async () => {
+    const t = await start({
+      async echo() {
+        throw aborted("serialization failure");
+      },
+    });
+    const err = await failure(t.client({ token: await opsToken(t) }).echo({ message: "x" }));
+    expect(err.code).toBe(status.ABORTED);
+    expect(err.reason).toBe(ErrorReason.CONCURRENT_MODIFICATION);
+  });
+
+  it("turns an unknown error into INTERNAL without its message or stack, and logs it", async () => {
+    const t = await start({
+      async echo() {
+        throw new Error("secret db password in message");
+      },
+    });
+    const err = await failure(t.client({ token: await opsToken(t) }).echo({ message: "x" }));
+    expect(err.code).toBe(status.INTERNAL);
+    expect(err.details).toMatch(/^internal error \(request [\w-]+\)$/);
+    expect(err.details).not.toContain("secret");
+    expect(err.details).not.toContain("at ");
+    expect(err.reason).toBe(ErrorReason.INTERNAL);
+    const logged = t.logLines.find((line) => line.msg === "rpc failed");
+    expect(JSON.stringify(logged)).toContain("secret db password in message");
+  });
+});
+
+describe("authentication and policy", () => {
+  it("refuses a call without a token with UNAUTHENTICATED", async () => {
+    const t = await start();
+    const err = await failure(t.client().echo({ message: "x" }));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("refuses a bad token with UNAUTHENTICATED", async () => {
+    const t = await start();
+    const err = await failure(t.client({ token: "not-a-jwt" }).echo({ message: "x" }));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("refuses a caller without an allowed role with PERMISSION_DENIED", async () => {
+    const t = await start();
+    const token = await t.tokens.issue({ subject: "shop", roles: ["storefront"] });
+    const err = await failure(t.client({ token }).echo({ message: "x" }));
+    expect(err.code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("lets anyone call a public method", async () => {
+    const t = await start();
+    await expect(t.client().publicEcho({ message: "open" })).resolves.toMatchObject({ message: "open" });
+  });
+
+  it("fails at registration when a method has no policy", () => {
+    const server = createGrpcServer({
+      logger: createLogger({ service: "grpc-test", level: "silent" }),
+      registry: new Registry(),
+      verifier: { verify: async () => ({ subject: "x", roles: [] }) },
+    });
+    const { echoChat: _omitted, ...incomplete } = echoPolicy;
+    expect(() => server.register(EchoService, echoImpl(), incomplete as typeof echoPolicy)).toThrow(
+      /no policy for echoChat/,
+    );
+  });
+});
+
+describe("streaming", () => {
+  it("streams server responses", async () => {
+    const t = await start();
+    const client = t.client({ token: await opsToken(t) });
+    const received: number[] = [];
+    for await (const res of client.echoStream({ message: "m", count: 3 })) received.push(res.index);
+    expect(received).toEqual([0, 1, 2]);
+  });
+
+  it("collects a client stream", async () => {
+    const t = await start();
+    const client = t.client({ token: await opsToken(t) });
+    const res = await client.echoCollect([{ message: "a" }, { message: "b" }]);
+    expect(res.messages).toEqual(["a", "b"]);
+  });
+
+  it("answers a bidi stream", async () => {
+    const t = await start();
+    const client = t.client({ token: await opsToken(t) });
+    const replies: string[] = [];
+    for await (const res of client.echoChat([{ message: "a" }, { message: "b" }])) replies.push(res.message);
+    expect(replies).toEqual(["re: a", "re: b"]);
+  });
+
+  it("maps an error thrown mid-stream", async () => {
+    const t = await start({
+      async *echoStream() {
+        yield { message: "first", index: 0 };
+        throw invalidArgument("count", "too many");
+      },
+    });
+    const client = t.client({ token: await opsToken(t) });
+    const received: string[] = [];
+    const err = await failure(
+      (async () => {
+        for await (const res of client.echoStream({ message: "m", count: 9 })) received.push(res.message);
+      })(),
+    );
+    expect(received).toEqual(["first"]);
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.errorDetail?.field).toBe("count");
+  });
+});
+
+describe("deadlines and retries", () => {
+  it("ends a call past its deadline with DEADLINE_EXCEEDED and aborts the handler's signal", async () => {
+    let handlerSignal: AbortSignal | undefined;
+    const t = await start({
+      echo(_req, ctx) {
+        handlerSignal = ctx.signal;
+        // Never answers on its own: only the deadline ends this call.
+        return new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+        );
+      },
+    });
+    const err = await failure(
+      t.client({ token: await opsToken(t) }).echo({ message: "x" }, { deadlineMs: 200 }),
+    );
+    expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+    await expect.poll(() => handlerSignal?.aborted).toBe(true);
+  });
+
+  it("retries UNAVAILABLE and then succeeds", async () => {
+    let attempts = 0;
+    const t = await start({
+      async echo(req) {
+        attempts++;
+        if (attempts < 3) throw unavailable("warming up");
+        return { message: req.message };
+      },
+    });
+    const client = t.client({ token: await opsToken(t), retry: { initialBackoffMs: 1, maxBackoffMs: 5 } });
+    await expect(client.echo({ message: "x" })).resolves.toMatchObject({ message: "x" });
+    expect(attempts).toBe(3);
+  });
+
+  it("gives up after the bounded number of attempts", async () => {
+    let attempts = 0;
+    const t = await start({
+      async echo() {
+        attempts++;
+        throw unavailable("down");
+      },
+    });
+    const client = t.client({
+      token: await opsToken(t),
+      retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5 },
+    });
+    const err = await failure(client.echo({ message: "x" }));
+    expect(err.code).toBe(status.UNAVAILABLE);
+    expect(attempts).toBe(3);
+  });
+
+  it("does not retry other codes", async () => {
+    let attempts = 0;
+    const t = await start({
+      async echo() {
+        attempts++;
+        throw aborted("conflict");
+      },
+    });
+    const client = t.client({ token: await opsToken(t), retry: { initialBackoffMs: 1 } });
+    expect((await failure(client.echo({ message: "x" }))).code).toBe(status.ABORTED);
+    expect(attempts).toBe(1);
+  });
+});
+
+describe("health and reflection", () => {
+  function healthClient(address: string) {
+    const definition = loadSync(healthProtoPath, { keepCase: true, enums: String });
+    const pkg = loadPackageDefinition(definition) as unknown as {
+      grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthStub } } };
+    };
+    return new pkg.grpc.health.v1.Health(address, credentials.createInsecure());
+  }
+  interface HealthStub {
+    check(req: { service: string }, cb: (err: Error | null, res: { status: string }) => void): void;
+    close(): void;
+  }
+  function check(stub: HealthStub, service: string): Promise<string> {
+    return new Promise((resolve, reject) =>
+      stub.check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))),
+    );
+  }
+
+  it("reports SERVING for the server and each registered service", async () => {
+    const t = await start();
+    const stub = healthClient(t.address);
+    try {
+      expect(await check(stub, "")).toBe("SERVING");
+      expect(await check(stub, EchoService.typeName)).toBe("SERVING");
+      t.server.setServingStatus(EchoService.typeName, "NOT_SERVING");
+      expect(await check(stub, EchoService.typeName)).toBe("NOT_SERVING");
+    } finally {
+      stub.close();
+    }
+  });
+
+  it("lists services and describes them through server reflection", async () => {
+    const t = await start();
+    const reflectionProto = path.join(
+      path.dirname(createRequire(import.meta.url).resolve("@grpc/reflection")),
+      "../proto/grpc/reflection/v1/reflection.proto",
+    );
+    const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true })) as unknown as {
+      grpc: {
+        reflection: { v1: { ServerReflection: new (address: string, creds: unknown) => ReflectionStub } };
+      };
+    };
+    const stub = new pkg.grpc.reflection.v1.ServerReflection(t.address, credentials.createInsecure());
+    try {
+      const responses = await reflect(stub, [
+        { list_services: "*" },
+        { file_containing_symbol: "stockroom.testing.v1.EchoService" },
+      ]);
+      const names = responses[0]?.list_services_response?.service.map((s) => s.name);
+      expect(names).toContain(EchoService.typeName);
+      expect(names).toContain(HEALTH_SERVICE_NAME);
+      expect(responses[1]?.file_descriptor_response?.file_descriptor_proto.length).toBeGreaterThan(0);
+    } finally {
+      stub.close();
+    }
+  });
+});
+
+interface ReflectionResponse {
+  list_services_response?: { service: { name: string }[] };
+  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+}
+interface ReflectionStub {
+  ServerReflectionInfo(): {
+    write(req: object): void;
+    end(): void;
+    on(event: "data", l: (res: ReflectionResponse) => void): void;
+    on(event: "end", l: () => void): void;
+    on(event: "error", l: (err: Error) => void): void;
+  };
+  close(): void;
+}
+function reflect(stub: ReflectionStub, requests: object[]): Promise<ReflectionResponse[]> {
+  return new Promise((resolve, reject) => {
+    const call = stub.ServerReflectionInfo();
+    const responses: ReflectionResponse[] = [];
+    call.on("data", (res) => responses.push(res));
+    call.on("end", () => resolve(responses));
+    call.on("error", reject);
+    for (const req of requests) call.write(req);
+    call.end();
+  });
+}
+
+describe("graceful shutdown", () => {
+  it("drains an in-flight call before stopping, then refuses new calls", async () => {
+    let release: () => void = () => {};
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const t = await startEchoServer(
+      echoImpl({
+        async echo(req) {
+          entered();
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          return { message: req.message };
+        },
+      }),
+    );
+    const client = t.client({ token: await t.tokens.issue({ subject: "ops", roles: ["ops"] }) });
+    const inFlight = client.echo({ message: "slow" }, { deadlineMs: 30_000 });
+    await inHandler;
+    const stopped = t.server.shutdown(30_000);
+    let stoppedYet = false;
+    void stopped.then(() => {
+      stoppedYet = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stoppedYet).toBe(false);
+    release();
+    await expect(inFlight).resolves.toMatchObject({ message: "slow" });
+    await stopped;
+    const second = await failure(client.publicEcho({ message: "late" }, { deadlineMs: 2_000 }));
+    expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(second.code);
+    client.close();
+  });
+});
+
+describe("metadata", () => {
+  it("replaces a malformed request id with a generated one", async () => {
+    const t = await start();
+    const client = t.client({ token: await opsToken(t) });
+    const res = await client.echo({ message: "x" }, { metadata: { "x-request-id": "bad id with spaces" } });
+    expect(res.requestId).not.toBe("bad id with spaces");
+    expect(res.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
