@@ -1,0 +1,5 @@
+export { dockerAnswers, requireTestEnv, type TestVariable } from "./test-infrastructure.ts";
+export { createTestRedis, type TestRedis } from "./test-redis.ts";
+export { type CreateTestSchemaOptions, createTestSchema, type TestSchema } from "./test-schema.ts";
+export { type CreateTestTopicsOptions, createTestTopics, type TestTopics, testKafka } from "./test-topics.ts";
+export { uniqueSuffix } from "./unique-name.ts";

@@ -1,0 +1,90 @@
+// Kafka topics per test, created up front: the broker has auto-create off (kafkajs #1618), and unique
+// names keep parallel test files from reading each other's messages.
+import { type Admin, Kafka, logLevel } from "kafkajs";
+import { requireTestEnv } from "./test-infrastructure.ts";
+import { uniqueSuffix } from "./unique-name.ts";
+
+export interface CreateTestTopicsOptions {
+  readonly partitions?: number;
+}
+
+export interface TestTopics<Name extends string> {
+  /** Logical name → the unique topic actually created. */
+  readonly topics: Record<Name, string>;
+  readonly brokers: string[];
+  /** A client for the test's own producers and consumers. */
+  readonly kafka: Kafka;
+  /** Connected admin client. */
+  readonly admin: Admin;
+  /** Deletes the topics and disconnects the admin client. */
+  delete(): Promise<void>;
+}
+
+export function testKafka(clientId = "stockroom-test"): { kafka: Kafka; brokers: string[] } {
+  const brokers = requireTestEnv("TEST_KAFKA_BROKERS")
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return { kafka: new Kafka({ clientId, brokers, logLevel: logLevel.WARN }), brokers };
+}
+
+export async function createTestTopics<Name extends string>(
+  names: readonly Name[],
+  options: CreateTestTopicsOptions = {},
+): Promise<TestTopics<Name>> {
+  const { kafka, brokers } = testKafka();
+  const suffix = uniqueSuffix();
+  const topics = Object.fromEntries(names.map((name) => [name, `${name}.t${suffix}`])) as Record<
+    Name,
+    string
+  >;
+  const numPartitions = options.partitions ?? 1;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const unique = Object.values<string>(topics);
+    await admin.createTopics({
+      topics: unique.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+    await waitForMetadata(admin, unique, numPartitions);
+  } catch (err) {
+    await admin.disconnect();
+    throw err;
+  }
+  let deleted = false;
+  return {
+    topics,
+    brokers,
+    kafka,
+    admin,
+    async delete() {
+      if (deleted) return;
+      deleted = true;
+      try {
+        await admin.deleteTopics({ topics: Object.values<string>(topics) });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+// createTopics returns before every broker's metadata cache knows the leaders; producing before that
+// fails with LEADER_NOT_AVAILABLE. Bounded: a broker that never agrees fails the test with a clear reason.
+async function waitForMetadata(admin: Admin, topics: string[], partitions: number): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.topics.every(
+        (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`topics ${topics.join(", ")} have no leaders after creation`, { cause: lastError });
+}
