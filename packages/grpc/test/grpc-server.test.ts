@@ -4,11 +4,11 @@ import { credentials, loadPackageDefinition, status } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { aborted, ErrorReason, failedPrecondition, invalidArgument, unavailable } from "@stockroom/errors";
 import { createLogger } from "@stockroom/logging";
+import { Health, HealthCheckResponse_ServingStatus } from "@stockroom/proto/grpc/health/v1/health_pb.js";
 import { EchoService } from "@stockroom/proto/stockroom/testing/v1/echo_pb.js";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createGrpcServer, GrpcCallError, HEALTH_SERVICE_NAME } from "../src/index.ts";
+import { createClient, createGrpcServer, GrpcCallError, HEALTH_SERVICE_NAME } from "../src/index.ts";
 import { echoImpl, echoPolicy, startEchoServer, type TestServer } from "./echo-server.ts";
 
 let current: TestServer | undefined;
@@ -247,33 +247,20 @@ describe("deadlines and retries", () => {
 });
 
 describe("health and reflection", () => {
-  function healthClient(address: string) {
-    const definition = loadSync(healthProtoPath, { keepCase: true, enums: String });
-    const pkg = loadPackageDefinition(definition) as unknown as {
-      grpc: { health: { v1: { Health: new (address: string, creds: unknown) => HealthStub } } };
-    };
-    return new pkg.grpc.health.v1.Health(address, credentials.createInsecure());
-  }
-  interface HealthStub {
-    check(req: { service: string }, cb: (err: Error | null, res: { status: string }) => void): void;
-    close(): void;
-  }
-  function check(stub: HealthStub, service: string): Promise<string> {
-    return new Promise((resolve, reject) =>
-      stub.check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))),
-    );
-  }
-
   it("reports SERVING for the server and each registered service", async () => {
     const t = await start();
-    const stub = healthClient(t.address);
+    const health = createClient(Health, t.address);
     try {
-      expect(await check(stub, "")).toBe("SERVING");
-      expect(await check(stub, EchoService.typeName)).toBe("SERVING");
+      expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      expect((await health.check({ service: EchoService.typeName })).status).toBe(
+        HealthCheckResponse_ServingStatus.SERVING,
+      );
       t.server.setServingStatus(EchoService.typeName, "NOT_SERVING");
-      expect(await check(stub, EchoService.typeName)).toBe("NOT_SERVING");
+      expect((await health.check({ service: EchoService.typeName })).status).toBe(
+        HealthCheckResponse_ServingStatus.NOT_SERVING,
+      );
     } finally {
-      stub.close();
+      health.close();
     }
   });
 
