@@ -1,3 +1,5 @@
+// Services extend commonConfigSchema with the same zod instance.
+export { z } from "zod";
 export { type CommonConfig, commonConfigSchema, commonConfigShape } from "./common-config.ts";
 export { ConfigError, type ConfigProblem } from "./config-error.ts";
 export {

@@ -66,11 +66,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     // One migrator per schema at a time, across processes: a session lock, so each file still gets its
     // own transaction. Taken before CREATE SCHEMA, which itself races between concurrent starters.
+    // A pool made for requests caps statements and lock waits; waiting for another instance's migrations
+    // and rewriting a big table are neither. RESET restores the pool's connection defaults afterwards.
+    await client.query("SET statement_timeout = 0");
+    await client.query("SET lock_timeout = 0");
     await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [lockKey(schema)]);
     try {
       return await applyPending(client, schema, files, logger);
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lockKey(schema)]);
+      await client.query("RESET statement_timeout");
+      await client.query("RESET lock_timeout");
     }
   } finally {
     client.release();

@@ -20,10 +20,13 @@ export const TRANSACTION_DEFAULTS = { maxRetries: 5, baseDelayMs: 10, maxDelayMs
  * database writes through trx (HTTP calls, Kafka sends) out of it. Errors come out mapped by mapPgError.
  */
 export async function withTransaction<DB, T>(
-  db: Kysely<DB>,
+  db: Kysely<DB> | Transaction<DB>,
   fn: (trx: Transaction<DB>) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
+  // Already inside a transaction (a use case composed of others): join it. Retrying belongs to the
+  // outermost call, which reruns everything.
+  if (db.isTransaction) return fn(db as Transaction<DB>);
   const maxRetries = options.maxRetries ?? TRANSACTION_DEFAULTS.maxRetries;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -141,6 +141,29 @@ describe("migrate", () => {
     expect(versions.rows.map((r) => r.version)).toHaveLength(3);
   });
 
+  it("leaves the pool's timeouts as they were and warns about versions it does not know", async () => {
+    const schema = newSchema();
+    const dir = await copyFixtures();
+    await writeFile(join(dir, "20250104000000_newer.sql"), "CREATE TABLE newer (id int);\n");
+    const pool = newPool(schema, 1);
+    await migrate({ pool, schema, directory: dir, logger: silent });
+    const settings = await pool.query(
+      "SELECT current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt",
+    );
+    expect(settings.rows[0]).toEqual({ st: "30s", lt: "10s" });
+
+    // An older build (without the newest file) starting after a newer one migrated: allowed, with a warning.
+    const warnings: object[] = [];
+    const result = await migrate({
+      pool,
+      schema,
+      directory: FIXTURE_MIGRATIONS,
+      logger: { ...silent, warn: (obj) => warnings.push(obj) },
+    });
+    expect(result.applied).toEqual([]);
+    expect(warnings).toEqual([{ schema, versions: ["20250104000000_newer"] }]);
+  });
+
   it("rejects schema names that are not plain identifiers", async () => {
     await expect(
       migrate({ connectionString: testDatabaseUrl(), schema: 'x"; DROP', directory: FIXTURE_MIGRATIONS }),

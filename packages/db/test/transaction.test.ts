@@ -71,6 +71,17 @@ describe("withTransaction", () => {
     expect(row?.on_hand).toBe(5);
   });
 
+  it("joins the surrounding transaction when given one, so composed use cases commit or roll back together", async () => {
+    const failure = new Error("outer failed after inner succeeded");
+    await expect(
+      withTransaction(db, async (trx) => {
+        await withTransaction(trx, (inner) => addStock(inner, "SKU-5", 1));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await db.selectFrom("stock_level").selectAll().execute()).toEqual([]);
+  });
+
   it("rolls everything back when fn throws, and rethrows the same error", async () => {
     const failure = new Error("business rule said no");
     await expect(
