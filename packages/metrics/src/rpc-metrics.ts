@@ -17,26 +17,34 @@ export interface RpcObservation {
   readonly seconds: number;
 }
 
+const HANDLED = "grpc_server_handled_total";
+const HANDLING = "grpc_server_handling_seconds";
+
 export const RPC_LATENCY_BUCKETS: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+// Get-or-create: the grpc package's server registers the same two metrics (same names, labels, buckets) on
+// the registry it is given, and prom-client refuses a second registration of a name.
 export function createRpcMetrics(registry: Registry): RpcMetrics {
-  return {
-    handled: new Counter({
-      name: "grpc_server_handled_total",
+  const handled =
+    (registry.getSingleMetric(HANDLED) as Counter<RpcLabel> | undefined) ??
+    new Counter({
+      name: HANDLED,
       help: "RPCs completed on the server, by status code.",
       labelNames: ["service", "method", "code"],
       registers: [registry],
-    }),
-    handlingSeconds: new Histogram({
-      name: "grpc_server_handling_seconds",
-      help: "Time to handle an RPC on the server, until its status is sent.",
+    });
+  const handlingSeconds =
+    (registry.getSingleMetric(HANDLING) as Histogram<Exclude<RpcLabel, "code">> | undefined) ??
+    new Histogram({
+      name: HANDLING,
+      help: "Time from receiving an RPC to sending its status, in seconds.",
       labelNames: ["service", "method"],
       buckets: [...RPC_LATENCY_BUCKETS],
       registers: [registry],
-    }),
-  };
+    });
+  return { handled, handlingSeconds };
 }
 
 export function observeRpc(metrics: RpcMetrics, observation: RpcObservation): void {

@@ -83,6 +83,14 @@ describe("metrics server", () => {
     expect(post.status).toBe(405);
   });
 
+  it("creating the RPC metrics twice on one registry shares them", () => {
+    const registry = createMetricsRegistry({ service: "a", collectDefaults: false });
+    const first = createRpcMetrics(registry);
+    const second = createRpcMetrics(registry);
+    expect(second.handled).toBe(first.handled);
+    expect(second.handlingSeconds).toBe(first.handlingSeconds);
+  });
+
   it("two registries in one process do not collide", () => {
     const a = createMetricsRegistry({ service: "a", collectDefaults: false });
     const b = createMetricsRegistry({ service: "b", collectDefaults: false });
