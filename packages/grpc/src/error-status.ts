@@ -44,10 +44,28 @@ export function toGrpcStatus(err: unknown, requestId?: string): GrpcStatus {
     });
     return { code: STATUS_BY_KIND[err.kind], details, metadata: errorMetadata(detail), serverFault: false };
   }
+  if (isDownstreamUnavailable(err)) {
+    const details = "a dependency is unavailable";
+    const detail = create(ErrorDetailSchema, {
+      reason: ErrorReason.DEPENDENCY_UNAVAILABLE,
+      message: details,
+    });
+    return { code: status.UNAVAILABLE, details, metadata: errorMetadata(detail), serverFault: false };
+  }
   const details =
     requestId === undefined ? INTERNAL_ERROR_MESSAGE : `${INTERNAL_ERROR_MESSAGE} (request ${requestId})`;
   const detail = create(ErrorDetailSchema, { reason: ErrorReason.INTERNAL, message: details });
   return { code: status.INTERNAL, details, metadata: errorMetadata(detail), serverFault: true };
+}
+
+// A GrpcCallError from a call to another service that was unavailable or timed out, left uncaught by
+// the handler: our caller may retry later, so say UNAVAILABLE rather than INTERNAL. Other downstream
+// failures are our bug (we sent a bad request or mishandled the answer) and stay INTERNAL.
+// Duck-typed because client.ts imports this module.
+function isDownstreamUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error) || err.name !== "GrpcCallError") return false;
+  const code = (err as { code?: unknown }).code;
+  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
 }
 
 function describeAppError(kind: ErrorKind, message: string, field: string | undefined): string {
