@@ -14,6 +14,8 @@ CREATE TABLE warehouses (
   -- statements that move stock so capacity checks need no aggregate.
   units_stored      bigint NOT NULL DEFAULT 0 CHECK (units_stored >= 0),
   over_fill_alert   boolean NOT NULL DEFAULT false,
+  -- Sequence of the warehouse's capacity events (aggregate version).
+  alert_version     bigint NOT NULL DEFAULT 0 CHECK (alert_version >= 0),
   priority          integer NOT NULL DEFAULT 100 CHECK (priority >= 0),
   active            boolean NOT NULL DEFAULT true,
   created_at        timestamptz NOT NULL DEFAULT now(),

@@ -17,6 +17,7 @@ export interface WarehousesTable {
   capacity_policy: "refuse" | "flag";
   units_stored: Generated<number>;
   over_fill_alert: Generated<boolean>;
+  alert_version: Generated<number>;
   priority: number;
   active: Generated<boolean>;
   created_at: CreatedAt;

@@ -185,6 +185,7 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
   if (set.levels.length === 0 && set.lots.length === 0 && set.outbox.length === 0) return;
   const levels = set.levels;
   const moves = set.movements;
+  const lots = mergeLotWrites(set.lots);
   const after = (bucket: keyof Buckets) => levels.map((w) => w.after[bucket]);
   const moveDelta = (bucket: keyof Buckets) => moves.map((m) => m.deltas[bucket] ?? 0);
   const moveAfter = (bucket: keyof Buckets) => moves.map((m) => m.after[bucket]);
@@ -204,9 +205,9 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
     lot_changes AS (
       INSERT INTO stock_lots AS l (warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
       SELECT * FROM unnest(
-        ${set.lots.map((l) => l.warehouseCode)}::text[], ${set.lots.map((l) => l.sku)}::text[],
-        ${set.lots.map((l) => l.lotCode)}::text[], ${set.lots.map((l) => l.expiresOn)}::date[],
-        ${set.lots.map((l) => l.onHandDelta)}::bigint[], ${set.lots.map((l) => l.allocatedDelta)}::bigint[])
+        ${lots.map((l) => l.warehouseCode)}::text[], ${lots.map((l) => l.sku)}::text[],
+        ${lots.map((l) => l.lotCode)}::text[], ${lots.map((l) => l.expiresOn)}::date[],
+        ${lots.map((l) => l.onHandDelta)}::bigint[], ${lots.map((l) => l.allocatedDelta)}::bigint[])
       ON CONFLICT (warehouse_code, sku, lot_code) DO UPDATE
         SET on_hand = l.on_hand + excluded.on_hand, allocated = l.allocated + excluded.allocated
       RETURNING 1
@@ -271,4 +272,25 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
     // Only possible if a caller wrote a level it had not locked: refuse rather than lose an update.
     throw aborted(`stock write lost a race: ${written} of ${levels.length} levels matched their version`);
   }
+}
+
+// One row per lot: an upsert may not touch the same row twice in one statement.
+function mergeLotWrites(writes: LotWrite[]): LotWrite[] {
+  const merged = new Map<string, LotWrite>();
+  for (const write of writes) {
+    const key = `${levelKey(write)}\u0000${write.lotCode}`;
+    const existing = merged.get(key);
+    merged.set(
+      key,
+      existing
+        ? {
+            ...existing,
+            expiresOn: existing.expiresOn ?? write.expiresOn,
+            onHandDelta: existing.onHandDelta + write.onHandDelta,
+            allocatedDelta: existing.allocatedDelta + write.allocatedDelta,
+          }
+        : { ...write },
+    );
+  }
+  return [...merged.values()];
 }

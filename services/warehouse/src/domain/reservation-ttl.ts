@@ -17,7 +17,7 @@ export const DEFAULT_TTL_POLICY: ReservationTtlPolicy = {
 
 export function ttlFor(
   policy: ReservationTtlPolicy,
-  request: { ttlMs: number | undefined; paymentMethod: PaymentMethod | undefined },
+  request: { ttlMs?: number | undefined; paymentMethod?: PaymentMethod | undefined },
 ): number {
   if (request.ttlMs !== undefined) return request.ttlMs;
   return policy[request.paymentMethod ?? "card"];

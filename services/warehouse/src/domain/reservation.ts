@@ -63,3 +63,31 @@ export function assertCommandAllowed(reservation: ReservationSnapshot, command: 
     );
   }
 }
+
+// A reservation as use cases return it and idempotent replays store it (JSON-safe: dates as ISO text).
+export interface AllocationView {
+  warehouseCode: string;
+  lotCode: string;
+  quantity: number;
+}
+
+export interface ReservationLineView {
+  lineNumber: number;
+  sku: string;
+  quantity: number;
+  status: LineStatus;
+  allocations: AllocationView[];
+}
+
+export interface ReservationView {
+  reservationId: string;
+  referenceType: string;
+  referenceId: string;
+  orderReference: string | null;
+  status: ReservationStatus;
+  expiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  lines: ReservationLineView[];
+}

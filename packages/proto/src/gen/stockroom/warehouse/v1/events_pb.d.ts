@@ -66,12 +66,12 @@ export declare type WarehouseCapacityCrossed = Message<"stockroom.warehouse.v1.W
   warehouseCode: string;
 
   /**
-   * @generated from field: int64 units_stored = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 units_stored = 2;
    */
   unitsStored: bigint;
 
   /**
-   * @generated from field: int64 capacity_units = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 capacity_units = 3;
    */
   capacityUnits: bigint;
 

@@ -28,54 +28,54 @@ export declare type StockLevel = Message<"stockroom.warehouse.v1.StockLevel"> & 
   sku: string;
 
   /**
-   * @generated from field: int64 on_hand = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 on_hand = 3;
    */
   onHand: bigint;
 
   /**
-   * @generated from field: int64 reserved = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 reserved = 4;
    */
   reserved: bigint;
 
   /**
-   * @generated from field: int64 committed = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 committed = 5;
    */
   committed: bigint;
 
   /**
-   * @generated from field: int64 safety_stock = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 safety_stock = 6;
    */
   safetyStock: bigint;
 
   /**
-   * @generated from field: int64 damaged = 7 [jstype = JS_NUMBER];
+   * @generated from field: int64 damaged = 7;
    */
   damaged: bigint;
 
   /**
-   * @generated from field: int64 quality_control = 8 [jstype = JS_NUMBER];
+   * @generated from field: int64 quality_control = 8;
    */
   qualityControl: bigint;
 
   /**
-   * @generated from field: int64 incoming = 9 [jstype = JS_NUMBER];
+   * @generated from field: int64 incoming = 9;
    */
   incoming: bigint;
 
   /**
-   * @generated from field: int64 available = 10 [jstype = JS_NUMBER];
+   * @generated from field: int64 available = 10;
    */
   available: bigint;
 
   /**
-   * @generated from field: int64 low_stock_threshold = 11 [jstype = JS_NUMBER];
+   * @generated from field: int64 low_stock_threshold = 11;
    */
   lowStockThreshold: bigint;
 
   /**
    * Incremented by every change; the stock event of that change carries the same number.
    *
-   * @generated from field: int64 version = 12 [jstype = JS_NUMBER];
+   * @generated from field: int64 version = 12;
    */
   version: bigint;
 
@@ -108,12 +108,12 @@ export declare type SkuStock = Message<"stockroom.warehouse.v1.SkuStock"> & {
   levels: StockLevel[];
 
   /**
-   * @generated from field: int64 total_on_hand = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_on_hand = 3;
    */
   totalOnHand: bigint;
 
   /**
-   * @generated from field: int64 total_available = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 total_available = 4;
    */
   totalAvailable: bigint;
 };
@@ -274,7 +274,7 @@ export declare type Reservation = Message<"stockroom.warehouse.v1.Reservation"> 
   updatedAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: int64 version = 8 [jstype = JS_NUMBER];
+   * @generated from field: int64 version = 8;
    */
   version: bigint;
 };
@@ -307,7 +307,7 @@ export declare type Shortage = Message<"stockroom.warehouse.v1.Shortage"> & {
   requested: number;
 
   /**
-   * @generated from field: int64 available = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 available = 4;
    */
   available: bigint;
 

@@ -37,7 +37,7 @@ export declare type Warehouse = Message<"stockroom.warehouse.v1.Warehouse"> & {
   location?: Coordinates | undefined;
 
   /**
-   * @generated from field: int64 capacity_units = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 capacity_units = 5;
    */
   capacityUnits: bigint;
 
@@ -64,7 +64,7 @@ export declare type Warehouse = Message<"stockroom.warehouse.v1.Warehouse"> & {
   active: boolean;
 
   /**
-   * @generated from field: int64 units_stored = 10 [jstype = JS_NUMBER];
+   * @generated from field: int64 units_stored = 10;
    */
   unitsStored: bigint;
 
@@ -368,12 +368,12 @@ export declare type SetStockPolicyRequest = Message<"stockroom.warehouse.v1.SetS
   sku: string;
 
   /**
-   * @generated from field: int64 safety_stock = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 safety_stock = 3;
    */
   safetyStock: bigint;
 
   /**
-   * @generated from field: int64 low_stock_threshold = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 low_stock_threshold = 4;
    */
   lowStockThreshold: bigint;
 };
@@ -872,7 +872,7 @@ export declare type RecordCycleCountRequest = Message<"stockroom.warehouse.v1.Re
   /**
    * Units physically counted (sellable condition).
    *
-   * @generated from field: int64 counted_quantity = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 counted_quantity = 4;
    */
   countedQuantity: bigint;
 
@@ -900,7 +900,7 @@ export declare type RecordCycleCountResponse = Message<"stockroom.warehouse.v1.R
   /**
    * counted - on_hand before the count; posted as a CORRECTION adjustment.
    *
-   * @generated from field: int64 variance = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 variance = 2;
    */
   variance: bigint;
 };
@@ -916,7 +916,7 @@ export declare const RecordCycleCountResponseSchema: GenMessage<RecordCycleCount
  */
 export declare type Movement = Message<"stockroom.warehouse.v1.Movement"> & {
   /**
-   * @generated from field: int64 movement_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 movement_id = 1;
    */
   movementId: bigint;
 
@@ -956,37 +956,37 @@ export declare type Movement = Message<"stockroom.warehouse.v1.Movement"> & {
   reference?: Reference | undefined;
 
   /**
-   * @generated from field: int64 on_hand_delta = 9 [jstype = JS_NUMBER];
+   * @generated from field: int64 on_hand_delta = 9;
    */
   onHandDelta: bigint;
 
   /**
-   * @generated from field: int64 reserved_delta = 10 [jstype = JS_NUMBER];
+   * @generated from field: int64 reserved_delta = 10;
    */
   reservedDelta: bigint;
 
   /**
-   * @generated from field: int64 committed_delta = 11 [jstype = JS_NUMBER];
+   * @generated from field: int64 committed_delta = 11;
    */
   committedDelta: bigint;
 
   /**
-   * @generated from field: int64 safety_stock_delta = 12 [jstype = JS_NUMBER];
+   * @generated from field: int64 safety_stock_delta = 12;
    */
   safetyStockDelta: bigint;
 
   /**
-   * @generated from field: int64 damaged_delta = 13 [jstype = JS_NUMBER];
+   * @generated from field: int64 damaged_delta = 13;
    */
   damagedDelta: bigint;
 
   /**
-   * @generated from field: int64 quality_control_delta = 14 [jstype = JS_NUMBER];
+   * @generated from field: int64 quality_control_delta = 14;
    */
   qualityControlDelta: bigint;
 
   /**
-   * @generated from field: int64 incoming_delta = 15 [jstype = JS_NUMBER];
+   * @generated from field: int64 incoming_delta = 15;
    */
   incomingDelta: bigint;
 
@@ -1140,12 +1140,12 @@ export declare type BalanceDrift = Message<"stockroom.warehouse.v1.BalanceDrift"
   bucket: string;
 
   /**
-   * @generated from field: int64 stored = 4 [jstype = JS_NUMBER];
+   * @generated from field: int64 stored = 4;
    */
   stored: bigint;
 
   /**
-   * @generated from field: int64 from_ledger = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 from_ledger = 5;
    */
   fromLedger: bigint;
 };

@@ -1,0 +1,209 @@
+// Reservations, lines and allocations. Status changes are guarded in SQL (WHERE status = expected), on
+// top of the row lock the use case holds, so a lost race can never apply twice.
+import { sql } from "kysely";
+import type {
+  LineStatus,
+  ReservationLineView,
+  ReservationStatus,
+  ReservationView,
+} from "../domain/reservation.ts";
+import type { Db } from "./stock.repo.ts";
+
+export interface ReservationHeader {
+  reservationId: string;
+  referenceType: string;
+  referenceId: string;
+  orderReference: string | null;
+  status: ReservationStatus;
+  expiresAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AllocationRow {
+  lineNumber: number;
+  warehouseCode: string;
+  sku: string;
+  lotCode: string;
+  quantity: number;
+}
+
+export interface NewReservation {
+  reservationId: string;
+  referenceType: string;
+  referenceId: string;
+  expiresAt: Date;
+  now: Date;
+  lines: { lineNumber: number; sku: string; quantity: number; status: LineStatus }[];
+  allocations: AllocationRow[];
+}
+
+export async function insertReservation(db: Db, reservation: NewReservation): Promise<void> {
+  const { lines, allocations } = reservation;
+  await sql`
+    WITH header AS (
+      INSERT INTO reservations (reservation_id, reference_type, reference_id, status, expires_at, created_at, updated_at)
+      VALUES (${reservation.reservationId}, ${reservation.referenceType}, ${reservation.referenceId}, 'active',
+              ${reservation.expiresAt}, ${reservation.now}, ${reservation.now})
+      RETURNING reservation_id
+    ), line_rows AS (
+      INSERT INTO reservation_lines (reservation_id, line_number, sku, quantity, status)
+      SELECT header.reservation_id, l.* FROM header, unnest(${lines.map((l) => l.lineNumber)}::int[],
+        ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.status)}::text[])
+        AS l(line_number, sku, quantity, status)
+      RETURNING 1
+    )
+    INSERT INTO reservation_allocations (reservation_id, line_number, warehouse_code, sku, lot_code, quantity)
+    SELECT header.reservation_id, a.* FROM header, unnest(${allocations.map((a) => a.lineNumber)}::int[],
+      ${allocations.map((a) => a.warehouseCode)}::text[], ${allocations.map((a) => a.sku)}::text[],
+      ${allocations.map((a) => a.lotCode)}::text[], ${allocations.map((a) => a.quantity)}::int[])
+      AS a(line_number, warehouse_code, sku, lot_code, quantity)`.execute(db);
+}
+
+interface RawHeader {
+  reservation_id: string;
+  reference_type: string;
+  reference_id: string;
+  order_reference: string | null;
+  status: ReservationStatus;
+  expires_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toHeader(row: RawHeader): ReservationHeader {
+  return {
+    reservationId: row.reservation_id,
+    referenceType: row.reference_type,
+    referenceId: row.reference_id,
+    orderReference: row.order_reference,
+    status: row.status,
+    expiresAt: row.expires_at,
+    version: Number(row.version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function lockReservation(db: Db, reservationId: string): Promise<ReservationHeader | undefined> {
+  const { rows } = await sql<RawHeader>`
+    SELECT * FROM reservations WHERE reservation_id = ${reservationId} FOR UPDATE`.execute(db);
+  return rows[0] && toHeader(rows[0]);
+}
+
+export async function findReservationHeader(db: Db, reservationId: string): Promise<ReservationHeader | undefined> {
+  const { rows } = await sql<RawHeader>`SELECT * FROM reservations WHERE reservation_id = ${reservationId}`.execute(db);
+  return rows[0] && toHeader(rows[0]);
+}
+
+// Active reservations past their expiry, locked; rows another sweeper holds are skipped.
+export async function lockExpiredReservations(db: Db, now: Date, limit: number): Promise<ReservationHeader[]> {
+  const { rows } = await sql<RawHeader>`
+    SELECT * FROM reservations
+    WHERE status = 'active' AND expires_at <= ${now}
+    ORDER BY expires_at
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED`.execute(db);
+  return rows.map(toHeader);
+}
+
+export async function findLines(
+  db: Db,
+  reservationId: string,
+): Promise<{ lines: Omit<ReservationLineView, "allocations">[]; allocations: AllocationRow[] }> {
+  const [lines, allocations] = await Promise.all([
+    db
+      .selectFrom("reservation_lines")
+      .select(["line_number", "sku", "quantity", "status"])
+      .where("reservation_id", "=", reservationId)
+      .orderBy("line_number")
+      .execute(),
+    db
+      .selectFrom("reservation_allocations")
+      .select(["line_number", "warehouse_code", "sku", "lot_code", "quantity"])
+      .where("reservation_id", "=", reservationId)
+      .orderBy("line_number")
+      .orderBy("warehouse_code")
+      .orderBy("lot_code")
+      .execute(),
+  ]);
+  return {
+    lines: lines.map((l) => ({
+      lineNumber: l.line_number,
+      sku: l.sku,
+      quantity: l.quantity,
+      status: l.status as LineStatus,
+    })),
+    allocations: allocations.map((a) => ({
+      lineNumber: a.line_number,
+      warehouseCode: a.warehouse_code,
+      sku: a.sku,
+      lotCode: a.lot_code,
+      quantity: a.quantity,
+    })),
+  };
+}
+
+export async function updateReservationState(
+  db: Db,
+  change: {
+    reservationId: string;
+    expectedStatus: ReservationStatus;
+    status: ReservationStatus;
+    expiresAt: Date | null;
+    orderReference?: string | null;
+    now: Date;
+  },
+): Promise<ReservationHeader> {
+  const { rows } = await sql<RawHeader>`
+    UPDATE reservations SET status = ${change.status}, expires_at = ${change.expiresAt},
+      order_reference = coalesce(${change.orderReference ?? null}, order_reference),
+      version = version + 1, updated_at = ${change.now}
+    WHERE reservation_id = ${change.reservationId} AND status = ${change.expectedStatus}
+    RETURNING *`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error(`reservation ${change.reservationId} left status ${change.expectedStatus} under its lock`);
+  return toHeader(row);
+}
+
+export async function updateLineStatuses(
+  db: Db,
+  reservationId: string,
+  lineNumbers: number[],
+  from: LineStatus,
+  to: LineStatus,
+): Promise<void> {
+  await db
+    .updateTable("reservation_lines")
+    .set({ status: to })
+    .where("reservation_id", "=", reservationId)
+    .where("line_number", "in", lineNumbers)
+    .where("status", "=", from)
+    .execute();
+}
+
+export function toReservationView(
+  header: ReservationHeader,
+  lines: Omit<ReservationLineView, "allocations">[],
+  allocations: AllocationRow[],
+): ReservationView {
+  return {
+    reservationId: header.reservationId,
+    referenceType: header.referenceType,
+    referenceId: header.referenceId,
+    orderReference: header.orderReference,
+    status: header.status,
+    expiresAt: header.expiresAt?.toISOString() ?? null,
+    createdAt: header.createdAt.toISOString(),
+    updatedAt: header.updatedAt.toISOString(),
+    version: header.version,
+    lines: lines.map((line) => ({
+      ...line,
+      allocations: allocations
+        .filter((a) => a.lineNumber === line.lineNumber)
+        .map((a) => ({ warehouseCode: a.warehouseCode, lotCode: a.lotCode, quantity: a.quantity })),
+    })),
+  };
+}

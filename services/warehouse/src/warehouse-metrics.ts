@@ -1,0 +1,36 @@
+// Domain metrics of the warehouse (RPC metrics come from the grpc package).
+import { Counter, Gauge, type Registry } from "prom-client";
+
+export interface WarehouseMetrics {
+  reservations: Counter<"outcome">;
+  transitions: Counter<"command" | "outcome">;
+  expired: Counter;
+  oldestActiveReservationSeconds: Gauge;
+}
+
+export function createWarehouseMetrics(registry: Registry): WarehouseMetrics {
+  return {
+    reservations: new Counter({
+      name: "warehouse_reservations_total",
+      help: "Reserve requests by outcome (reserved, partial, insufficient = oversell attempt refused).",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    transitions: new Counter({
+      name: "warehouse_reservation_transitions_total",
+      help: "Reservation commands by outcome.",
+      labelNames: ["command", "outcome"],
+      registers: [registry],
+    }),
+    expired: new Counter({
+      name: "warehouse_reservations_expired_total",
+      help: "Reservations expired by the sweeper.",
+      registers: [registry],
+    }),
+    oldestActiveReservationSeconds: new Gauge({
+      name: "warehouse_oldest_active_reservation_seconds",
+      help: "Age of the oldest active reservation.",
+      registers: [registry],
+    }),
+  };
+}
