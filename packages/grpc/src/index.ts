@@ -22,7 +22,6 @@ export {
   toGrpcStatus,
 } from "./error-status.ts";
 export { HEALTH_SERVICE_NAME, reflectionPackageDefinition } from "./reflection.ts";
-export { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
 export { createGrpcServer, type GrpcServer, type GrpcServerOptions } from "./server.ts";
 export { methodPath, serviceDefinition } from "./service-definition.ts";
 export type { MethodImpl, ServiceImpl, ServicePolicy } from "./service-types.ts";

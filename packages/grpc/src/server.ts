@@ -26,12 +26,12 @@ import {
 } from "@stockroom/auth";
 import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
+import { createRpcMetrics, observeRpc, type RpcMetrics } from "@stockroom/metrics";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
 import { type GrpcStatus, toGrpcStatus } from "./error-status.ts";
 import { addReflection } from "./reflection.ts";
-import { createRpcMetrics, type RpcMetrics } from "./rpc-metrics.ts";
 import { methodPath, serviceDefinition } from "./service-definition.ts";
 import type { ServiceImpl, ServicePolicy } from "./service-types.ts";
 
@@ -191,7 +191,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
     call.on("cancelled", onCancelled);
     if (call.cancelled) onCancelled();
     const deadline = deadlineFrom(call.getDeadline());
-    const labels = [runtime.service.typeName, runtime.method.name] as const;
+    const labels = { service: runtime.service.typeName, method: runtime.method.name };
     const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
     try {
       if (deadline !== undefined && deadline.getTime() <= Date.now()) {
@@ -210,7 +210,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       };
       const value = await runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx));
       const seconds = elapsed();
-      metrics.observe(...labels, "OK", seconds);
+      observeRpc(metrics, { ...labels, code: "OK", seconds });
       logger.info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
       return { ok: true, value };
     } catch (err) {
@@ -219,7 +219,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       // A client that went away gets nothing; record why it ended, not what the handler threw.
       const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
       const seconds = elapsed();
-      metrics.observe(...labels, code ?? "UNKNOWN", seconds);
+      observeRpc(metrics, { ...labels, code: code ?? "UNKNOWN", seconds });
       const fields = { code, durationMs: Math.round(seconds * 1000) };
       if (mapped.serverFault && !call.cancelled) logger.error({ ...fields, err }, "rpc failed");
       else logger.info({ ...fields, message: mapped.details }, "rpc handled");
