@@ -1,0 +1,143 @@
+// WarehouseService over gRPC: each RPC decodes and validates its request, calls one use case, encodes.
+import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
+import type { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import type { createGetReservation } from "../../app/get-reservation.ts";
+import type { createGetStock } from "../../app/get-stock.ts";
+import type { createRecordQualityCheck } from "../../app/record-quality-check.ts";
+import type {
+  createCancelReservation,
+  createConfirmReservation,
+  createExtendReservation,
+  createReleaseReservation,
+  createShipReservation,
+} from "../../app/reservation-commands.ts";
+import type { createReserveStock } from "../../app/reserve-stock.ts";
+import type { createRestockReturn } from "../../app/restock-return.ts";
+import type { RequestContext } from "../../app/use-case-deps.ts";
+import type { ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
+import * as validate from "./validate.ts";
+import {
+  decodeConfirm,
+  decodeExtend,
+  decodeRecordQualityCheck,
+  decodeRelease,
+  decodeReserve,
+  decodeRestockReturn,
+  decodeShip,
+  encodeReservation,
+  encodeShortage,
+  encodeSkuStock,
+  encodeStockLevel,
+} from "./warehouse-mapping.ts";
+
+export interface WarehouseUseCases {
+  ttlPolicy: ReservationTtlPolicy;
+  getStock: ReturnType<typeof createGetStock>;
+  getReservation: ReturnType<typeof createGetReservation>;
+  reserve: ReturnType<typeof createReserveStock>;
+  extend: ReturnType<typeof createExtendReservation>;
+  release: ReturnType<typeof createReleaseReservation>;
+  confirm: ReturnType<typeof createConfirmReservation>;
+  cancel: ReturnType<typeof createCancelReservation>;
+  ship: ReturnType<typeof createShipReservation>;
+  restockReturn: ReturnType<typeof createRestockReturn>;
+  recordQualityCheck: ReturnType<typeof createRecordQualityCheck>;
+}
+
+const READERS = ["storefront", "ops", "admin", "service"] as const;
+const RESERVERS = ["storefront", "service", "ops", "admin"] as const;
+const OPERATORS = ["ops", "admin", "service"] as const;
+
+export const WAREHOUSE_POLICY: ServicePolicy<typeof WarehouseService> = {
+  getStock: READERS,
+  batchGetStock: READERS,
+  getReservation: READERS,
+  reserve: RESERVERS,
+  extendReservation: RESERVERS,
+  releaseReservation: RESERVERS,
+  confirmReservation: RESERVERS,
+  cancelReservation: RESERVERS,
+  shipReservation: OPERATORS,
+  restockReturn: OPERATORS,
+  recordQualityCheck: OPERATORS,
+};
+
+const MAX_BATCH_SKUS = 100;
+
+// Who asks and the ids the events will carry. A caller's correlation id joins its saga's events.
+export function requestContextFrom(ctx: CallContext): RequestContext {
+  return {
+    producer: "warehouse",
+    actor: ctx.principal?.subject ?? "anonymous",
+    correlationId: correlationIdFrom(ctx) ?? ctx.requestId,
+    traceId: ctx.traceId,
+  };
+}
+
+function correlationIdFrom(ctx: CallContext): string | undefined {
+  const value = ctx.metadata.get("x-correlation-id")[0];
+  return typeof value === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+export function createWarehouseHandler(useCases: WarehouseUseCases): ServiceImpl<typeof WarehouseService> {
+  return {
+    async getStock(request) {
+      const sku = validate.sku(request.sku);
+      const warehouseCode = validate.optionalWarehouseCode(request.warehouseCode);
+      const [stock] = await useCases.getStock([sku], warehouseCode);
+      return { stock: stock ? encodeSkuStock(stock) : undefined };
+    },
+    async batchGetStock(request) {
+      validate.lineCount(request.skus, "skus", MAX_BATCH_SKUS);
+      const skus = request.skus.map((sku, index) => validate.sku(sku, `skus[${index}]`));
+      const warehouseCode = validate.optionalWarehouseCode(request.warehouseCode);
+      const stocks = await useCases.getStock([...new Set(skus)], warehouseCode);
+      return { stocks: stocks.map(encodeSkuStock) };
+    },
+    async getReservation(request) {
+      const reservation = await useCases.getReservation(validate.reservationId(request.reservationId));
+      return { reservation: encodeReservation(reservation) };
+    },
+    async reserve(request, ctx) {
+      const result = await useCases.reserve(
+        decodeReserve(request, useCases.ttlPolicy),
+        requestContextFrom(ctx),
+      );
+      return {
+        reservation: result.reservation ? encodeReservation(result.reservation) : undefined,
+        shortages: result.shortages.map(encodeShortage),
+      };
+    },
+    async extendReservation(request, ctx) {
+      const view = await useCases.extend(decodeExtend(request, useCases.ttlPolicy), requestContextFrom(ctx));
+      return { reservation: encodeReservation(view) };
+    },
+    async releaseReservation(request, ctx) {
+      const view = await useCases.release(decodeRelease(request), requestContextFrom(ctx));
+      return { reservation: encodeReservation(view) };
+    },
+    async confirmReservation(request, ctx) {
+      const view = await useCases.confirm(decodeConfirm(request), requestContextFrom(ctx));
+      return { reservation: encodeReservation(view) };
+    },
+    async cancelReservation(request, ctx) {
+      const view = await useCases.cancel(decodeRelease(request), requestContextFrom(ctx));
+      return { reservation: encodeReservation(view) };
+    },
+    async shipReservation(request, ctx) {
+      const view = await useCases.ship(decodeShip(request), requestContextFrom(ctx));
+      return { reservation: encodeReservation(view) };
+    },
+    async restockReturn(request, ctx) {
+      const result = await useCases.restockReturn(decodeRestockReturn(request), requestContextFrom(ctx));
+      return { levels: result.levels.map(encodeStockLevel) };
+    },
+    async recordQualityCheck(request, ctx) {
+      const result = await useCases.recordQualityCheck(
+        decodeRecordQualityCheck(request),
+        requestContextFrom(ctx),
+      );
+      return { level: encodeStockLevel(result.level) };
+    },
+  };
+}
