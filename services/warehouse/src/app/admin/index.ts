@@ -1,0 +1,31 @@
+// Every admin use case, built from the same deps, for main.ts and the admin gRPC handler.
+import { createReceiveStock } from "../receive-stock.ts";
+import type { UseCaseDeps } from "../use-case-deps.ts";
+import { createAdjustStock } from "./adjust-stock.ts";
+import { createCreateBin, createDeleteBin, createListBins } from "./bins.ts";
+import { createReconcile } from "./reconcile.ts";
+import { createSetStockPolicy } from "./set-stock-policy.ts";
+import {
+  createCreateWarehouse,
+  createGetWarehouse,
+  createListWarehouses,
+  createUpdateWarehouse,
+} from "./warehouses.ts";
+
+export function createAdminUseCases(deps: UseCaseDeps) {
+  return {
+    createWarehouse: createCreateWarehouse(deps),
+    updateWarehouse: createUpdateWarehouse(deps),
+    getWarehouse: createGetWarehouse(deps),
+    listWarehouses: createListWarehouses(deps),
+    createBin: createCreateBin(deps),
+    listBins: createListBins(deps),
+    deleteBin: createDeleteBin(deps),
+    setStockPolicy: createSetStockPolicy(deps),
+    receiveStock: createReceiveStock(deps),
+    adjustStock: createAdjustStock(deps),
+    reconcile: createReconcile(deps),
+  };
+}
+
+export type AdminUseCases = ReturnType<typeof createAdminUseCases>;
