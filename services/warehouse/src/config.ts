@@ -1,0 +1,65 @@
+// Warehouse configuration from the environment. Variables may carry the WAREHOUSE_ prefix
+// (WAREHOUSE_GRPC_PORT before GRPC_PORT) so one shell can run several services.
+import {
+  commonConfigShape,
+  durationMs,
+  type Env,
+  loadConfig,
+  nonEmptyString,
+  port,
+  positiveInt,
+  z,
+} from "@stockroom/config";
+import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservation-ttl.ts";
+
+export const CONFIG_PREFIX = "WAREHOUSE_";
+
+export const warehouseConfigSchema = z.object({
+  ...commonConfigShape,
+  GRPC_PORT: port().default(50051),
+  METRICS_PORT: port().default(9451),
+  DB_SCHEMA: nonEmptyString()
+    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
+    .default("warehouse"),
+  // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
+  RESERVATION_TTL_CARD_MS: durationMs().optional(),
+  RESERVATION_TTL_E_WALLET_MS: durationMs().optional(),
+  RESERVATION_TTL_BANK_TRANSFER_MS: durationMs().optional(),
+  RESERVATION_TTL_CASH_ON_DELIVERY_MS: durationMs().optional(),
+  RESERVATION_TTL_MIN_MS: durationMs().optional(),
+  RESERVATION_TTL_MAX_MS: durationMs().optional(),
+  EXPIRY_SWEEP_INTERVAL_MS: durationMs().default(1000),
+  EXPIRY_BATCH_SIZE: positiveInt().default(200),
+  SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+});
+
+type RawWarehouseConfig = z.output<typeof warehouseConfigSchema>;
+
+export interface WarehouseConfig extends RawWarehouseConfig {
+  ttlPolicy: ReservationTtlPolicy;
+}
+
+export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
+  const raw = loadConfig(warehouseConfigSchema, env, { prefix: CONFIG_PREFIX });
+  return { ...raw, ttlPolicy: ttlPolicyFrom(raw) };
+}
+
+export function ttlPolicyFrom(raw: RawWarehouseConfig): ReservationTtlPolicy {
+  const policy: ReservationTtlPolicy = {
+    card: raw.RESERVATION_TTL_CARD_MS ?? DEFAULT_TTL_POLICY.card,
+    e_wallet: raw.RESERVATION_TTL_E_WALLET_MS ?? DEFAULT_TTL_POLICY.e_wallet,
+    bank_transfer: raw.RESERVATION_TTL_BANK_TRANSFER_MS ?? DEFAULT_TTL_POLICY.bank_transfer,
+    cash_on_delivery: raw.RESERVATION_TTL_CASH_ON_DELIVERY_MS ?? DEFAULT_TTL_POLICY.cash_on_delivery,
+    minMs: raw.RESERVATION_TTL_MIN_MS ?? DEFAULT_TTL_POLICY.minMs,
+    maxMs: raw.RESERVATION_TTL_MAX_MS ?? DEFAULT_TTL_POLICY.maxMs,
+  };
+  // A default outside [min, max] would make every reservation of that method fail: refuse at start-up.
+  for (const method of ["card", "e_wallet", "bank_transfer", "cash_on_delivery"] as const) {
+    if (policy[method] < policy.minMs || policy[method] > policy.maxMs) {
+      throw new Error(
+        `reservation TTL for ${method} (${policy[method]} ms) must lie within ${policy.minMs}..${policy.maxMs} ms`,
+      );
+    }
+  }
+  return policy;
+}

@@ -1,0 +1,133 @@
+// Composition root: config → logger → pool (migrated) → use cases → gRPC server, metrics listener and
+// expiry sweeper, wired by hand; SIGTERM stops them in reverse order.
+import { fileURLToPath } from "node:url";
+import { createTokenVerifier } from "@stockroom/auth";
+import { ConfigError } from "@stockroom/config";
+import { createDb, createPool, migrate } from "@stockroom/db";
+import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createLogger } from "@stockroom/logging";
+import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { createExpireReservations, createOldestActiveReservationAge } from "./app/expire-reservations.ts";
+import { createGetReservation } from "./app/get-reservation.ts";
+import { createGetStock } from "./app/get-stock.ts";
+import { createRecordQualityCheck } from "./app/record-quality-check.ts";
+import {
+  createCancelReservation,
+  createConfirmReservation,
+  createExtendReservation,
+  createReleaseReservation,
+  createShipReservation,
+} from "./app/reservation-commands.ts";
+import { createReserveStock } from "./app/reserve-stock.ts";
+import { createRestockReturn } from "./app/restock-return.ts";
+import { createUseCaseDeps } from "./app/use-case-deps.ts";
+import { loadWarehouseConfig, type WarehouseConfig } from "./config.ts";
+import type { WarehouseDatabase } from "./data/database.ts";
+import { createWarehouseHandler, WAREHOUSE_POLICY } from "./transport/grpc/warehouse.handler.ts";
+import { createWarehouseMetrics } from "./warehouse-metrics.ts";
+import { createExpirySweeper } from "./workers/expiry-sweeper.ts";
+
+const SERVICE = "warehouse";
+const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
+
+async function main(config: WarehouseConfig): Promise<void> {
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA,
+    max: config.DB_POOL_MAX,
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
+    applicationName: SERVICE,
+    logger,
+  });
+  // The runner takes an advisory lock, so several instances starting together apply each file once.
+  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
+  logger.info({ migrated }, "migrations applied");
+  const db = createDb<WarehouseDatabase>(pool);
+
+  const registry = createMetricsRegistry({ service: SERVICE });
+  const metrics = createWarehouseMetrics(registry);
+  const metricsServer = await startMetricsServer({
+    port: config.METRICS_PORT,
+    registry,
+    readiness: async () => {
+      await pool.query("SELECT 1");
+      return true;
+    },
+  });
+
+  const deps = createUseCaseDeps(db, { metrics });
+  const withPolicy = { ...deps, ttlPolicy: config.ttlPolicy };
+  const handler = createWarehouseHandler({
+    ttlPolicy: config.ttlPolicy,
+    getStock: createGetStock(deps),
+    getReservation: createGetReservation(deps),
+    reserve: createReserveStock(withPolicy),
+    extend: createExtendReservation(withPolicy),
+    release: createReleaseReservation(deps),
+    confirm: createConfirmReservation(deps),
+    cancel: createCancelReservation(deps),
+    ship: createShipReservation(deps),
+    restockReturn: createRestockReturn(deps),
+    recordQualityCheck: createRecordQualityCheck(deps),
+  });
+
+  const verifier = createTokenVerifier({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({ logger, registry, verifier });
+  server.register(WarehouseService, handler, WAREHOUSE_POLICY);
+  // TODO(admin): register WarehouseAdminService (createWarehouseAdminHandler, WAREHOUSE_ADMIN_POLICY) once transport/grpc/warehouse-admin.handler.ts lands.
+
+  const sweeper = createExpirySweeper({
+    expire: createExpireReservations(deps),
+    oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
+    onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
+    context: { producer: SERVICE, actor: "system:expiry-sweeper" },
+    logger,
+    batchSize: config.EXPIRY_BATCH_SIZE,
+    intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+  });
+
+  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  sweeper.start();
+  logger.info(
+    { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA },
+    "warehouse started",
+  );
+
+  installSignalHandlers(
+    {
+      // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
+      shutdown: async (graceMs) => {
+        await sweeper.stop();
+        await server.shutdown(graceMs);
+      },
+    },
+    logger,
+    {
+      graceMs: config.SHUTDOWN_GRACE_MS,
+      onShutdown: async () => {
+        await metricsServer.close();
+        await pool.end();
+      },
+    },
+  );
+}
+
+let config: WarehouseConfig;
+try {
+  config = loadWarehouseConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+await main(config).catch((err: unknown) => {
+  process.stderr.write(
+    `warehouse failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
