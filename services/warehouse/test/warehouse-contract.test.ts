@@ -1,0 +1,325 @@
+// Contract tests of WarehouseService: an in-process server over a migrated test schema, called with the
+// generated typed client and real tokens. Bad input is refused with the right code and the field named,
+// and refused calls change nothing.
+
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
+import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
+import {
+  createClient,
+  createGrpcServer,
+  type GrpcServer,
+  isGrpcCallError,
+  status,
+  type TypedClient,
+} from "@stockroom/grpc";
+import { createLogger } from "@stockroom/logging";
+import { createMetricsRegistry } from "@stockroom/metrics";
+import {
+  LineStatus,
+  type PaymentMethod,
+  ReservationStatus,
+} from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import {
+  type ReserveRequest,
+  ReserveRequestSchema,
+  WarehouseService,
+} from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGetStock } from "../src/app/get-stock.ts";
+import { createRecordQualityCheck } from "../src/app/record-quality-check.ts";
+import { createRestockReturn } from "../src/app/restock-return.ts";
+import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
+import { createWarehouseHandler, WAREHOUSE_POLICY } from "../src/transport/grpc/warehouse.handler.ts";
+import {
+  createWarehouseFixture,
+  insertWarehouse,
+  key,
+  receive,
+  type WarehouseFixture,
+} from "./support/warehouse-fixture.ts";
+
+const SECRET = "contract-test-secret-0123456789abcdef";
+const AUTH = { issuer: "stockroom", audience: "stockroom" };
+
+let fx: WarehouseFixture;
+let server: GrpcServer;
+let client: TypedClient<typeof WarehouseService>;
+const tokens = new Map<Role, string>();
+
+function as(role: Role) {
+  return { metadata: { authorization: `Bearer ${tokens.get(role)}` } };
+}
+
+beforeAll(async () => {
+  fx = await createWarehouseFixture({ poolMax: 8 });
+  await insertWarehouse(fx.db, "W1");
+  const useCases = fx.useCases;
+  const deps = useCases.deps;
+  const handler = createWarehouseHandler({
+    ttlPolicy: DEFAULT_TTL_POLICY,
+    getStock: createGetStock(deps),
+    getReservation: useCases.getReservation,
+    reserve: useCases.reserve,
+    extend: useCases.extend,
+    release: useCases.release,
+    confirm: useCases.confirm,
+    cancel: useCases.cancel,
+    ship: useCases.ship,
+    restockReturn: createRestockReturn(deps),
+    recordQualityCheck: createRecordQualityCheck(deps),
+  });
+  server = createGrpcServer({
+    logger: createLogger({ service: "warehouse-contract", level: "silent" }),
+    registry: createMetricsRegistry({ service: "warehouse-contract", collectDefaults: false }),
+    verifier: createTokenVerifier({ secret: SECRET, ...AUTH }),
+  });
+  server.register(WarehouseService, handler, WAREHOUSE_POLICY);
+  const port = await server.start("127.0.0.1:0");
+  client = createClient(WarehouseService, `127.0.0.1:${port}`, { retry: { maxAttempts: 1 } });
+  const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
+  for (const role of ["storefront", "ops", "admin", "service"] as const) {
+    tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
+  }
+});
+
+afterAll(async () => {
+  client?.close();
+  await server?.shutdown(1000);
+  await fx?.drop();
+});
+
+async function failure(call: Promise<unknown>) {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isGrpcCallError(err)) throw new Error(`expected a gRPC error, got ${String(err)}`);
+  return err;
+}
+
+async function stockOf(sku: string) {
+  const { stock } = await client.getStock({ sku }, as("storefront"));
+  const level = stock?.levels[0];
+  return {
+    onHand: Number(level?.onHand ?? 0n),
+    reserved: Number(level?.reserved ?? 0n),
+    committed: Number(level?.committed ?? 0n),
+    available: Number(stock?.totalAvailable ?? 0n),
+  };
+}
+
+function reserveRequest(sku: string, overrides: Partial<MessageInitShape<typeof ReserveRequestSchema>> = {}) {
+  return create(ReserveRequestSchema, {
+    idempotencyKey: key("reserve"),
+    reference: { type: "cart", id: key("cart") },
+    lines: [{ sku, quantity: 2, warehouseCode: "W1" }],
+    ...overrides,
+  }) as ReserveRequest;
+}
+
+describe("happy path", () => {
+  it("reserve → confirm → ship moves the buckets and GetStock shows them", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "HAPPY-1", quantity: 10 }]);
+    expect(await stockOf("HAPPY-1")).toEqual({ onHand: 10, reserved: 0, committed: 0, available: 10 });
+
+    const reserved = await client.reserve(
+      reserveRequest("HAPPY-1", { lines: [{ sku: "HAPPY-1", quantity: 3 }] }),
+      as("storefront"),
+    );
+    const id = reserved.reservation?.reservationId ?? "";
+    expect(reserved.reservation?.status).toBe(ReservationStatus.ACTIVE);
+    expect(reserved.reservation?.expiresAt).toBeDefined();
+    expect(await stockOf("HAPPY-1")).toEqual({ onHand: 10, reserved: 3, committed: 0, available: 7 });
+
+    const confirmed = await client.confirmReservation(
+      { idempotencyKey: key("confirm"), reservationId: id, order: { type: "order", id: "o-1" } },
+      as("storefront"),
+    );
+    expect(confirmed.reservation?.status).toBe(ReservationStatus.CONFIRMED);
+    expect(confirmed.reservation?.expiresAt).toBeUndefined();
+    expect(await stockOf("HAPPY-1")).toEqual({ onHand: 10, reserved: 0, committed: 3, available: 7 });
+
+    const shipped = await client.shipReservation(
+      { idempotencyKey: key("ship"), reservationId: id, shipmentId: "s-1" },
+      as("ops"),
+    );
+    expect(shipped.reservation?.status).toBe(ReservationStatus.SHIPPED);
+    expect(shipped.reservation?.lines[0]?.status).toBe(LineStatus.SHIPPED);
+    expect(await stockOf("HAPPY-1")).toEqual({ onHand: 7, reserved: 0, committed: 0, available: 7 });
+
+    const fetched = await client.getReservation({ reservationId: id }, as("service"));
+    expect(fetched.reservation?.status).toBe(ReservationStatus.SHIPPED);
+  });
+
+  it("the same idempotency key with the same request returns the first answer", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "IDEM-1", quantity: 5 }]);
+    const request = reserveRequest("IDEM-1");
+    const first = await client.reserve(request, as("storefront"));
+    const second = await client.reserve(request, as("storefront"));
+    expect(second.reservation?.reservationId).toBe(first.reservation?.reservationId);
+    expect(await stockOf("IDEM-1")).toMatchObject({ reserved: 2 });
+  });
+});
+
+describe("refused input", () => {
+  const SKU = "REFUSE-1";
+  beforeAll(async () => {
+    await receive(fx.useCases, "W1", [{ sku: SKU, quantity: 5 }]);
+  });
+
+  const cases: { name: string; field: string; request: () => ReserveRequest }[] = [
+    {
+      name: "quantity 0",
+      field: "lines[0].quantity",
+      request: () => reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 0 }] }),
+    },
+    {
+      name: "negative quantity",
+      field: "lines[0].quantity",
+      request: () => reserveRequest(SKU, { lines: [{ sku: SKU, quantity: -3 }] }),
+    },
+    {
+      name: "quantity above the maximum",
+      field: "lines[0].quantity",
+      request: () => reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 1_000_001 }] }),
+    },
+    {
+      name: "bad sku",
+      field: "lines[0].sku",
+      request: () => reserveRequest(SKU, { lines: [{ sku: "bad sku!", quantity: 1 }] }),
+    },
+    {
+      name: "bad warehouse code",
+      field: "lines[0].warehouse_code",
+      request: () => reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 1, warehouseCode: "w1 lower" }] }),
+    },
+    {
+      name: "missing idempotency key",
+      field: "idempotency_key",
+      request: () => reserveRequest(SKU, { idempotencyKey: "" }),
+    },
+    {
+      name: "ttl too long",
+      field: "ttl",
+      request: () =>
+        reserveRequest(SKU, { ttl: { seconds: BigInt(DEFAULT_TTL_POLICY.maxMs / 1000 + 1), nanos: 0 } }),
+    },
+    {
+      name: "unknown payment method",
+      field: "payment_method",
+      request: () => reserveRequest(SKU, { paymentMethod: 99 as PaymentMethod }),
+    },
+    { name: "no lines", field: "lines", request: () => reserveRequest(SKU, { lines: [] }) },
+    {
+      name: "missing reference",
+      field: "reference",
+      request: () => reserveRequest(SKU, { reference: undefined }),
+    },
+  ];
+
+  it.each(cases)(
+    "Reserve with $name → INVALID_ARGUMENT naming $field, stock unchanged",
+    async ({ field, request }) => {
+      const before = await stockOf(SKU);
+      const err = await failure(client.reserve(request(), as("storefront")));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toContain(field);
+      expect(err.errorDetail?.field).toBe(field);
+      expect(await stockOf(SKU)).toEqual(before);
+    },
+  );
+
+  it("a bad reservation id → INVALID_ARGUMENT naming reservation_id", async () => {
+    const err = await failure(
+      client.confirmReservation({ idempotencyKey: key("c"), reservationId: "not-a-uuid" }, as("storefront")),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toContain("reservation_id");
+  });
+
+  it("insufficient stock → FAILED_PRECONDITION with the available numbers, stock unchanged", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.reserve(reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 9 }] }), as("storefront")),
+    );
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.details).toContain("requested 9");
+    expect(err.details).toContain(`available ${before.available}`);
+    expect(err.errorDetail?.metadata.line_1_available).toBe(String(before.available));
+    expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("an unknown reservation → NOT_FOUND", async () => {
+    const unknown = "0190a3c4-0000-7000-8000-000000000000";
+    const err = await failure(client.getReservation({ reservationId: unknown }, as("storefront")));
+    expect(err.code).toBe(status.NOT_FOUND);
+    const release = await failure(
+      client.releaseReservation({ idempotencyKey: key("r"), reservationId: unknown }, as("storefront")),
+    );
+    expect(release.code).toBe(status.NOT_FOUND);
+  });
+
+  it("no token → UNAUTHENTICATED, stock unchanged", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(client.reserve(reserveRequest(SKU)));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("a storefront shipping → PERMISSION_DENIED, stock unchanged", async () => {
+    const reserved = await client.reserve(
+      reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 1 }] }),
+      as("storefront"),
+    );
+    const id = reserved.reservation?.reservationId ?? "";
+    await client.confirmReservation({ idempotencyKey: key("c"), reservationId: id }, as("storefront"));
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.shipReservation({ idempotencyKey: key("s"), reservationId: id }, as("storefront")),
+    );
+    expect(err.code).toBe(status.PERMISSION_DENIED);
+    expect(await stockOf(SKU)).toEqual(before);
+  });
+});
+
+describe("returns and quality checks", () => {
+  it("restocks sellable and damaged returns into their buckets", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "RET-1", quantity: 4 }]);
+    const { levels } = await client.restockReturn(
+      {
+        idempotencyKey: key("ret"),
+        returnId: "rma-1",
+        lines: [
+          { sku: "RET-1", warehouseCode: "W1", quantity: 2, condition: 1 },
+          { sku: "RET-1", warehouseCode: "W1", quantity: 1, condition: 2 },
+        ],
+      },
+      as("ops"),
+    );
+    expect(Number(levels[0]?.onHand)).toBe(6);
+    expect(Number(levels[0]?.damaged)).toBe(1);
+  });
+
+  it("QC hold → fail moves units on_hand → quality_control → damaged; a hold beyond the lot's free units is refused", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "QC-1", quantity: 3 }]);
+    const base = { warehouseCode: "W1", sku: "QC-1", reference: { type: "inspection", id: "i-1" } };
+    const held = await client.recordQualityCheck(
+      { ...base, idempotencyKey: key("qc"), quantity: 2, outcome: 1 },
+      as("ops"),
+    );
+    expect(Number(held.level?.onHand)).toBe(1);
+    expect(Number(held.level?.qualityControl)).toBe(2);
+    const failed = await client.recordQualityCheck(
+      { ...base, idempotencyKey: key("qc"), quantity: 2, outcome: 3 },
+      as("ops"),
+    );
+    expect(Number(failed.level?.qualityControl)).toBe(0);
+    expect(Number(failed.level?.damaged)).toBe(2);
+    const err = await failure(
+      client.recordQualityCheck({ ...base, idempotencyKey: key("qc"), quantity: 5, outcome: 1 }, as("ops")),
+    );
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(await stockOf("QC-1")).toMatchObject({ onHand: 1 });
+  });
+});
