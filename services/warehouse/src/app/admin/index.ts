@@ -3,7 +3,9 @@ import { createReceiveStock } from "../receive-stock.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 import { createAdjustStock } from "./adjust-stock.ts";
 import { createCreateBin, createDeleteBin, createListBins } from "./bins.ts";
+import { createExportMovements, createListMovements } from "./list-movements.ts";
 import { createReconcile } from "./reconcile.ts";
+import { createRecordCycleCount } from "./record-cycle-count.ts";
 import { createSetStockPolicy } from "./set-stock-policy.ts";
 import {
   createCreateWarehouse,
@@ -24,6 +26,9 @@ export function createAdminUseCases(deps: UseCaseDeps) {
     setStockPolicy: createSetStockPolicy(deps),
     receiveStock: createReceiveStock(deps),
     adjustStock: createAdjustStock(deps),
+    recordCycleCount: createRecordCycleCount(deps),
+    listMovements: createListMovements(deps),
+    exportMovements: createExportMovements(deps),
     reconcile: createReconcile(deps),
   };
 }
