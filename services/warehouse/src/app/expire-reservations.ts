@@ -1,7 +1,8 @@
 // Expires active reservations past their expiry, a batch per transaction. Rows are taken with
 // FOR UPDATE SKIP LOCKED, so several sweepers share the work, and a reservation being confirmed or
 // released right now is skipped (its command holds the row) and looked at again next pass.
-import { lockExpiredReservations } from "../data/reservation.repo.ts";
+import { findAllocatedLevels, lockExpiredReservations } from "../data/reservation.repo.ts";
+import { lockStockLevels } from "../data/stock.repo.ts";
 import { EXPIRE } from "./reservation-commands.ts";
 import { transitionReservation } from "./reservation-transition.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
@@ -11,6 +12,16 @@ export function createExpireReservations(deps: UseCaseDeps) {
     const expired = await deps.transaction(async (trx) => {
       const now = deps.clock();
       const due = await lockExpiredReservations(trx, now, batchSize);
+      // Lock every level the batch will touch up front, in one ordered statement: locking them
+      // reservation by reservation would take them out of (warehouse, sku) order and deadlock with
+      // reservations and commands that lock in order.
+      await lockStockLevels(
+        trx,
+        await findAllocatedLevels(
+          trx,
+          due.map((header) => header.reservationId),
+        ),
+      );
       for (const header of due) await transitionReservation(trx, header, EXPIRE, context, now);
       return due.length;
     });

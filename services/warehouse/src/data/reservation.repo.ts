@@ -93,13 +93,21 @@ export async function lockReservation(db: Db, reservationId: string): Promise<Re
   return rows[0] && toHeader(rows[0]);
 }
 
-export async function findReservationHeader(db: Db, reservationId: string): Promise<ReservationHeader | undefined> {
-  const { rows } = await sql<RawHeader>`SELECT * FROM reservations WHERE reservation_id = ${reservationId}`.execute(db);
+export async function findReservationHeader(
+  db: Db,
+  reservationId: string,
+): Promise<ReservationHeader | undefined> {
+  const { rows } =
+    await sql<RawHeader>`SELECT * FROM reservations WHERE reservation_id = ${reservationId}`.execute(db);
   return rows[0] && toHeader(rows[0]);
 }
 
 // Active reservations past their expiry, locked; rows another sweeper holds are skipped.
-export async function lockExpiredReservations(db: Db, now: Date, limit: number): Promise<ReservationHeader[]> {
+export async function lockExpiredReservations(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<ReservationHeader[]> {
   const { rows } = await sql<RawHeader>`
     SELECT * FROM reservations
     WHERE status = 'active' AND expires_at <= ${now}
@@ -107,6 +115,21 @@ export async function lockExpiredReservations(db: Db, now: Date, limit: number):
     LIMIT ${limit}
     FOR UPDATE SKIP LOCKED`.execute(db);
   return rows.map(toHeader);
+}
+
+// The levels the allocations of these reservations draw on (to lock them all at once, in order).
+export async function findAllocatedLevels(
+  db: Db,
+  reservationIds: string[],
+): Promise<{ warehouseCode: string; sku: string }[]> {
+  if (reservationIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("reservation_allocations")
+    .select(["warehouse_code", "sku"])
+    .distinct()
+    .where("reservation_id", "in", reservationIds)
+    .execute();
+  return rows.map((row) => ({ warehouseCode: row.warehouse_code, sku: row.sku }));
 }
 
 export async function findLines(
@@ -164,7 +187,10 @@ export async function updateReservationState(
     WHERE reservation_id = ${change.reservationId} AND status = ${change.expectedStatus}
     RETURNING *`.execute(db);
   const row = rows[0];
-  if (!row) throw new Error(`reservation ${change.reservationId} left status ${change.expectedStatus} under its lock`);
+  if (!row)
+    throw new Error(
+      `reservation ${change.reservationId} left status ${change.expectedStatus} under its lock`,
+    );
   return toHeader(row);
 }
 

@@ -6,7 +6,7 @@ import type { OutboxRow } from "@stockroom/outbox";
 import { sql } from "kysely";
 import type { LotState } from "../domain/lot-allocation.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
-import type { Buckets, BucketDeltas, StockLevelKey, StockLevelState } from "../domain/stock-level.ts";
+import type { BucketDeltas, Buckets, StockLevelKey, StockLevelState } from "../domain/stock-level.ts";
 import { levelKey } from "../domain/stock-level.ts";
 import type { WarehouseDatabase } from "./database.ts";
 
@@ -57,7 +57,11 @@ function byKey(levels: StockLevelRow[]): Map<string, StockLevelRow> {
   return new Map(levels.map((level) => [levelKey(level), level]));
 }
 
-export async function findStockLevels(db: Db, skus: string[], warehouseCode?: string): Promise<StockLevelRow[]> {
+export async function findStockLevels(
+  db: Db,
+  skus: string[],
+  warehouseCode?: string,
+): Promise<StockLevelRow[]> {
   const { rows } = await sql<RawLevel>`
     SELECT ${levelColumns} FROM stock_levels s
     WHERE s.sku = ANY(${skus}::text[]) AND (${warehouseCode ?? null}::text IS NULL OR s.warehouse_code = ${warehouseCode ?? null})
@@ -189,7 +193,11 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
   const after = (bucket: keyof Buckets) => levels.map((w) => w.after[bucket]);
   const moveDelta = (bucket: keyof Buckets) => moves.map((m) => m.deltas[bucket] ?? 0);
   const moveAfter = (bucket: keyof Buckets) => moves.map((m) => m.after[bucket]);
-  const stored = [...set.storedUnitDeltas].filter(([, units]) => units !== 0);
+  // In code order, like every other lock we take: two writers updating two warehouses' rows in
+  // opposite orders would deadlock.
+  const stored = [...set.storedUnitDeltas]
+    .filter(([, units]) => units !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const { rows } = await sql<{ levels_written: string }>`
     WITH v AS (
@@ -202,14 +210,29 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
       ) AS v(warehouse_code, sku, version, low_stock_alerted, on_hand, reserved, committed, safety_stock, damaged,
              quality_control, incoming)
     ),
-    lot_changes AS (
-      INSERT INTO stock_lots AS l (warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
+    lot_deltas AS (
       SELECT * FROM unnest(
         ${lots.map((l) => l.warehouseCode)}::text[], ${lots.map((l) => l.sku)}::text[],
         ${lots.map((l) => l.lotCode)}::text[], ${lots.map((l) => l.expiresOn)}::date[],
         ${lots.map((l) => l.onHandDelta)}::bigint[], ${lots.map((l) => l.allocatedDelta)}::bigint[])
-      ON CONFLICT (warehouse_code, sku, lot_code) DO UPDATE
-        SET on_hand = l.on_hand + excluded.on_hand, allocated = l.allocated + excluded.allocated
+        AS d(warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
+    ),
+    -- Not INSERT ... ON CONFLICT DO UPDATE: Postgres checks the proposed row's CHECK constraints before
+    -- it finds the conflict, so a delta row (allocated 2, on_hand 0; or a negative delta) would be
+    -- refused even though only the sum is stored. Existing lots are updated, new ones inserted; the
+    -- level locks the caller holds keep a concurrent insert of the same lot out.
+    lot_updates AS (
+      UPDATE stock_lots l SET on_hand = l.on_hand + d.on_hand, allocated = l.allocated + d.allocated
+      FROM lot_deltas d
+      WHERE l.warehouse_code = d.warehouse_code AND l.sku = d.sku AND l.lot_code = d.lot_code
+      RETURNING 1
+    ),
+    lot_inserts AS (
+      INSERT INTO stock_lots (warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
+      SELECT d.* FROM lot_deltas d
+      WHERE NOT EXISTS (
+        SELECT 1 FROM stock_lots l
+        WHERE l.warehouse_code = d.warehouse_code AND l.sku = d.sku AND l.lot_code = d.lot_code)
       RETURNING 1
     ),
     level_changes AS (
@@ -263,7 +286,7 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM level_changes) AS levels_written,
-           (SELECT count(*) FROM lot_changes) AS lots_written,
+           (SELECT count(*) FROM lot_updates) + (SELECT count(*) FROM lot_inserts) AS lots_written,
            (SELECT count(*) FROM movements) AS movements_written,
            (SELECT count(*) FROM stored_units) AS warehouses_written,
            (SELECT count(*) FROM events) AS events_written`.execute(db);
