@@ -1,6 +1,6 @@
 import { ErrorReason, notFound } from "@stockroom/errors";
-import type { ReservationView } from "../domain/reservation.ts";
 import { findLines, findReservationHeader, toReservationView } from "../data/reservation.repo.ts";
+import type { ReservationView } from "../domain/reservation.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 export function createGetReservation(deps: UseCaseDeps) {

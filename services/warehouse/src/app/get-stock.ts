@@ -1,6 +1,7 @@
 // Stock queries: every level of the asked skus (optionally one warehouse) and their totals.
-import { availableQuantity } from "../domain/stock-level.ts";
+
 import { findStockLevels, type StockLevelRow } from "../data/stock.repo.ts";
+import { availableQuantity } from "../domain/stock-level.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 export interface SkuStock {

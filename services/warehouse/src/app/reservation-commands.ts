@@ -54,7 +54,10 @@ const CANCEL: TransitionSpec = {
   lineFrom: "committed",
   lineTo: "released",
   move: STOCK_MOVES.cancel,
-  next: (_header, after) => ({ status: after.includes("shipped") ? "shipped" : "cancelled", expiresAt: null }),
+  next: (_header, after) => ({
+    status: after.includes("shipped") ? "shipped" : "cancelled",
+    expiresAt: null,
+  }),
 };
 
 function runCommand<C extends CommandBase>(
@@ -66,12 +69,21 @@ function runCommand<C extends CommandBase>(
     const { idempotencyKey, ...request } = command;
     const outcome = await deps
       .transaction((trx) =>
-        runIdempotent(trx, { operation, key: idempotencyKey, fingerprint: fingerprintOf(request) }, async () => {
-          const now = deps.clock();
-          const transition = spec(command, now);
-          const header = await loadReservationForCommand(trx, command.reservationId, transition.command, now);
-          return transitionReservation(trx, header, transition, context, now);
-        }),
+        runIdempotent(
+          trx,
+          { operation, key: idempotencyKey, fingerprint: fingerprintOf(request) },
+          async () => {
+            const now = deps.clock();
+            const transition = spec(command, now);
+            const header = await loadReservationForCommand(
+              trx,
+              command.reservationId,
+              transition.command,
+              now,
+            );
+            return transitionReservation(trx, header, transition, context, now);
+          },
+        ),
       )
       .catch((err: unknown) => {
         deps.metrics?.transitions.inc({ command: operation, outcome: "refused" });

@@ -3,15 +3,6 @@
 // Racing commands on one reservation serialize on its row lock; the second sees the new status and
 // fails its transition check, so stock moves exactly once.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
-import type { MovementReason } from "../domain/movement-reason.ts";
-import {
-  assertCommandAllowed,
-  type LineStatus,
-  type ReservationCommand,
-  type ReservationStatus,
-  type ReservationView,
-} from "../domain/reservation.ts";
-import type { BucketDeltas } from "../domain/stock-level.ts";
 import {
   type AllocationRow,
   findLines,
@@ -22,9 +13,18 @@ import {
   updateReservationState,
 } from "../data/reservation.repo.ts";
 import { type Db, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
-import type { RequestContext } from "./use-case-deps.ts";
+import type { MovementReason } from "../domain/movement-reason.ts";
+import {
+  assertCommandAllowed,
+  type LineStatus,
+  type ReservationCommand,
+  type ReservationStatus,
+  type ReservationView,
+} from "../domain/reservation.ts";
+import type { BucketDeltas } from "../domain/stock-level.ts";
 import { type ReservationEventType, reservationChanged } from "./reservation-events.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
+import type { RequestContext } from "./use-case-deps.ts";
 
 // How one command moves the stock of an allocation, and its lot.
 export interface StockMove {
@@ -70,7 +70,10 @@ export interface TransitionSpec {
   lineTo: LineStatus;
   move: StockMove | null;
   // The reservation's status and expiry after the command.
-  next: (header: ReservationHeader, lineStatusesAfter: LineStatus[]) => { status: ReservationStatus; expiresAt: Date | null };
+  next: (
+    header: ReservationHeader,
+    lineStatusesAfter: LineStatus[],
+  ) => { status: ReservationStatus; expiresAt: Date | null };
   orderReference?: string | null;
 }
 
@@ -106,8 +109,14 @@ export async function transitionReservation(
     );
   }
   const moved = allocations.filter((a) => moving.has(a.lineNumber));
-  const linesAfter = lines.map((line) => ({ ...line, status: moving.has(line.lineNumber) ? spec.lineTo : line.status }));
-  const next = spec.next(header, linesAfter.map((line) => line.status));
+  const linesAfter = lines.map((line) => ({
+    ...line,
+    status: moving.has(line.lineNumber) ? spec.lineTo : line.status,
+  }));
+  const next = spec.next(
+    header,
+    linesAfter.map((line) => line.status),
+  );
 
   const updated = await updateReservationState(trx, {
     reservationId: header.reservationId,
@@ -117,7 +126,8 @@ export async function transitionReservation(
     orderReference: spec.orderReference ?? null,
     now,
   });
-  if (moving.size > 0) await updateLineStatuses(trx, header.reservationId, [...moving], spec.lineFrom, spec.lineTo);
+  if (moving.size > 0)
+    await updateLineStatuses(trx, header.reservationId, [...moving], spec.lineFrom, spec.lineTo);
   const view = toReservationView(updated, linesAfter, allocations);
   const event = reservationChanged(view, spec.eventType, header.status, now);
 

@@ -3,6 +3,13 @@
 // constraints would refuse it, so the caller gets a precise error with the shortfall.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { type EventContext, type OutboxEvent, toOutboxRow } from "@stockroom/outbox";
+import type {
+  LevelWrite,
+  LotWrite,
+  MovementWrite,
+  StockLevelRow,
+  StockWriteSet,
+} from "../data/stock.repo.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
 import {
   applyDeltas,
@@ -14,7 +21,6 @@ import {
   type StockLevelKey,
   storedUnits,
 } from "../domain/stock-level.ts";
-import type { LevelWrite, LotWrite, MovementWrite, StockLevelRow, StockWriteSet } from "../data/stock.repo.ts";
 import { type LevelSnapshot, lowStockReached, stockLevelChanged } from "./stock-events.ts";
 
 export interface StockChange {
@@ -85,7 +91,10 @@ export function planStockChanges(
     });
     const physical = storedUnits(next) - storedUnits(entry.current);
     if (physical !== 0) {
-      storedUnitDeltas.set(change.key.warehouseCode, (storedUnitDeltas.get(change.key.warehouseCode) ?? 0) + physical);
+      storedUnitDeltas.set(
+        change.key.warehouseCode,
+        (storedUnitDeltas.get(change.key.warehouseCode) ?? 0) + physical,
+      );
     }
   }
 

@@ -4,7 +4,9 @@
 import { sql } from "kysely";
 import type { Db } from "./stock.repo.ts";
 
-export type IdempotencyClaim = { status: "claimed" } | { status: "replay"; fingerprint: string; response: unknown };
+export type IdempotencyClaim =
+  | { status: "claimed" }
+  | { status: "replay"; fingerprint: string; response: unknown };
 
 export async function claimIdempotencyKey(
   db: Db,

@@ -38,7 +38,15 @@ export interface WarehouseCapacity {
 export async function lockWarehouseCapacity(db: Db, code: string): Promise<WarehouseCapacity | undefined> {
   const row = await db
     .selectFrom("warehouses")
-    .select(["code", "active", "capacity_units", "units_stored", "fill_alert_ratio", "capacity_policy", "over_fill_alert"])
+    .select([
+      "code",
+      "active",
+      "capacity_units",
+      "units_stored",
+      "fill_alert_ratio",
+      "capacity_policy",
+      "over_fill_alert",
+    ])
     .where("code", "=", code)
     .forUpdate()
     .executeTakeFirst();

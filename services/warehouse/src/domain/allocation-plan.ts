@@ -67,7 +67,8 @@ export function distanceKm(a: Coordinates, b: Coordinates): number {
   const dLat = (b.latitude - a.latitude) * rad;
   const dLon = (b.longitude - a.longitude) * rad;
   const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
   return 6371 * 2 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -114,7 +115,8 @@ export function planAllocation(
       available,
       warehouseCode: line.warehouseCode,
     });
-    if (options.allowPartial && available > 0) plan(line, [{ warehouseCode: line.warehouseCode, quantity: available }]);
+    if (options.allowPartial && available > 0)
+      plan(line, [{ warehouseCode: line.warehouseCode, quantity: available }]);
   }
 
   // Unpinned lines: repeatedly pick the warehouse that can serve the most remaining lines whole.
@@ -127,7 +129,8 @@ export function planAllocation(
       if (served.length > (best?.served.length ?? 0)) best = { warehouse, served };
     }
     if (!best) break;
-    for (const line of best.served) plan(line, [{ warehouseCode: best.warehouse.code, quantity: line.quantity }]);
+    for (const line of best.served)
+      plan(line, [{ warehouseCode: best.warehouse.code, quantity: line.quantity }]);
     const servedNumbers = new Set(best.served.map((line) => line.lineNumber));
     open = open.filter((line) => !servedNumbers.has(line.lineNumber));
   }
@@ -138,7 +141,10 @@ export function planAllocation(
     let missing = line.quantity;
     const candidates = options.allowSplit
       ? ranked
-      : ranked.slice().sort((a, b) => freeAt(b.code, line.sku) - freeAt(a.code, line.sku)).slice(0, 1);
+      : ranked
+          .slice()
+          .sort((a, b) => freeAt(b.code, line.sku) - freeAt(a.code, line.sku))
+          .slice(0, 1);
     for (const warehouse of candidates) {
       if (missing === 0) break;
       const quantity = Math.min(missing, freeAt(warehouse.code, line.sku));

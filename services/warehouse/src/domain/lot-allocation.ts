@@ -45,4 +45,3 @@ export function allocateFefo(lots: LotState[], quantity: number, today: string):
   }
   return missing === 0 ? parts : undefined;
 }
-

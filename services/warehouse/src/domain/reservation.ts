@@ -3,7 +3,14 @@
 // commands cannot both win.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 
-export const RESERVATION_STATUSES = ["active", "confirmed", "released", "expired", "cancelled", "shipped"] as const;
+export const RESERVATION_STATUSES = [
+  "active",
+  "confirmed",
+  "released",
+  "expired",
+  "cancelled",
+  "shipped",
+] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export const LINE_STATUSES = ["held", "committed", "shipped", "released"] as const;
@@ -45,11 +52,17 @@ export interface ReservationSnapshot {
 // reservation past its expiry counts as expired for confirm and extend even before the sweeper has
 // run: nobody may commit stock whose hold has lapsed. Release is still allowed (the stock goes back
 // either way, exactly once).
-export function assertCommandAllowed(reservation: ReservationSnapshot, command: ReservationCommand, now: Date): void {
+export function assertCommandAllowed(
+  reservation: ReservationSnapshot,
+  command: ReservationCommand,
+  now: Date,
+): void {
   const required = FROM_STATUS[command];
   if (reservation.status !== required) {
     throw failedPrecondition(
-      reservation.status === "expired" ? ErrorReason.RESERVATION_EXPIRED : ErrorReason.INVALID_STATE_TRANSITION,
+      reservation.status === "expired"
+        ? ErrorReason.RESERVATION_EXPIRED
+        : ErrorReason.INVALID_STATE_TRANSITION,
       `reservation ${reservation.reservationId} is ${reservation.status}; ${command} needs it ${required}`,
       { status: reservation.status, command },
     );

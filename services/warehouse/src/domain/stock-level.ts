@@ -71,7 +71,8 @@ export function invariantViolations(b: Buckets): InvariantViolation[] {
     if (b[bucket] < 0) violations.push({ rule: `${bucket} >= 0`, shortfall: -b[bucket] });
   }
   const held = b.reserved + b.committed;
-  if (held > b.onHand) violations.push({ rule: "reserved + committed <= on_hand", shortfall: held - b.onHand });
+  if (held > b.onHand)
+    violations.push({ rule: "reserved + committed <= on_hand", shortfall: held - b.onHand });
   return violations;
 }
 
