@@ -3,10 +3,12 @@ import { createReceiveStock } from "../receive-stock.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 import { createAdjustStock } from "./adjust-stock.ts";
 import { createCreateBin, createDeleteBin, createListBins } from "./bins.ts";
+import { createBulkAdjustStock } from "./bulk-adjust-stock.ts";
 import { createExportMovements, createListMovements } from "./list-movements.ts";
 import { createReconcile } from "./reconcile.ts";
 import { createRecordCycleCount } from "./record-cycle-count.ts";
 import { createSetStockPolicy } from "./set-stock-policy.ts";
+import { createCreateTransfer, createDispatchTransfer, createReceiveTransfer } from "./transfers.ts";
 import {
   createCreateWarehouse,
   createGetWarehouse,
@@ -26,6 +28,10 @@ export function createAdminUseCases(deps: UseCaseDeps) {
     setStockPolicy: createSetStockPolicy(deps),
     receiveStock: createReceiveStock(deps),
     adjustStock: createAdjustStock(deps),
+    bulkAdjustStock: createBulkAdjustStock(deps),
+    createTransfer: createCreateTransfer(deps),
+    dispatchTransfer: createDispatchTransfer(deps),
+    receiveTransfer: createReceiveTransfer(deps),
     recordCycleCount: createRecordCycleCount(deps),
     listMovements: createListMovements(deps),
     exportMovements: createExportMovements(deps),

@@ -1,0 +1,394 @@
+// WarehouseAdminService over gRPC: each RPC validates and decodes its request, calls one admin use
+// case, encodes the answer. Roles: ops and admin run the day-to-day operations; creating or changing
+// warehouses and bins (the structure allocation and capacity depend on) and Reconcile (a full scan of
+// the ledger) are admin only.
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { invalidArgument, isAppError } from "@stockroom/errors";
+import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
+import { CoordinatesSchema, ReferenceSchema } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import {
+  AdjustmentReason,
+  type AdjustStockRequest,
+  type Bin,
+  BinSchema,
+  CapacityPolicy,
+  type ListMovementsRequest,
+  type Movement,
+  MovementSchema,
+  type Transfer,
+  TransferSchema,
+  TransferStatus,
+  type Warehouse,
+  type WarehouseAdminService,
+  WarehouseSchema,
+} from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
+import type {
+  AdjustStockCommand,
+  AdjustmentReason as DomainAdjustmentReason,
+} from "../../app/admin/adjust-stock.ts";
+import type { AdminUseCases } from "../../app/admin/index.ts";
+import type { ListMovementsQuery } from "../../app/admin/list-movements.ts";
+import type { TransferView } from "../../app/admin/transfers.ts";
+import type { MovementFilter, MovementRow } from "../../data/movement.repo.ts";
+import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../data/warehouse-admin.repo.ts";
+import { isMovementReason } from "../../domain/movement-reason.ts";
+import * as validate from "./validate.ts";
+import { requestContextFrom } from "./warehouse.handler.ts";
+import { encodeStockLevel } from "./warehouse-mapping.ts";
+
+const OPERATORS = ["ops", "admin"] as const;
+const ADMINS = ["admin"] as const;
+
+export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService> = {
+  createWarehouse: ADMINS,
+  updateWarehouse: ADMINS,
+  getWarehouse: OPERATORS,
+  listWarehouses: OPERATORS,
+  createBin: ADMINS,
+  listBins: OPERATORS,
+  deleteBin: ADMINS,
+  setStockPolicy: OPERATORS,
+  receiveStock: OPERATORS,
+  adjustStock: OPERATORS,
+  bulkAdjustStock: OPERATORS,
+  createTransfer: OPERATORS,
+  dispatchTransfer: OPERATORS,
+  receiveTransfer: OPERATORS,
+  recordCycleCount: OPERATORS,
+  listMovements: OPERATORS,
+  exportMovements: OPERATORS,
+  reconcile: ADMINS,
+};
+
+const MAX_IMPORT_ID_LENGTH = 128;
+const MAX_NOTE_LENGTH = 500;
+
+function requestContextFrom(ctx: CallContext): RequestContext {
+  return {
+    producer: "warehouse",
+    actor: ctx.principal?.subject ?? "anonymous",
+    correlationId: ctx.requestId,
+    traceId: ctx.traceId,
+  };
+}
+
+function decodeWarehouse(warehouse: Warehouse | undefined): WarehouseFields {
+  if (!warehouse) throw invalidArgument("warehouse", "warehouse is required");
+  const policy = new Map<number, "refuse" | "flag">([
+    [CapacityPolicy.UNSPECIFIED, "refuse"],
+    [CapacityPolicy.REFUSE, "refuse"],
+    [CapacityPolicy.FLAG, "flag"],
+  ]).get(warehouse.capacityPolicy);
+  if (!policy) throw invalidArgument("warehouse.capacity_policy", "is not a known capacity policy");
+  return {
+    code: warehouse.code,
+    name: warehouse.name,
+    address: warehouse.address,
+    location: warehouse.location
+      ? (validate.coordinates(warehouse.location, "warehouse.location") ?? null)
+      : null,
+    capacityUnits: Number(warehouse.capacityUnits),
+    // Unset (0) means the documented default.
+    fillAlertRatio: warehouse.fillAlertRatio === 0 ? 0.9 : warehouse.fillAlertRatio,
+    capacityPolicy: policy,
+    priority: warehouse.priority,
+    active: warehouse.active,
+  };
+}
+
+function encodeWarehouse(record: WarehouseRecord): Warehouse {
+  return create(WarehouseSchema, {
+    code: record.code,
+    name: record.name,
+    address: record.address,
+    location: record.location ? create(CoordinatesSchema, record.location) : undefined,
+    capacityUnits: BigInt(record.capacityUnits),
+    fillAlertRatio: record.fillAlertRatio,
+    capacityPolicy: record.capacityPolicy === "flag" ? CapacityPolicy.FLAG : CapacityPolicy.REFUSE,
+    priority: record.priority,
+    active: record.active,
+    unitsStored: BigInt(record.unitsStored),
+    createdAt: timestampFromDate(record.createdAt),
+    updatedAt: timestampFromDate(record.updatedAt),
+  });
+}
+
+function decodeBin(bin: Bin | undefined): BinRecord {
+  if (!bin) throw invalidArgument("bin", "bin is required");
+  return {
+    warehouseCode: validate.warehouseCode(bin.warehouseCode, "bin.warehouse_code"),
+    code: bin.code,
+    zone: bin.zone,
+    aisle: bin.aisle,
+    position: bin.position,
+    pickSequence: bin.pickSequence,
+  };
+}
+
+function encodeBin(bin: BinRecord): Bin {
+  return create(BinSchema, bin);
+}
+
+const ADJUSTMENT_REASONS = new Map<number, DomainAdjustmentReason>([
+  [AdjustmentReason.DAMAGE, "damage"],
+  [AdjustmentReason.LOSS, "loss"],
+  [AdjustmentReason.FOUND, "found"],
+  [AdjustmentReason.CORRECTION, "correction"],
+]);
+
+function decodeAdjustment(
+  request: AdjustStockRequest,
+  prefix = "",
+): Omit<AdjustStockCommand, "idempotencyKey"> {
+  const reason = ADJUSTMENT_REASONS.get(request.reason);
+  if (!reason)
+    throw invalidArgument(`${prefix}reason`, `${prefix}reason must be DAMAGE, LOSS, FOUND or CORRECTION`);
+  if (!Number.isInteger(request.quantityDelta) || request.quantityDelta === 0) {
+    throw invalidArgument(`${prefix}quantity_delta`, `${prefix}quantity_delta must be a non-zero integer`);
+  }
+  if (Math.abs(request.quantityDelta) > validate.MAX_QUANTITY) {
+    throw invalidArgument(
+      `${prefix}quantity_delta`,
+      `${prefix}quantity_delta must be within ±${validate.MAX_QUANTITY}`,
+    );
+  }
+  return {
+    warehouseCode: validate.warehouseCode(request.warehouseCode, `${prefix}warehouse_code`),
+    sku: validate.sku(request.sku, `${prefix}sku`),
+    quantityDelta: request.quantityDelta,
+    reason,
+    note: validate.reason(request.note, `${prefix}note`, MAX_NOTE_LENGTH),
+    lotCode: validate.optionalLotCode(request.lotCode, `${prefix}lot_code`) ?? "",
+  };
+}
+
+const TRANSFER_STATUS = {
+  requested: TransferStatus.REQUESTED,
+  in_transit: TransferStatus.IN_TRANSIT,
+  received: TransferStatus.RECEIVED,
+};
+
+function encodeTransfer(view: TransferView): Transfer {
+  return create(TransferSchema, {
+    transferId: view.transferId,
+    fromWarehouseCode: view.fromWarehouseCode,
+    toWarehouseCode: view.toWarehouseCode,
+    status: TRANSFER_STATUS[view.status],
+    lines: view.lines,
+    createdAt: timestampFromDate(view.createdAt),
+    updatedAt: timestampFromDate(view.updatedAt),
+  });
+}
+
+function decodeMovementFilter(
+  request: ListMovementsRequest | undefined,
+  prefix = "",
+): MovementFilter & { pageToken: string } {
+  if (!request) return { pageToken: "" };
+  if (request.reason !== "" && !isMovementReason(request.reason)) {
+    throw invalidArgument(`${prefix}reason`, `${prefix}reason ${request.reason} is not a movement reason`);
+  }
+  return {
+    warehouseCode: validate.optionalWarehouseCode(request.warehouseCode, `${prefix}warehouse_code`),
+    sku: request.sku === "" ? undefined : validate.sku(request.sku, `${prefix}sku`),
+    reason: request.reason || undefined,
+    referenceId: request.referenceId || undefined,
+    from: request.from ? timestampDate(request.from) : undefined,
+    to: request.to ? timestampDate(request.to) : undefined,
+    pageToken: request.pageToken,
+  };
+}
+
+function encodeMovement(m: MovementRow): Movement {
+  const big = (n: number) => BigInt(n);
+  return create(MovementSchema, {
+    movementId: big(m.movementId),
+    occurredAt: timestampFromDate(m.occurredAt),
+    warehouseCode: m.warehouseCode,
+    sku: m.sku,
+    lotCode: m.lotCode ?? "",
+    reason: m.reason,
+    actor: m.actor,
+    reference: create(ReferenceSchema, { type: m.referenceType, id: m.referenceId }),
+    onHandDelta: big(m.deltas.onHand),
+    reservedDelta: big(m.deltas.reserved),
+    committedDelta: big(m.deltas.committed),
+    safetyStockDelta: big(m.deltas.safetyStock),
+    damagedDelta: big(m.deltas.damaged),
+    qualityControlDelta: big(m.deltas.qualityControl),
+    incomingDelta: big(m.deltas.incoming),
+    // The ledger keeps buckets and version; the threshold is not a ledger figure.
+    balance: encodeStockLevel({
+      warehouseCode: m.warehouseCode,
+      sku: m.sku,
+      ...m.after,
+      lowStockThreshold: 0,
+      version: m.levelVersion,
+      updatedAt: m.occurredAt,
+    }),
+  });
+}
+
+export function createWarehouseAdminHandler(
+  useCases: AdminUseCases,
+): ServiceImpl<typeof WarehouseAdminService> {
+  return {
+    async createWarehouse(request) {
+      return {
+        warehouse: encodeWarehouse(await useCases.createWarehouse(decodeWarehouse(request.warehouse))),
+      };
+    },
+    async updateWarehouse(request) {
+      return {
+        warehouse: encodeWarehouse(await useCases.updateWarehouse(decodeWarehouse(request.warehouse))),
+      };
+    },
+    async getWarehouse(request) {
+      return {
+        warehouse: encodeWarehouse(await useCases.getWarehouse(validate.warehouseCode(request.code, "code"))),
+      };
+    },
+    async listWarehouses(request) {
+      return { warehouses: (await useCases.listWarehouses(request.includeInactive)).map(encodeWarehouse) };
+    },
+    async createBin(request) {
+      return { bin: encodeBin(await useCases.createBin(decodeBin(request.bin))) };
+    },
+    async listBins(request) {
+      return {
+        bins: (await useCases.listBins(validate.warehouseCode(request.warehouseCode))).map(encodeBin),
+      };
+    },
+    async deleteBin(request) {
+      await useCases.deleteBin(validate.warehouseCode(request.warehouseCode), request.code);
+      return {};
+    },
+    async setStockPolicy(request, ctx) {
+      const level = await useCases.setStockPolicy(
+        {
+          warehouseCode: validate.warehouseCode(request.warehouseCode),
+          sku: validate.sku(request.sku),
+          safetyStock: Number(request.safetyStock),
+          lowStockThreshold: Number(request.lowStockThreshold),
+        },
+        requestContextFrom(ctx),
+      );
+      return { level: encodeStockLevel(level) };
+    },
+    async receiveStock(request, ctx) {
+      const result = await useCases.receiveStock(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          warehouseCode: validate.warehouseCode(request.warehouseCode),
+          reference: validate.reference(request.reference),
+          lines: validate.lineCount(request.lines).map((line, i) => ({
+            sku: validate.sku(line.sku, `lines[${i}].sku`),
+            quantity: validate.quantity(line.quantity, `lines[${i}].quantity`),
+            lotCode: validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`) ?? "",
+            expiresOn: validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`) ?? null,
+          })),
+        },
+        requestContextFrom(ctx),
+      );
+      return { levels: result.levels.map(encodeStockLevel), overCapacity: result.overCapacity };
+    },
+    async adjustStock(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        ...decodeAdjustment(request),
+      };
+      return { level: encodeStockLevel(await useCases.adjustStock(command, requestContextFrom(ctx))) };
+    },
+    async bulkAdjustStock(requests, ctx) {
+      async function* rows() {
+        for await (const request of requests) {
+          if (request.importId === "" || request.importId.length > MAX_IMPORT_ID_LENGTH) {
+            throw invalidArgument("import_id", `import_id must be 1..${MAX_IMPORT_ID_LENGTH} characters`);
+          }
+          let adjustment: ReturnType<typeof decodeAdjustment> | { error: string };
+          try {
+            if (!request.adjustment) throw invalidArgument("adjustment", "adjustment is required");
+            adjustment = decodeAdjustment(request.adjustment, "adjustment.");
+          } catch (err) {
+            if (!isAppError(err)) throw err;
+            adjustment = { error: `${err.field ?? ""}: ${err.message}` };
+          }
+          yield { importId: request.importId, rowNumber: request.rowNumber, adjustment };
+        }
+      }
+      const result = await useCases.bulkAdjustStock(rows(), requestContextFrom(ctx));
+      return {
+        ...result,
+        results: result.results.map((r) => ({
+          ...r,
+          level: r.level ? encodeStockLevel(r.level) : undefined,
+        })),
+      };
+    },
+    async createTransfer(request, ctx) {
+      const transfer = await useCases.createTransfer(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          fromWarehouseCode: validate.warehouseCode(request.fromWarehouseCode, "from_warehouse_code"),
+          toWarehouseCode: validate.warehouseCode(request.toWarehouseCode, "to_warehouse_code"),
+          lines: validate.lineCount(request.lines).map((line, i) => ({
+            sku: validate.sku(line.sku, `lines[${i}].sku`),
+            quantity: validate.quantity(line.quantity, `lines[${i}].quantity`),
+          })),
+        },
+        requestContextFrom(ctx),
+      );
+      return { transfer: encodeTransfer(transfer) };
+    },
+    async dispatchTransfer(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        transferId: validate.uuid(request.transferId, "transfer_id"),
+      };
+      return { transfer: encodeTransfer(await useCases.dispatchTransfer(command, requestContextFrom(ctx))) };
+    },
+    async receiveTransfer(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        transferId: validate.uuid(request.transferId, "transfer_id"),
+      };
+      return { transfer: encodeTransfer(await useCases.receiveTransfer(command, requestContextFrom(ctx))) };
+    },
+    async recordCycleCount(request, ctx) {
+      const result = await useCases.recordCycleCount(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          warehouseCode: validate.warehouseCode(request.warehouseCode),
+          sku: validate.sku(request.sku),
+          countedQuantity: Number(request.countedQuantity),
+          countedBy: validate.reason(request.countedBy, "counted_by", 200),
+        },
+        requestContextFrom(ctx),
+      );
+      return { level: encodeStockLevel(result.level), variance: BigInt(result.variance) };
+    },
+    async listMovements(request) {
+      const query: ListMovementsQuery = { ...decodeMovementFilter(request), pageSize: request.pageSize };
+      const page = await useCases.listMovements(query);
+      return { movements: page.movements.map(encodeMovement), nextPageToken: page.nextPageToken };
+    },
+    async *exportMovements(request) {
+      const encoder = new TextEncoder();
+      for await (const chunk of useCases.exportMovements(decodeMovementFilter(request.filter, "filter."))) {
+        yield { csvChunk: encoder.encode(chunk) };
+      }
+    },
+    async reconcile() {
+      const result = await useCases.reconcile();
+      return {
+        levelsChecked: result.levelsChecked,
+        drifts: result.drifts.map((d) => ({
+          ...d,
+          stored: BigInt(d.stored),
+          fromLedger: BigInt(d.fromLedger),
+        })),
+      };
+    },
+  };
+}
