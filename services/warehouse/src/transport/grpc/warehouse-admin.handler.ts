@@ -64,15 +64,6 @@ export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService>
 const MAX_IMPORT_ID_LENGTH = 128;
 const MAX_NOTE_LENGTH = 500;
 
-function requestContextFrom(ctx: CallContext): RequestContext {
-  return {
-    producer: "warehouse",
-    actor: ctx.principal?.subject ?? "anonymous",
-    correlationId: ctx.requestId,
-    traceId: ctx.traceId,
-  };
-}
-
 function decodeWarehouse(warehouse: Warehouse | undefined): WarehouseFields {
   if (!warehouse) throw invalidArgument("warehouse", "warehouse is required");
   const policy = new Map<number, "refuse" | "flag">([
