@@ -1,0 +1,270 @@
+// Contract tests of WarehouseAdminService: an in-process server over a migrated test schema, called with
+// the generated typed client and real tokens. Roles, field paths of bad input, streaming in both
+// directions and the encoding of ledger rows.
+import { fileURLToPath } from "node:url";
+import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
+import { createDb, type Kysely } from "@stockroom/db";
+import {
+  createClient,
+  createGrpcServer,
+  type GrpcServer,
+  isGrpcCallError,
+  status,
+  type TypedClient,
+} from "@stockroom/grpc";
+import { createLogger } from "@stockroom/logging";
+import { createMetricsRegistry } from "@stockroom/metrics";
+import {
+  AdjustmentReason,
+  CapacityPolicy,
+  TransferStatus,
+  WarehouseAdminService,
+} from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
+import { createTestSchema, type TestSchema } from "@stockroom/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdminUseCases } from "../src/app/admin/index.ts";
+import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
+import type { WarehouseDatabase } from "../src/data/database.ts";
+import {
+  createWarehouseAdminHandler,
+  WAREHOUSE_ADMIN_POLICY,
+} from "../src/transport/grpc/warehouse-admin.handler.ts";
+
+const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
+const SECRET = "admin-contract-secret-0123456789abcdef";
+const AUTH = { issuer: "stockroom", audience: "stockroom" };
+
+let schema: TestSchema;
+let db: Kysely<WarehouseDatabase>;
+let server: GrpcServer;
+let client: TypedClient<typeof WarehouseAdminService>;
+const tokens = new Map<Role, string>();
+let keys = 0;
+const key = () => `admin-contract-${++keys}`;
+
+function as(role: Role) {
+  return { metadata: { authorization: `Bearer ${tokens.get(role)}` } };
+}
+
+async function failure(call: Promise<unknown>) {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isGrpcCallError(err)) throw new Error(`expected a gRPC error, got ${String(err)}`);
+  return err;
+}
+
+const warehouse = (code: string) => ({
+  code,
+  name: `Warehouse ${code}`,
+  address: "Quay 4",
+  location: { latitude: 48.1, longitude: 11.6 },
+  capacityUnits: 1000n,
+  fillAlertRatio: 0.8,
+  capacityPolicy: CapacityPolicy.FLAG,
+  priority: 3,
+  active: true,
+});
+
+beforeAll(async () => {
+  schema = await createTestSchema({ migrations: MIGRATIONS });
+  db = createDb<WarehouseDatabase>(schema.pool);
+  server = createGrpcServer({
+    logger: createLogger({ service: "warehouse-admin-contract", level: "silent" }),
+    registry: createMetricsRegistry({ service: "warehouse-admin-contract", collectDefaults: false }),
+    verifier: createTokenVerifier({ secret: SECRET, ...AUTH }),
+  });
+  server.register(
+    WarehouseAdminService,
+    createWarehouseAdminHandler(createAdminUseCases(createUseCaseDeps(db))),
+    WAREHOUSE_ADMIN_POLICY,
+  );
+  const port = await server.start("127.0.0.1:0");
+  client = createClient(WarehouseAdminService, `127.0.0.1:${port}`, { retry: { maxAttempts: 1 } });
+  const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
+  for (const role of ["storefront", "ops", "admin", "service"] as const) {
+    tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
+  }
+  await client.createWarehouse({ warehouse: warehouse("NORTH") }, as("admin"));
+  await client.createWarehouse({ warehouse: warehouse("SOUTH") }, as("admin"));
+});
+
+afterAll(async () => {
+  client?.close();
+  await server?.shutdown(1000);
+  await schema?.drop();
+});
+
+describe("warehouses over gRPC", () => {
+  it("round-trips a warehouse and keeps structure changes to admins", async () => {
+    const { warehouse: got } = await client.getWarehouse({ code: "NORTH" }, as("ops"));
+    expect(got).toMatchObject({
+      code: "NORTH",
+      capacityUnits: 1000n,
+      fillAlertRatio: 0.8,
+      capacityPolicy: CapacityPolicy.FLAG,
+      priority: 3,
+    });
+    expect(got?.location).toMatchObject({ latitude: 48.1, longitude: 11.6 });
+    expect((await failure(client.createWarehouse({ warehouse: warehouse("EAST") }, as("ops")))).code).toBe(
+      status.PERMISSION_DENIED,
+    );
+    expect((await failure(client.getWarehouse({ code: "NORTH" }, as("storefront")))).code).toBe(
+      status.PERMISSION_DENIED,
+    );
+    const bad = await failure(
+      client.createWarehouse({ warehouse: { ...warehouse("EAST"), capacityUnits: 0n } }, as("admin")),
+    );
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+    expect(bad.errorDetail?.field).toBe("warehouse.capacity_units");
+    expect((await failure(client.getWarehouse({ code: "NOWHERE" }, as("ops")))).code).toBe(status.NOT_FOUND);
+  });
+});
+
+describe("stock operations over gRPC", () => {
+  it("receives, adjusts, refuses a bad adjustment by field, lists and exports the ledger", async () => {
+    await client.receiveStock(
+      {
+        idempotencyKey: key(),
+        warehouseCode: "NORTH",
+        reference: { type: "purchase_order", id: "PO-9" },
+        lines: [{ sku: "GR-1", quantity: 10 }],
+      },
+      as("ops"),
+    );
+    const { level } = await client.adjustStock(
+      {
+        idempotencyKey: key(),
+        warehouseCode: "NORTH",
+        sku: "GR-1",
+        quantityDelta: -2,
+        reason: AdjustmentReason.DAMAGE,
+        note: "forklift",
+      },
+      as("ops"),
+    );
+    expect(level).toMatchObject({ onHand: 8n, damaged: 2n, available: 8n });
+    const noReason = await failure(
+      client.adjustStock(
+        { idempotencyKey: key(), warehouseCode: "NORTH", sku: "GR-1", quantityDelta: -1 },
+        as("ops"),
+      ),
+    );
+    expect(noReason.errorDetail?.field).toBe("reason");
+    const short = await failure(
+      client.adjustStock(
+        {
+          idempotencyKey: key(),
+          warehouseCode: "NORTH",
+          sku: "GR-1",
+          quantityDelta: -9,
+          reason: AdjustmentReason.LOSS,
+        },
+        as("ops"),
+      ),
+    );
+    expect(short.code).toBe(status.FAILED_PRECONDITION);
+
+    const first = await client.listMovements({ sku: "GR-1", pageSize: 1 }, as("ops"));
+    expect(first.movements[0]).toMatchObject({
+      reason: "receipt",
+      onHandDelta: 10n,
+      reference: { type: "purchase_order", id: "PO-9" },
+    });
+    expect(first.movements[0]?.balance).toMatchObject({ onHand: 10n, version: 1n });
+    const second = await client.listMovements(
+      { sku: "GR-1", pageSize: 1, pageToken: first.nextPageToken },
+      as("ops"),
+    );
+    expect(second.movements[0]).toMatchObject({
+      reason: "adjust_damage",
+      onHandDelta: -2n,
+      damagedDelta: 2n,
+      actor: "test-ops",
+    });
+    expect(second.nextPageToken).toBe("");
+    expect((await failure(client.listMovements({ reason: "stolen" }, as("ops")))).errorDetail?.field).toBe(
+      "reason",
+    );
+
+    const decoder = new TextDecoder();
+    let csv = "";
+    for await (const chunk of client.exportMovements({ filter: { sku: "GR-1" } }, as("ops")))
+      csv += decoder.decode(chunk.csvChunk);
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toContain(",adjust_damage,test-ops,adjustment,");
+  });
+
+  it("streams a bulk import in and answers per row", async () => {
+    const adjustment = (sku: string, quantityDelta: number) => ({
+      warehouseCode: "NORTH",
+      sku,
+      quantityDelta,
+      reason: AdjustmentReason.FOUND,
+    });
+    const response = await client.bulkAdjustStock(
+      [
+        { importId: "grpc-import", rowNumber: 1, adjustment: adjustment("BULK-G", 4) },
+        { importId: "grpc-import", rowNumber: 2, adjustment: adjustment("bad sku!", 4) },
+        { importId: "grpc-import", rowNumber: 3, adjustment: adjustment("BULK-G", -1) },
+      ],
+      as("ops"),
+    );
+    expect(response).toMatchObject({
+      importId: "grpc-import",
+      rowsReceived: 3,
+      rowsApplied: 1,
+      rowsFailed: 2,
+    });
+    expect(response.results[0]?.level?.onHand).toBe(4n);
+    expect(response.results[1]?.error).toContain("adjustment.sku");
+    expect(response.results[2]?.error).toContain("quantity_delta");
+  });
+
+  it("moves stock between warehouses with a transfer", async () => {
+    await client.receiveStock(
+      {
+        idempotencyKey: key(),
+        warehouseCode: "NORTH",
+        reference: { type: "purchase_order", id: "PO-T" },
+        lines: [{ sku: "GR-T", quantity: 6, lotCode: "L-9", expiresOn: "2099-12-31" }],
+      },
+      as("ops"),
+    );
+    const { transfer } = await client.createTransfer(
+      {
+        idempotencyKey: key(),
+        fromWarehouseCode: "NORTH",
+        toWarehouseCode: "SOUTH",
+        lines: [{ sku: "GR-T", quantity: 4 }],
+      },
+      as("ops"),
+    );
+    expect(transfer?.status).toBe(TransferStatus.REQUESTED);
+    const transferId = transfer?.transferId ?? "";
+    expect(
+      (await client.dispatchTransfer({ idempotencyKey: key(), transferId }, as("ops"))).transfer?.status,
+    ).toBe(TransferStatus.IN_TRANSIT);
+    expect(
+      (await client.receiveTransfer({ idempotencyKey: key(), transferId }, as("ops"))).transfer?.status,
+    ).toBe(TransferStatus.RECEIVED);
+    expect(
+      (await failure(client.dispatchTransfer({ idempotencyKey: key(), transferId: "nope" }, as("ops"))))
+        .errorDetail?.field,
+    ).toBe("transfer_id");
+  });
+
+  it("records a cycle count and reconciles for admins only", async () => {
+    const counted = await client.recordCycleCount(
+      { idempotencyKey: key(), warehouseCode: "NORTH", sku: "GR-1", countedQuantity: 7n, countedBy: "carol" },
+      as("ops"),
+    );
+    expect(counted).toMatchObject({ variance: -1n, level: { onHand: 7n } });
+    expect((await failure(client.reconcile({}, as("ops")))).code).toBe(status.PERMISSION_DENIED);
+    const reconciled = await client.reconcile({}, as("admin"));
+    expect(reconciled.drifts).toEqual([]);
+    expect(reconciled.levelsChecked).toBeGreaterThan(0);
+  });
+});
