@@ -11,6 +11,7 @@ import {
   createWarehouseFixture,
   ForcedRollback,
   insertWarehouse,
+  invariantViolations,
   key,
   levels,
   receive,
@@ -211,6 +212,31 @@ describe("aborted transactions", () => {
     ).rejects.toMatchObject({ kind: "check_violation", table: "stock_lots" });
     expect(await snapshot()).toEqual(before);
     expect((await levels(fx.db)).some((l) => l.sku === "ROLL-CHECK")).toBe(false);
+    await assertInvariants(fx.db);
+  });
+});
+
+describe("the invariant checker itself", () => {
+  it("notices a balance changed behind the ledger's back, and lots that disagree with their level", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "CHECKER", quantity: 4 }]);
+    await assertInvariants(fx.db);
+    await sql`UPDATE stock_levels SET reserved = reserved + 1 WHERE sku = 'CHECKER'`.execute(fx.db);
+    await sql`UPDATE stock_lots SET on_hand = on_hand + 2 WHERE sku = 'CHECKER'`.execute(fx.db);
+    try {
+      const problems = await invariantViolations(fx.db);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          "W1/CHECKER: held allocations 0 != reserved 1",
+          "W1/CHECKER: lots allocate 0 != reserved + committed 1",
+          "W1/CHECKER: lots hold 6 != on_hand 4",
+          "W1/CHECKER: ledger reserved sums to 0, balance 1",
+          "W1/CHECKER: last reserved_after 0, balance 1",
+        ]),
+      );
+    } finally {
+      await sql`UPDATE stock_levels SET reserved = reserved - 1 WHERE sku = 'CHECKER'`.execute(fx.db);
+      await sql`UPDATE stock_lots SET on_hand = on_hand - 2 WHERE sku = 'CHECKER'`.execute(fx.db);
+    }
     await assertInvariants(fx.db);
   });
 });
