@@ -5,6 +5,7 @@
 #   stop    stop the services started by `start` and the Kafka broker
 #   test    run every test (extra arguments go to vitest)
 #   check   typecheck, lint, buf lint, generated code up to date
+#   bench   run a service's or package's benchmark scripts (bench/*.ts), e.g. `bench services/warehouse`
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -118,8 +119,17 @@ case "$command" in
     pnpm exec turbo run typecheck --output-logs=errors-only
     pnpm exec biome ci .
     ;;
+  bench)
+    install_dependencies
+    bash deploy/local/infra-up.sh
+    target="${1:?usage: deploy/local/stockroom.sh bench <services/x|packages/x>}"
+    for script in "$target"/bench/*.ts; do
+      echo "== $script" >&2
+      node "$script"
+    done
+    ;;
   *)
-    echo "usage: deploy/local/stockroom.sh start|stop|test|check" >&2
+    echo "usage: deploy/local/stockroom.sh start|stop|test|check|bench" >&2
     exit 2
     ;;
 esac

@@ -7,7 +7,9 @@ import { createDb, createPool, migrate } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { createAdminUseCases } from "./app/admin/index.ts";
 import { createExpireReservations, createOldestActiveReservationAge } from "./app/expire-reservations.ts";
 import { createGetReservation } from "./app/get-reservation.ts";
 import { createGetStock } from "./app/get-stock.ts";
@@ -25,6 +27,10 @@ import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadWarehouseConfig, type WarehouseConfig } from "./config.ts";
 import type { WarehouseDatabase } from "./data/database.ts";
 import { createWarehouseHandler, WAREHOUSE_POLICY } from "./transport/grpc/warehouse.handler.ts";
+import {
+  createWarehouseAdminHandler,
+  WAREHOUSE_ADMIN_POLICY,
+} from "./transport/grpc/warehouse-admin.handler.ts";
 import { createWarehouseMetrics } from "./warehouse-metrics.ts";
 import { createExpirySweeper } from "./workers/expiry-sweeper.ts";
 
@@ -80,7 +86,11 @@ async function main(config: WarehouseConfig): Promise<void> {
   });
   const server = createGrpcServer({ logger, registry, verifier });
   server.register(WarehouseService, handler, WAREHOUSE_POLICY);
-  // TODO(admin): register WarehouseAdminService (createWarehouseAdminHandler, WAREHOUSE_ADMIN_POLICY) once transport/grpc/warehouse-admin.handler.ts lands.
+  server.register(
+    WarehouseAdminService,
+    createWarehouseAdminHandler(createAdminUseCases(deps)),
+    WAREHOUSE_ADMIN_POLICY,
+  );
 
   const sweeper = createExpirySweeper({
     expire: createExpireReservations(deps),

@@ -1,0 +1,208 @@
+// Reservation throughput, through gRPC and as plain SQL, on this machine. Not a test: prints JSON.
+//   hot:    one sku, CONCURRENCY clients reserving 1 unit each
+//   spread: SPREAD_SKUS skus, each request picks one at random
+//   sql:    the naive transaction (conditional UPDATE + reservation INSERT + outbox INSERT) for comparison
+// The warehouse runs as its own process (node src/main.ts) on a throwaway schema, like in production.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { createTokenIssuer } from "@stockroom/auth";
+import { createClient } from "@stockroom/grpc";
+import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import pg from "pg";
+
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const SPREAD_SKUS = Number(process.env.BENCH_SPREAD_SKUS ?? 10_000);
+const PORT = Number(process.env.BENCH_PORT ?? 50151);
+const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
+const SCHEMA = `bench_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+const WAREHOUSE = "BENCH";
+const STOCK_PER_SKU = 100_000_000;
+
+if (!DATABASE_URL) {
+  process.stderr.write("set TEST_DATABASE_URL or BENCH_DATABASE_URL (run via `npm run bench:warehouse`)\n");
+  process.exit(2);
+}
+
+interface RunResult {
+  operations: number;
+  failures: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function drive(concurrency: number, seconds: number, op: () => Promise<void>): Promise<RunResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t0);
+        } catch {
+          failures += 1;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Number((latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2));
+  return {
+    operations: latencies.length,
+    failures,
+    perSecond: Math.round(latencies.length / elapsed),
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+  };
+}
+
+async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${SCHEMA}.warehouses (code, name, capacity_units) VALUES ($1, 'Bench', 9000000000000000)`,
+    [WAREHOUSE],
+  );
+  await pool.query(`INSERT INTO ${SCHEMA}.stock_levels (warehouse_code, sku) SELECT $1, unnest($2::text[])`, [
+    WAREHOUSE,
+    skus,
+  ]);
+  // Seeded through the ledger's own rules would take minutes for 10,000 skus; a receipt row per sku
+  // keeps the ledger reconciling.
+  await pool.query(
+    `WITH l AS (UPDATE ${SCHEMA}.stock_levels SET on_hand = $2::bigint, version = 1 WHERE warehouse_code = $1::text RETURNING warehouse_code, sku)
+     , lots AS (INSERT INTO ${SCHEMA}.stock_lots (warehouse_code, sku, lot_code, on_hand) SELECT warehouse_code, sku, '', $2::bigint FROM l)
+     INSERT INTO ${SCHEMA}.stock_movements (warehouse_code, sku, reason, actor, on_hand_delta, on_hand_after,
+       reserved_after, committed_after, safety_stock_after, damaged_after, quality_control_after, incoming_after, level_version)
+     SELECT warehouse_code, sku, 'receipt', 'bench', $2::bigint, $2::bigint, 0, 0, 0, 0, 0, 0, 1 FROM l`,
+    [WAREHOUSE, STOCK_PER_SKU],
+  );
+}
+
+async function startWarehouse(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      WAREHOUSE_DB_SCHEMA: SCHEMA,
+      WAREHOUSE_GRPC_PORT: String(PORT),
+      WAREHOUSE_METRICS_PORT: String(PORT + 1),
+      JWT_SECRET,
+      LOG_LEVEL: "warn",
+      DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return child;
+}
+
+async function main(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY });
+  const server = await startWarehouse();
+  const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
+  const token = await issuer.issue({ subject: "bench", roles: ["service"], ttlSec: 3600 });
+  const client = createClient(WarehouseService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
+  try {
+    // Wait for the service (it applies the migrations into the bench schema on start).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.getStock({ sku: "WARMUP" });
+        break;
+      } catch (err) {
+        if (attempt > 100) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const hotSku = "HOT-1";
+    const spread = Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${i}`);
+    await seed(pool, [hotSku, ...spread]);
+
+    const reserve = (sku: string) => () =>
+      client
+        .reserve({
+          idempotencyKey: randomUUID(),
+          reference: { type: "cart", id: randomUUID() },
+          lines: [{ sku, quantity: 1, warehouseCode: WAREHOUSE }],
+        })
+        .then(() => undefined);
+    const pick = () => spread[Math.floor(Math.random() * spread.length)] as string;
+
+    const naiveSql = (chooseSku: () => string) => async () => {
+      const c = await pool.connect();
+      try {
+        await c.query("BEGIN");
+        const sku = chooseSku();
+        const id = randomUUID();
+        const r = await c.query(
+          `UPDATE ${SCHEMA}.stock_levels SET reserved = reserved + 1, version = version + 1
+           WHERE warehouse_code = $1 AND sku = $2 AND on_hand - reserved - committed - safety_stock >= 1`,
+          [WAREHOUSE, sku],
+        );
+        if (r.rowCount !== 1) throw new Error("insufficient");
+        await c.query(
+          `INSERT INTO ${SCHEMA}.reservations (reservation_id, reference_type, reference_id, status, expires_at)
+           VALUES ($1::uuid, 'cart', $1::text, 'active', now() + interval '30 minutes')`,
+          [id],
+        );
+        await c.query(
+          `INSERT INTO ${SCHEMA}.outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type, envelope)
+           VALUES ($1::uuid, 'bench', $2, 'bench', $1::text, 1, 'Bench', '\\x00')`,
+          [id, sku],
+        );
+        await c.query("COMMIT");
+      } catch (err) {
+        await c.query("ROLLBACK");
+        throw err;
+      } finally {
+        c.release();
+      }
+    };
+
+    await drive(8, 1, reserve(hotSku)); // warm-up
+    const grpcHot = await drive(CONCURRENCY, SECONDS, reserve(hotSku));
+    const grpcSpread = await drive(CONCURRENCY, SECONDS, () => reserve(pick())());
+    const sqlHot = await drive(
+      CONCURRENCY,
+      SECONDS,
+      naiveSql(() => hotSku),
+    );
+    const sqlSpread = await drive(CONCURRENCY, SECONDS, naiveSql(pick));
+
+    const { rows } = await pool.query(
+      `SELECT count(*) FILTER (WHERE reserved + committed > on_hand OR reserved < 0) AS oversold,
+              (SELECT count(*) FROM ${SCHEMA}.reservations) AS reservations
+       FROM ${SCHEMA}.stock_levels`,
+    );
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+          seconds: SECONDS,
+          concurrency: CONCURRENCY,
+          spreadSkus: SPREAD_SKUS,
+          grpc: { hot: grpcHot, spread: grpcSpread },
+          sql: { hot: sqlHot, spread: sqlSpread },
+          oversoldLevels: Number(rows[0]?.oversold ?? -1),
+          reservationsWritten: Number(rows[0]?.reservations ?? 0),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } finally {
+    client.close();
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+    await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    await pool.end();
+  }
+}
+
+await main();
