@@ -1,0 +1,27 @@
+# shellcheck shell=bash
+# Local defaults for Stockroom's infrastructure and tests. Source it: `. deploy/local/env.sh`.
+# Sets only what is unset, so a developer's or CI's own values always win.
+
+: "${STOCKROOM_CACHE:=$HOME/.cache/stockroom}"      # downloaded jars (Kafka), toolchain
+: "${STOCKROOM_STATE:=$HOME/.local/state/stockroom}" # Kafka data, logs, pid files, lock
+export STOCKROOM_CACHE STOCKROOM_STATE
+
+: "${PGHOST:=127.0.0.1}"
+: "${PGPORT:=5432}"
+: "${PGUSER:=postgres}"
+export PGHOST PGPORT PGUSER
+
+: "${REDIS_PORT:=6379}"
+: "${KAFKA_PORT:=9092}"
+: "${KAFKA_CONTROLLER_PORT:=9093}"
+export REDIS_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT
+
+: "${DATABASE_URL:=postgres://$PGUSER@$PGHOST:$PGPORT/stockroom}"
+: "${TEST_DATABASE_URL:=postgres://$PGUSER@$PGHOST:$PGPORT/stockroom_test}"
+: "${REDIS_URL:=redis://127.0.0.1:$REDIS_PORT}"
+: "${TEST_REDIS_URL:=redis://127.0.0.1:$REDIS_PORT}"
+: "${KAFKA_BROKERS:=127.0.0.1:$KAFKA_PORT}"
+: "${TEST_KAFKA_BROKERS:=127.0.0.1:$KAFKA_PORT}"
+export DATABASE_URL TEST_DATABASE_URL REDIS_URL TEST_REDIS_URL KAFKA_BROKERS TEST_KAFKA_BROKERS
+export WAREHOUSE_GRPC_PORT="${WAREHOUSE_GRPC_PORT:-50051}"
+export JWT_SECRET="${JWT_SECRET:-dev-only-secret-change-me-0123456789abcdef}"  # local development only
