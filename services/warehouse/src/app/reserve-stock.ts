@@ -4,7 +4,7 @@
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { v7 as uuidv7 } from "uuid";
 import type { AllocationRow } from "../data/reservation.repo.ts";
-import { insertReservation } from "../data/reservation.repo.ts";
+import { insertReservationStatements } from "../data/reservation.repo.ts";
 import { findLots, type LotWrite, lockLevelsForAllocation, writeStockChanges } from "../data/stock.repo.ts";
 import { findActiveWarehouseRanks } from "../data/warehouse.repo.ts";
 import {
@@ -76,9 +76,13 @@ export function createReserveStock(deps: UseCaseDeps & { ttlPolicy: ReservationT
                 Math.min(sellableQuantity(level), lotFree),
               );
             }
-            const warehouses = await findActiveWarehouseRanks(trx, [
-              ...new Set([...levels.values()].map((l) => l.warehouseCode)),
-            ]);
+            // Ranking warehouses matters only for lines that name none.
+            const warehouses =
+              openSkus.length === 0
+                ? []
+                : await findActiveWarehouseRanks(trx, [
+                    ...new Set([...levels.values()].map((l) => l.warehouseCode)),
+                  ]);
             const plan = planAllocation(demand, warehouses, stock, command);
 
             if (plan.shortages.length > 0 && !command.allowPartial) throw insufficientStock(plan.shortages);
@@ -155,19 +159,19 @@ export function createReserveStock(deps: UseCaseDeps & { ttlPolicy: ReservationT
               lots: lotWrites,
               extraEvents: [reservationChanged(reservation, "ReservationCreated", "unspecified", now)],
             });
-            await insertReservation(trx, {
-              reservationId,
-              referenceType: command.reference.type,
-              referenceId: command.reference.id,
-              expiresAt,
-              now,
-              lines,
-              allocations,
-            });
             await writeStockChanges(
               trx,
               { actor: context.actor, referenceType: "reservation", referenceId: reservationId },
               planned.writeSet,
+              insertReservationStatements({
+                reservationId,
+                referenceType: command.reference.type,
+                referenceId: command.reference.id,
+                expiresAt,
+                now,
+                lines,
+                allocations,
+              }),
             );
             deps.metrics?.reservations.inc({ outcome: plan.shortages.length > 0 ? "partial" : "reserved" });
             return { reservation, shortages: plan.shortages };

@@ -1,6 +1,6 @@
 // Reservations, lines and allocations. Status changes are guarded in SQL (WHERE status = expected), on
 // top of the row lock the use case holds, so a lost race can never apply twice.
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type {
   LineStatus,
   ReservationLineView,
@@ -39,26 +39,24 @@ export interface NewReservation {
   allocations: AllocationRow[];
 }
 
-export async function insertReservation(db: Db, reservation: NewReservation): Promise<void> {
+// The statements inserting a new reservation, to run inside writeStockChanges' single statement (the
+// stock they hold is written in the same round trip, under the level locks).
+export function insertReservationStatements(reservation: NewReservation): RawBuilder<unknown>[] {
   const { lines, allocations } = reservation;
-  await sql`
-    WITH header AS (
-      INSERT INTO reservations (reservation_id, reference_type, reference_id, status, expires_at, created_at, updated_at)
+  return [
+    sql`INSERT INTO reservations (reservation_id, reference_type, reference_id, status, expires_at, created_at, updated_at)
       VALUES (${reservation.reservationId}, ${reservation.referenceType}, ${reservation.referenceId}, 'active',
-              ${reservation.expiresAt}, ${reservation.now}, ${reservation.now})
-      RETURNING reservation_id
-    ), line_rows AS (
-      INSERT INTO reservation_lines (reservation_id, line_number, sku, quantity, status)
-      SELECT header.reservation_id, l.* FROM header, unnest(${lines.map((l) => l.lineNumber)}::int[],
+              ${reservation.expiresAt}, ${reservation.now}, ${reservation.now})`,
+    sql`INSERT INTO reservation_lines (reservation_id, line_number, sku, quantity, status)
+      SELECT ${reservation.reservationId}::uuid, l.* FROM unnest(${lines.map((l) => l.lineNumber)}::int[],
         ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.status)}::text[])
-        AS l(line_number, sku, quantity, status)
-      RETURNING 1
-    )
-    INSERT INTO reservation_allocations (reservation_id, line_number, warehouse_code, sku, lot_code, quantity)
-    SELECT header.reservation_id, a.* FROM header, unnest(${allocations.map((a) => a.lineNumber)}::int[],
-      ${allocations.map((a) => a.warehouseCode)}::text[], ${allocations.map((a) => a.sku)}::text[],
-      ${allocations.map((a) => a.lotCode)}::text[], ${allocations.map((a) => a.quantity)}::int[])
-      AS a(line_number, warehouse_code, sku, lot_code, quantity)`.execute(db);
+        AS l(line_number, sku, quantity, status)`,
+    sql`INSERT INTO reservation_allocations (reservation_id, line_number, warehouse_code, sku, lot_code, quantity)
+      SELECT ${reservation.reservationId}::uuid, a.* FROM unnest(${allocations.map((a) => a.lineNumber)}::int[],
+        ${allocations.map((a) => a.warehouseCode)}::text[], ${allocations.map((a) => a.sku)}::text[],
+        ${allocations.map((a) => a.lotCode)}::text[], ${allocations.map((a) => a.quantity)}::int[])
+        AS a(line_number, warehouse_code, sku, lot_code, quantity)`,
+  ];
 }
 
 interface RawHeader {

@@ -3,7 +3,7 @@
 import type { Executor } from "@stockroom/db";
 import { aborted } from "@stockroom/errors";
 import type { OutboxRow } from "@stockroom/outbox";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { LotState } from "../domain/lot-allocation.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
 import type { BucketDeltas, Buckets, StockLevelKey, StockLevelState } from "../domain/stock-level.ts";
@@ -184,9 +184,17 @@ export interface StockWriteSet {
 }
 
 // Writes levels (guarded by version, although callers hold the row locks), lots (upserted by delta),
-// ledger rows, warehouse fill and outbox rows in one statement.
-export async function writeStockChanges(db: Db, context: MovementContext, set: StockWriteSet): Promise<void> {
-  if (set.levels.length === 0 && set.lots.length === 0 && set.outbox.length === 0) return;
+// ledger rows, warehouse fill and outbox rows in one statement, plus `alongside`: other plain
+// INSERT/UPDATE statements of the same use case (e.g. the reservation rows), so row locks are held
+// for one round trip instead of several.
+export async function writeStockChanges(
+  db: Db,
+  context: MovementContext,
+  set: StockWriteSet,
+  alongside: RawBuilder<unknown>[] = [],
+): Promise<void> {
+  if (set.levels.length === 0 && set.lots.length === 0 && set.outbox.length === 0 && alongside.length === 0)
+    return;
   const levels = set.levels;
   const moves = set.movements;
   const lots = mergeLotWrites(set.lots);
@@ -200,7 +208,10 @@ export async function writeStockChanges(db: Db, context: MovementContext, set: S
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const { rows } = await sql<{ levels_written: string }>`
-    WITH v AS (
+    WITH ${sql.join(
+      alongside.map((statement, i) => sql`${sql.ref(`alongside_${i}`)} AS (${statement})`),
+      sql`, `,
+    )}${alongside.length > 0 ? sql`, ` : sql``} v AS (
       SELECT * FROM unnest(
         ${levels.map((w) => w.before.warehouseCode)}::text[], ${levels.map((w) => w.before.sku)}::text[],
         ${levels.map((w) => w.before.version)}::bigint[], ${levels.map((w) => w.lowStockAlerted)}::boolean[],
