@@ -176,7 +176,9 @@ describe("planAllocation", () => {
         (demand, amounts, allowPartial, allowSplit) => {
           const s: SellableStock = new Map();
           codes.forEach((w, i) => {
-            skus.forEach((sku, j) => s.set(sellableKey(w, sku), amounts[i * 2 + j] ?? 0));
+            skus.forEach((sku, j) => {
+              s.set(sellableKey(w, sku), amounts[i * 2 + j] ?? 0);
+            });
           });
           const lines = demand.map(([sku, quantity, w], i) => line(i + 1, sku, quantity, w));
           const plan = planAllocation(
