@@ -74,8 +74,10 @@ export async function lockStockLevels(db: Db, keys: StockLevelKey[]): Promise<Ma
   if (keys.length === 0) return new Map();
   const { rows } = await sql<RawLevel>`
     SELECT ${levelColumns} FROM stock_levels s
-    JOIN unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]) AS k(warehouse_code, sku)
-      USING (warehouse_code, sku)
+    WHERE s.warehouse_code = ANY(${[...new Set(keys.map((k) => k.warehouseCode))]}::text[])
+      AND s.sku = ANY(${[...new Set(keys.map((k) => k.sku))]}::text[])
+      AND (s.warehouse_code, s.sku) IN (
+        SELECT * FROM unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]))
     ORDER BY s.warehouse_code, s.sku
     FOR UPDATE OF s`.execute(db);
   return byKey(rows.map(toLevel));
@@ -90,9 +92,10 @@ export async function lockLevelsForAllocation(
   const { rows } = await sql<RawLevel>`
     SELECT ${levelColumns} FROM stock_levels s
     JOIN warehouses w ON w.code = s.warehouse_code AND w.active
-    WHERE (s.warehouse_code, s.sku) IN (
+    WHERE s.sku = ANY(${[...new Set([...pinned.map((k) => k.sku), ...skus])]}::text[])
+      AND ((s.warehouse_code, s.sku) IN (
             SELECT * FROM unnest(${pinned.map((k) => k.warehouseCode)}::text[], ${pinned.map((k) => k.sku)}::text[]))
-       OR s.sku = ANY(${skus}::text[])
+           OR s.sku = ANY(${skus}::text[]))
     ORDER BY s.warehouse_code, s.sku
     FOR UPDATE OF s`.execute(db);
   return byKey(rows.map(toLevel));
@@ -127,8 +130,12 @@ export async function findLots(db: Db, keys: StockLevelKey[]): Promise<Map<strin
   }>`
     SELECT l.warehouse_code, l.sku, l.lot_code, to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, l.on_hand, l.allocated
     FROM stock_lots l
-    JOIN unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]) AS k(warehouse_code, sku)
-      USING (warehouse_code, sku)`.execute(db);
+    WHERE l.warehouse_code = ANY(${[...new Set(keys.map((k) => k.warehouseCode))]}::text[])
+      AND l.sku = ANY(${[...new Set(keys.map((k) => k.sku))]}::text[])
+      AND (l.warehouse_code, l.sku) IN (
+        SELECT * FROM unnest(${keys.map((k) => k.warehouseCode)}::text[], ${keys.map((k) => k.sku)}::text[]))`.execute(
+    db,
+  );
   for (const row of rows) {
     const key = levelKey({ warehouseCode: row.warehouse_code, sku: row.sku });
     const list = lots.get(key) ?? [];
