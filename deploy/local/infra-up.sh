@@ -41,10 +41,11 @@ apt_install() {
     APT_UPDATED=1
   fi
   log "apt-get install $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 9>&- # daemons it starts must not hold the lock
 }
 
 # One run at a time: a second caller waits, then finds everything up and returns quickly.
+# Daemons started while the lock is held get it closed (9>&-), or they would hold it forever.
 take_lock() {
   mkdir -p "$STOCKROOM_STATE"
   exec 9>"$STOCKROOM_STATE/infra.lock"
@@ -71,7 +72,7 @@ start_postgres() {
   version="$(pg_cluster_version)"
   [[ -n "$version" ]] || die "PostgreSQL installed but no cluster in /etc/postgresql"
   log "starting PostgreSQL $version/main"
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || true
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 9>&- || true
   local i
   for ((i = 0; i < 60; i++)); do
     pg_ready && return 0
@@ -157,7 +158,7 @@ ensure_redis() {
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$STOCKROOM_STATE/redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --dir "$STOCKROOM_STATE/redis" --logfile "$STOCKROOM_STATE/redis/redis.log" >&2
+    --dir "$STOCKROOM_STATE/redis" --logfile "$STOCKROOM_STATE/redis/redis.log" >&2 9>&- # not the lock
   local i
   for ((i = 0; i < 40; i++)); do
     if redis_ready; then
@@ -190,7 +191,7 @@ ensure_kafka_jars() {
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIBS_DIR"
   mkdir -p "$KAFKA_HOME_DIR"
   rm -rf "$KAFKA_LIBS_DIR.tmp"
-  mvn -q -B -f "$KAFKA_DEPLOY_DIR/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -Dstyle.color=never -f "$KAFKA_DEPLOY_DIR/pom.xml" dependency:copy-dependencies \
     -Dkafka.libs.dir="$KAFKA_LIBS_DIR.tmp" >&2 || die "mvn could not fetch the Kafka jars"
   rm -rf "$KAFKA_LIBS_DIR"
   mv "$KAFKA_LIBS_DIR.tmp" "$KAFKA_LIBS_DIR"
