@@ -5,6 +5,7 @@
 #   stop    stop the services started by `start` and the Kafka broker
 #   test    run every test (extra arguments go to vitest)
 #   check   typecheck, lint, buf lint, generated code up to date
+#   generate regenerate protobuf code from proto/
 #   bench   run a service's or package's benchmark scripts (bench/*.ts), e.g. `bench services/warehouse`
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -112,12 +113,16 @@ case "$command" in
     bash deploy/local/infra-up.sh
     exec pnpm exec vitest run "$@"
     ;;
+  generate)
+    install_dependencies
+    pnpm --filter @stockroom/proto generate
+    ;;
   check)
     install_dependencies
     pnpm exec buf lint proto
     check_generated_code
     pnpm exec turbo run typecheck --output-logs=errors-only
-    pnpm exec biome ci .
+    pnpm exec biome ci --colors=off .
     ;;
   bench)
     install_dependencies

@@ -36,7 +36,7 @@ export function createReceiveStock(deps: UseCaseDeps) {
         async () => {
           const now = deps.clock();
           const warehouse = await lockWarehouseCapacity(trx, command.warehouseCode);
-          if (!warehouse || !warehouse.active) {
+          if (!warehouse?.active) {
             throw notFound(
               ErrorReason.WAREHOUSE_NOT_FOUND,
               `warehouse ${command.warehouseCode} does not exist or is inactive`,
