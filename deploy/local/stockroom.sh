@@ -64,8 +64,9 @@ start_services() {
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       echo "stockroom: $name already running (pid $(cat "$pidfile"))"
     else
-      (cd "services/$name" && nohup node src/main.ts >"$STOCKROOM_STATE/services/$name.log" 2>&1 &
-        echo $! >"$pidfile")
+      # exec: the background job is the service itself, holding none of this script's pipes.
+      (cd "services/$name" && exec node src/main.ts) >"$STOCKROOM_STATE/services/$name.log" 2>&1 </dev/null &
+      echo $! >"$pidfile"
     fi
     wait_healthy "$name" "$address"
     echo "stockroom: $name healthy on $address (log: $STOCKROOM_STATE/services/$name.log)"
