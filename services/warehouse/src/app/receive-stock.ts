@@ -1,15 +1,15 @@
 // ReceiveStock: goods arrive at a warehouse into lots (FEFO needs their expiry). Capacity is checked
 // under the warehouse's row lock; the receipt, ledger and events commit together.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
-import type { OutboxEvent } from "@stockroom/outbox";
 import { ensureStockLevels, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
-import { lockWarehouseCapacity, setWarehouseFillAlert } from "../data/warehouse.repo.ts";
+import { lockWarehouseCapacity } from "../data/warehouse.repo.ts";
 import { decideCapacity } from "../domain/capacity.ts";
 import { levelKey, type StockLevelKey } from "../domain/stock-level.ts";
 import { fingerprintOf, runIdempotent } from "./idempotency.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
-import { type LevelSnapshot, warehouseCapacityCrossed } from "./stock-events.ts";
+import type { LevelSnapshot } from "./stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
+import { recordFillAlert } from "./warehouse-fill-alert.ts";
 
 export interface ReceiveStockCommand {
   idempotencyKey: string;
@@ -78,24 +78,7 @@ export function createReceiveStock(deps: UseCaseDeps) {
             onHandDelta: line.quantity,
             allocatedDelta: 0,
           }));
-          const extraEvents: OutboxEvent[] = [];
-          if (capacity.overFillAlert !== warehouse.overFillAlert) {
-            const version = await setWarehouseFillAlert(trx, warehouse.code, {
-              overFillAlert: capacity.overFillAlert,
-              raise: capacity.raiseFillAlert,
-            });
-            if (capacity.raiseFillAlert) {
-              extraEvents.push(
-                warehouseCapacityCrossed({
-                  warehouseCode: warehouse.code,
-                  unitsStored: warehouse.unitsStored + units,
-                  capacityUnits: warehouse.capacityUnits,
-                  version,
-                  occurredAt: now,
-                }),
-              );
-            }
-          }
+          const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
           const planned = planStockChanges(levels, changes, {
             eventContext: context,
             reference: command.reference,

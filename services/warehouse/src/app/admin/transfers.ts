@@ -4,7 +4,6 @@
 // destination's incoming into on_hand ('transfer_in') under the destination's capacity policy, into
 // the same lots (and expiry) the dispatch took.
 import { ErrorReason, failedPrecondition, invalidArgument, notFound } from "@stockroom/errors";
-import type { OutboxEvent } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
 import {
   ensureStockLevels,
@@ -21,14 +20,14 @@ import {
   type TransferRecord,
   type TransferStatus,
 } from "../../data/transfer.repo.ts";
-import { lockWarehouseCapacity, setWarehouseFillAlert } from "../../data/warehouse.repo.ts";
+import { lockWarehouseCapacity } from "../../data/warehouse.repo.ts";
 import { decideCapacity } from "../../domain/capacity.ts";
 import { allocateFefo } from "../../domain/lot-allocation.ts";
 import { levelKey, type StockLevelKey } from "../../domain/stock-level.ts";
 import { fingerprintOf, runIdempotent } from "../idempotency.ts";
 import { planStockChanges, type StockChange } from "../stock-changes.ts";
-import { warehouseCapacityCrossed } from "../stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
+import { recordFillAlert } from "../warehouse-fill-alert.ts";
 import { requireWarehouse } from "./warehouses.ts";
 
 export interface CreateTransferCommand {
@@ -252,24 +251,7 @@ export function createReceiveTransfer(deps: UseCaseDeps) {
               allocatedDelta: 0,
             });
           }
-          const extraEvents: OutboxEvent[] = [];
-          if (capacity.overFillAlert !== warehouse.overFillAlert) {
-            const version = await setWarehouseFillAlert(trx, warehouse.code, {
-              overFillAlert: capacity.overFillAlert,
-              raise: capacity.raiseFillAlert,
-            });
-            if (capacity.raiseFillAlert) {
-              extraEvents.push(
-                warehouseCapacityCrossed({
-                  warehouseCode: warehouse.code,
-                  unitsStored: warehouse.unitsStored + units,
-                  capacityUnits: warehouse.capacityUnits,
-                  version,
-                  occurredAt: now,
-                }),
-              );
-            }
-          }
+          const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
           const reference = { type: "transfer", id: transfer.transferId };
           const planned = planStockChanges(locked, changes, {
             eventContext: context,

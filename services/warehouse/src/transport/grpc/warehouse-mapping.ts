@@ -13,7 +13,6 @@ import {
   type SkuStock,
   SkuStockSchema,
   type StockLevel,
-  StockLevelSchema,
 } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import {
   type CancelReservationRequest,
@@ -31,7 +30,7 @@ import type { SkuStock as DomainSkuStock } from "../../app/get-stock.ts";
 import type { RecordQualityCheckCommand } from "../../app/record-quality-check.ts";
 import type { ReserveCommand } from "../../app/reserve-stock.ts";
 import type { RestockReturnCommand } from "../../app/restock-return.ts";
-import type { LevelSnapshot } from "../../app/stock-events.ts";
+import { type LevelSnapshot, stockLevelMessage } from "../../app/stock-events.ts";
 import type { LineShortage } from "../../domain/allocation-plan.ts";
 import type {
   LineStatus as DomainLineStatus,
@@ -39,7 +38,6 @@ import type {
   ReservationView,
 } from "../../domain/reservation.ts";
 import type { ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
-import { availableQuantity } from "../../domain/stock-level.ts";
 import * as validate from "./validate.ts";
 
 // ---- decoders -------------------------------------------------------------------------------------
@@ -163,21 +161,7 @@ function toDate(value: Date | string): Date {
 export function encodeStockLevel(
   level: LevelSnapshot | (Omit<LevelSnapshot, "updatedAt"> & { updatedAt: Date | string }),
 ): StockLevel {
-  return create(StockLevelSchema, {
-    warehouseCode: level.warehouseCode,
-    sku: level.sku,
-    onHand: BigInt(level.onHand),
-    reserved: BigInt(level.reserved),
-    committed: BigInt(level.committed),
-    safetyStock: BigInt(level.safetyStock),
-    damaged: BigInt(level.damaged),
-    qualityControl: BigInt(level.qualityControl),
-    incoming: BigInt(level.incoming),
-    available: BigInt(availableQuantity(level)),
-    lowStockThreshold: BigInt(level.lowStockThreshold),
-    version: BigInt(level.version),
-    updatedAt: timestampFromDate(toDate(level.updatedAt)),
-  });
+  return stockLevelMessage({ ...level, updatedAt: toDate(level.updatedAt) });
 }
 
 export function encodeSkuStock(stock: DomainSkuStock): SkuStock {
