@@ -49,10 +49,10 @@ export function createReserveStock(deps: UseCaseDeps & { ttlPolicy: ReservationT
     const ttlMs = ttlFor(deps.ttlPolicy, command);
     return deps
       .transaction((trx) =>
-        runIdempotent(
+        runIdempotent<ReserveResult>(
           trx,
           { operation: "reserve", key: idempotencyKey, fingerprint: fingerprintOf(request) },
-          async () => {
+          async (answer) => {
             const now = deps.clock();
             const demand: DemandLine[] = command.lines.map((line, index) => ({
               lineNumber: index + 1,
@@ -159,22 +159,26 @@ export function createReserveStock(deps: UseCaseDeps & { ttlPolicy: ReservationT
               lots: lotWrites,
               extraEvents: [reservationChanged(reservation, "ReservationCreated", "unspecified", now)],
             });
+            const result: ReserveResult = { reservation, shortages: plan.shortages };
             await writeStockChanges(
               trx,
               { actor: context.actor, referenceType: "reservation", referenceId: reservationId },
               planned.writeSet,
-              insertReservationStatements({
-                reservationId,
-                referenceType: command.reference.type,
-                referenceId: command.reference.id,
-                expiresAt,
-                now,
-                lines,
-                allocations,
-              }),
+              [
+                ...insertReservationStatements({
+                  reservationId,
+                  referenceType: command.reference.type,
+                  referenceId: command.reference.id,
+                  expiresAt,
+                  now,
+                  lines,
+                  allocations,
+                }),
+                answer.statement(result),
+              ],
             );
             deps.metrics?.reservations.inc({ outcome: plan.shortages.length > 0 ? "partial" : "reserved" });
-            return { reservation, shortages: plan.shortages };
+            return result;
           },
         ),
       )

@@ -1,7 +1,7 @@
 // Stored answers of idempotent requests: the same key and request get the first answer; the same key
 // with a different request is refused. A claim blocks a concurrent duplicate on the primary key until
 // the first transaction ends, so the effect runs once.
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "./stock.repo.ts";
 
 export type IdempotencyClaim =
@@ -39,6 +39,15 @@ export async function storeIdempotentResponse(
     .where("operation", "=", record.operation)
     .where("idempotency_key", "=", record.key)
     .execute();
+}
+
+export function storeIdempotentResponseStatement(record: {
+  operation: string;
+  key: string;
+  response: unknown;
+}): RawBuilder<unknown> {
+  return sql`UPDATE idempotency_records SET response = ${JSON.stringify(record.response)}::jsonb
+    WHERE operation = ${record.operation} AND idempotency_key = ${record.key}`;
 }
 
 export async function deleteExpiredIdempotencyRecords(db: Db, limit: number): Promise<number> {
