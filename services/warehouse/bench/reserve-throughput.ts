@@ -16,6 +16,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const SPREAD_SKUS = Number(process.env.BENCH_SPREAD_SKUS ?? 10_000);
 const PORT = Number(process.env.BENCH_PORT ?? 50151);
+// Comma-separated subset of grpc-hot, grpc-spread, sql-hot, sql-spread (default: all).
+const CASES = new Set((process.env.BENCH_CASES ?? "grpc-hot,grpc-spread,sql-hot,sql-spread").split(","));
 const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
 const SCHEMA = `bench_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 const WAREHOUSE = "BENCH";
@@ -90,6 +92,8 @@ async function startWarehouse(): Promise<ChildProcess> {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
       ...process.env,
+      // Profiling flags for the service only, e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof".
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
       DATABASE_URL,
       WAREHOUSE_DB_SCHEMA: SCHEMA,
       WAREHOUSE_GRPC_PORT: String(PORT),
@@ -166,14 +170,12 @@ async function main(): Promise<void> {
     };
 
     await drive(8, 1, reserve(hotSku)); // warm-up
-    const grpcHot = await drive(CONCURRENCY, SECONDS, reserve(hotSku));
-    const grpcSpread = await drive(CONCURRENCY, SECONDS, () => reserve(pick())());
-    const sqlHot = await drive(
-      CONCURRENCY,
-      SECONDS,
-      naiveSql(() => hotSku),
-    );
-    const sqlSpread = await drive(CONCURRENCY, SECONDS, naiveSql(pick));
+    const run = (name: string, op: () => Promise<void>) =>
+      CASES.has(name) ? drive(CONCURRENCY, SECONDS, op) : Promise.resolve(undefined);
+    const grpcHot = await run("grpc-hot", reserve(hotSku));
+    const grpcSpread = await run("grpc-spread", () => reserve(pick())());
+    const sqlHot = await run("sql-hot", naiveSql(() => hotSku));
+    const sqlSpread = await run("sql-spread", naiveSql(pick));
 
     const { rows } = await pool.query(
       `SELECT count(*) FILTER (WHERE reserved + committed > on_hand OR reserved < 0) AS oversold,
