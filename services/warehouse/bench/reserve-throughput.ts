@@ -174,7 +174,10 @@ async function main(): Promise<void> {
       CASES.has(name) ? drive(CONCURRENCY, SECONDS, op) : Promise.resolve(undefined);
     const grpcHot = await run("grpc-hot", reserve(hotSku));
     const grpcSpread = await run("grpc-spread", () => reserve(pick())());
-    const sqlHot = await run("sql-hot", naiveSql(() => hotSku));
+    const sqlHot = await run(
+      "sql-hot",
+      naiveSql(() => hotSku),
+    );
     const sqlSpread = await run("sql-spread", naiveSql(pick));
 
     const { rows } = await pool.query(

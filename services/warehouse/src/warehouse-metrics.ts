@@ -1,8 +1,9 @@
 // Domain metrics of the warehouse (RPC metrics come from the grpc package).
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface WarehouseMetrics {
   reservations: Counter<"outcome">;
+  reserveBatchSize: Histogram;
   transitions: Counter<"command" | "outcome">;
   expired: Counter;
   oldestActiveReservationSeconds: Gauge;
@@ -14,6 +15,12 @@ export function createWarehouseMetrics(registry: Registry): WarehouseMetrics {
       name: "warehouse_reservations_total",
       help: "Reserve requests by outcome (reserved, partial, insufficient = oversell attempt refused).",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    reserveBatchSize: new Histogram({
+      name: "warehouse_reserve_batch_size",
+      help: "Reserve requests written by one transaction (concurrent requests are batched).",
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers: [registry],
     }),
     transitions: new Counter({

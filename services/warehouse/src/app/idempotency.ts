@@ -1,12 +1,7 @@
 // Runs a use case's effect at most once per idempotency key, inside the caller's transaction.
 import { createHash } from "node:crypto";
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
-import type { RawBuilder } from "kysely";
-import {
-  claimIdempotencyKey,
-  storeIdempotentResponse,
-  storeIdempotentResponseStatement,
-} from "../data/idempotency.repo.ts";
+import { claimIdempotencyKey, storeIdempotentResponse } from "../data/idempotency.repo.ts";
 import type { Db } from "../data/stock.repo.ts";
 
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
@@ -18,7 +13,7 @@ export function fingerprintOf(request: unknown): string {
 export async function runIdempotent<T>(
   trx: Db,
   request: { operation: string; key: string; fingerprint: string },
-  effect: (answer: IdempotentAnswer<T>) => Promise<T>,
+  effect: () => Promise<T>,
 ): Promise<T> {
   const claim = await claimIdempotencyKey(trx, { ...request, retentionHours: IDEMPOTENCY_RETENTION_HOURS });
   if (claim.status === "replay") {
@@ -31,22 +26,7 @@ export async function runIdempotent<T>(
     }
     return claim.response as T;
   }
-  let storedAlongside = false;
-  const answer: IdempotentAnswer<T> = {
-    statement(response) {
-      storedAlongside = true;
-      return storeIdempotentResponseStatement({ operation: request.operation, key: request.key, response });
-    },
-  };
-  const response = await effect(answer);
-  if (!storedAlongside) {
-    await storeIdempotentResponse(trx, { operation: request.operation, key: request.key, response });
-  }
+  const response = await effect();
+  await storeIdempotentResponse(trx, { operation: request.operation, key: request.key, response });
   return response;
-}
-
-// Lets a hot-path use case store its answer inside its own write statement (one round trip fewer
-// while it holds row locks); otherwise runIdempotent stores it after the effect.
-export interface IdempotentAnswer<T> {
-  statement(response: T): RawBuilder<unknown>;
 }

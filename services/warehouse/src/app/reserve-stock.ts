@@ -1,11 +1,30 @@
-// Reserve: holds stock for a cart or checkout. Locks every level it may draw from (in a fixed order),
-// plans lines across warehouses and lots under those locks, and writes the reservation, the new
-// balances, the ledger and the events in one transaction. All-or-nothing unless allow_partial.
+// Reserve: holds stock for a cart or checkout. Concurrent requests are batched (request-batcher.ts):
+// one transaction claims their idempotency keys, locks every level they may draw from (in a fixed
+// order), plans each request in turn against what the earlier ones left (across warehouses, FEFO over
+// lots), and writes every reservation, balance, ledger row and event in one statement. Each request is
+// all-or-nothing unless allow_partial; one request's shortage never fails the others in its batch.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import { type OutboxRow, toOutboxRow } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
-import type { AllocationRow } from "../data/reservation.repo.ts";
-import { insertReservationStatements } from "../data/reservation.repo.ts";
-import { findLots, type LotWrite, lockLevelsForAllocation, writeStockChanges } from "../data/stock.repo.ts";
+import {
+  claimIdempotencyKeys,
+  releaseIdempotencyClaimsStatement,
+  storeIdempotentResponsesStatement,
+} from "../data/idempotency.repo.ts";
+import {
+  type AllocationRow,
+  insertReservationStatements,
+  type NewReservation,
+} from "../data/reservation.repo.ts";
+import {
+  type Db,
+  findLots,
+  type LotRow,
+  type LotWrite,
+  lockLevelsForAllocation,
+  type StockLevelRow,
+  writeStockChanges,
+} from "../data/stock.repo.ts";
 import { findActiveWarehouseRanks } from "../data/warehouse.repo.ts";
 import {
   type Coordinates,
@@ -14,15 +33,19 @@ import {
   planAllocation,
   type SellableStock,
   sellableKey,
+  type WarehouseRank,
 } from "../domain/allocation-plan.ts";
 import { allocateFefo, type LotState, unexpiredFreeUnits } from "../domain/lot-allocation.ts";
 import type { ReservationView } from "../domain/reservation.ts";
 import { type PaymentMethod, type ReservationTtlPolicy, ttlFor } from "../domain/reservation-ttl.ts";
 import { levelKey, type StockLevelKey, sellableQuantity } from "../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "./idempotency.ts";
+import { fingerprintOf, IDEMPOTENCY_RETENTION_HOURS } from "./idempotency.ts";
+import { type BatchOutcome, createRequestBatcher } from "./request-batcher.ts";
 import { reservationChanged } from "./reservation-events.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
+
+const OPERATION = "reserve";
 
 export interface ReserveCommand {
   idempotencyKey: string;
@@ -40,157 +63,322 @@ export interface ReserveResult {
   shortages: LineShortage[];
 }
 
-export function createReserveStock(deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy }) {
+export interface ReserveBatching {
+  maxBatch: number;
+  // Batches in flight at once (each holds one pooled connection).
+  concurrency: number;
+}
+
+export const DEFAULT_RESERVE_BATCHING: ReserveBatching = { maxBatch: 64, concurrency: 4 };
+
+interface ReserveRequest {
+  command: ReserveCommand;
+  context: RequestContext;
+  fingerprint: string;
+  ttlMs: number;
+}
+
+export function createReserveStock(
+  deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy; batching?: ReserveBatching },
+) {
+  const batching = deps.batching ?? DEFAULT_RESERVE_BATCHING;
+  const batcher = createRequestBatcher<ReserveRequest, ReserveResult>({
+    ...batching,
+    run: (requests) => reserveBatch(deps, requests),
+    onBatch: (size) => deps.metrics?.reserveBatchSize.observe(size),
+  });
   return async function reserveStock(
     command: ReserveCommand,
     context: RequestContext,
   ): Promise<ReserveResult> {
-    const { idempotencyKey, ...request } = command;
-    const ttlMs = ttlFor(deps.ttlPolicy, command);
-    return deps
-      .transaction((trx) =>
-        runIdempotent<ReserveResult>(
-          trx,
-          { operation: "reserve", key: idempotencyKey, fingerprint: fingerprintOf(request) },
-          async (answer) => {
-            const now = deps.clock();
-            const demand: DemandLine[] = command.lines.map((line, index) => ({
-              lineNumber: index + 1,
-              ...line,
-            }));
-            const pinned = uniqueKeys(
-              demand.flatMap((l) =>
-                l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [],
-              ),
-            );
-            const openSkus = [...new Set(demand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
-
-            const levels = await lockLevelsForAllocation(trx, pinned, openSkus);
-            const lots = await findLots(trx, [...levels.values()]);
-            const today = now.toISOString().slice(0, 10);
-            const stock: SellableStock = new Map();
-            for (const [key, level] of levels) {
-              const lotFree = unexpiredFreeUnits(lots.get(key) ?? [], today);
-              stock.set(
-                sellableKey(level.warehouseCode, level.sku),
-                Math.min(sellableQuantity(level), lotFree),
-              );
-            }
-            // Ranking warehouses matters only for lines that name none.
-            const warehouses =
-              openSkus.length === 0
-                ? []
-                : await findActiveWarehouseRanks(trx, [
-                    ...new Set([...levels.values()].map((l) => l.warehouseCode)),
-                  ]);
-            const plan = planAllocation(demand, warehouses, stock, command);
-
-            if (plan.shortages.length > 0 && !command.allowPartial) throw insufficientStock(plan.shortages);
-            if (plan.lines.length === 0) return { reservation: null, shortages: plan.shortages };
-
-            // Lots per planned part, FEFO, consuming a working copy so lines of one sku share it.
-            const workingLots = new Map<string, LotState[]>();
-            const allocations: AllocationRow[] = [];
-            const lotWrites: LotWrite[] = [];
-            const changes: StockChange[] = [];
-            for (const line of plan.lines) {
-              for (const part of line.parts) {
-                const key = levelKey({ warehouseCode: part.warehouseCode, sku: line.sku });
-                const levelLots = workingLots.get(key) ?? (lots.get(key) ?? []).map((lot) => ({ ...lot }));
-                workingLots.set(key, levelLots);
-                const lotParts = allocateFefo(levelLots, part.quantity, today);
-                if (!lotParts) throw insufficientStock(plan.shortages);
-                for (const lotPart of lotParts) {
-                  const lot = levelLots.find((l) => l.lotCode === lotPart.lotCode);
-                  if (lot) lot.allocated += lotPart.quantity;
-                  allocations.push({
-                    lineNumber: line.lineNumber,
-                    warehouseCode: part.warehouseCode,
-                    sku: line.sku,
-                    ...lotPart,
-                  });
-                  lotWrites.push({
-                    warehouseCode: part.warehouseCode,
-                    sku: line.sku,
-                    lotCode: lotPart.lotCode,
-                    expiresOn: null,
-                    onHandDelta: 0,
-                    allocatedDelta: lotPart.quantity,
-                  });
-                }
-                changes.push({
-                  key: { warehouseCode: part.warehouseCode, sku: line.sku },
-                  deltas: { reserved: part.quantity },
-                  reason: "reserve",
-                });
-              }
-            }
-
-            const reservationId = uuidv7();
-            const expiresAt = new Date(now.getTime() + ttlMs);
-            const lines = plan.lines.map((line) => ({
-              lineNumber: line.lineNumber,
-              sku: line.sku,
-              quantity: line.parts.reduce((sum, part) => sum + part.quantity, 0),
-              status: "held" as const,
-            }));
-            const reservation: ReservationView = {
-              reservationId,
-              referenceType: command.reference.type,
-              referenceId: command.reference.id,
-              orderReference: null,
-              status: "active",
-              expiresAt: expiresAt.toISOString(),
-              createdAt: now.toISOString(),
-              updatedAt: now.toISOString(),
-              version: 1,
-              lines: lines.map((line) => ({
-                ...line,
-                allocations: allocations
-                  .filter((a) => a.lineNumber === line.lineNumber)
-                  .map((a) => ({ warehouseCode: a.warehouseCode, lotCode: a.lotCode, quantity: a.quantity })),
-              })),
-            };
-            const planned = planStockChanges(levels, changes, {
-              eventContext: context,
-              reference: { type: "reservation", id: reservationId },
-              now,
-              violationReason: ErrorReason.INSUFFICIENT_STOCK,
-              lots: lotWrites,
-              extraEvents: [reservationChanged(reservation, "ReservationCreated", "unspecified", now)],
-            });
-            const result: ReserveResult = { reservation, shortages: plan.shortages };
-            await writeStockChanges(
-              trx,
-              { actor: context.actor, referenceType: "reservation", referenceId: reservationId },
-              planned.writeSet,
-              [
-                ...insertReservationStatements({
-                  reservationId,
-                  referenceType: command.reference.type,
-                  referenceId: command.reference.id,
-                  expiresAt,
-                  now,
-                  lines,
-                  allocations,
-                }),
-                answer.statement(result),
-              ],
-            );
-            deps.metrics?.reservations.inc({ outcome: plan.shortages.length > 0 ? "partial" : "reserved" });
-            return result;
-          },
-        ),
-      )
-      .catch((err: unknown) => {
-        if (isInsufficient(err)) deps.metrics?.reservations.inc({ outcome: "insufficient" });
-        throw err;
+    const { idempotencyKey: _key, ...request } = command;
+    try {
+      const result = await batcher.submit({
+        command,
+        context,
+        fingerprint: fingerprintOf(request),
+        ttlMs: ttlFor(deps.ttlPolicy, command),
       });
+      deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
+      return result;
+    } catch (err) {
+      if (isInsufficient(err)) deps.metrics?.reservations.inc({ outcome: "insufficient" });
+      throw err;
+    }
   };
+}
+
+async function reserveBatch(
+  deps: UseCaseDeps,
+  requests: ReserveRequest[],
+): Promise<BatchOutcome<ReserveResult>[]> {
+  // A key twice in one batch: the later request waits for the next batch and replays the first's answer.
+  const seen = new Set<string>();
+  const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
+    if (seen.has(request.command.idempotencyKey)) return { ok: false, retry: true };
+    seen.add(request.command.idempotencyKey);
+    return { ok: false, error: new Error("not run") };
+  });
+  const runnable = requests.flatMap((request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
+  const computed = await deps.transaction((trx) =>
+    reserveInTransaction(
+      trx,
+      deps.clock(),
+      runnable.map((index) => requests[index] as ReserveRequest),
+    ),
+  );
+  runnable.forEach((index, i) => {
+    outcomes[index] = computed[i] as BatchOutcome<ReserveResult>;
+  });
+  return outcomes;
+}
+
+async function reserveInTransaction(
+  trx: Db,
+  now: Date,
+  requests: ReserveRequest[],
+): Promise<BatchOutcome<ReserveResult>[]> {
+  const claims = await claimIdempotencyKeys(trx, {
+    operation: OPERATION,
+    retentionHours: IDEMPOTENCY_RETENTION_HOURS,
+    claims: requests.map((r) => ({ key: r.command.idempotencyKey, fingerprint: r.fingerprint })),
+  });
+  const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
+    const claim = claims.get(request.command.idempotencyKey);
+    if (claim?.status !== "replay") return { ok: false, error: new Error("not planned") };
+    if (claim.fingerprint !== request.fingerprint)
+      return { ok: false, error: keyReused(request.command.idempotencyKey) };
+    return { ok: true, value: claim.response as ReserveResult };
+  });
+  const toPlan = requests.flatMap((request, index) =>
+    claims.get(request.command.idempotencyKey)?.status === "claimed" ? [index] : [],
+  );
+  if (toPlan.length === 0) return outcomes;
+
+  const demands = new Map(toPlan.map((index) => [index, demandOf(requests[index] as ReserveRequest)]));
+  const allDemand = [...demands.values()].flat();
+  const pinned = uniqueKeys(
+    allDemand.flatMap((l) => (l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [])),
+  );
+  const openSkus = [...new Set(allDemand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
+  const levels = await lockLevelsForAllocation(trx, pinned, openSkus);
+  const lots = await findLots(trx, [...levels.values()]);
+  // Ranking warehouses matters only for lines that name none.
+  const warehouses =
+    openSkus.length === 0
+      ? []
+      : await findActiveWarehouseRanks(trx, [...new Set([...levels.values()].map((l) => l.warehouseCode))]);
+  const today = now.toISOString().slice(0, 10);
+  const working = workingStock(levels, lots, today);
+
+  const changes: StockChange[] = [];
+  const lotWrites: LotWrite[] = [];
+  const reservations: NewReservation[] = [];
+  const reservationEvents: OutboxRow[] = [];
+  const answers: { key: string; response: ReserveResult }[] = [];
+  const failedKeys: string[] = [];
+  for (const index of toPlan) {
+    const request = requests[index] as ReserveRequest;
+    const planned = planRequest(request, demands.get(index) ?? [], working, warehouses, today, now);
+    if (!planned.ok) {
+      outcomes[index] = { ok: false, error: planned.error };
+      failedKeys.push(request.command.idempotencyKey);
+      continue;
+    }
+    outcomes[index] = { ok: true, value: planned.result };
+    answers.push({ key: request.command.idempotencyKey, response: planned.result });
+    if (!planned.reservation) continue;
+    changes.push(...planned.changes);
+    lotWrites.push(...planned.lotWrites);
+    reservations.push(planned.reservation);
+    const view = planned.result.reservation as ReservationView;
+    reservationEvents.push(
+      toOutboxRow(request.context, reservationChanged(view, "ReservationCreated", "unspecified", now)),
+    );
+  }
+
+  const first = requests[toPlan[0] as number] as ReserveRequest;
+  const stock = planStockChanges(levels, changes, {
+    eventContext: first.context,
+    reference: { type: "reservation", id: reservations.at(-1)?.reservationId ?? "" },
+    now,
+    violationReason: ErrorReason.INSUFFICIENT_STOCK,
+    lots: lotWrites,
+  });
+  stock.writeSet.outbox.push(...reservationEvents);
+  await writeStockChanges(
+    trx,
+    { actor: first.context.actor, referenceType: "reservation", referenceId: "" },
+    stock.writeSet,
+    [
+      ...(reservations.length > 0 ? insertReservationStatements(reservations) : []),
+      ...(answers.length > 0 ? [storeIdempotentResponsesStatement(OPERATION, answers)] : []),
+      ...(failedKeys.length > 0 ? [releaseIdempotencyClaimsStatement(OPERATION, failedKeys)] : []),
+    ],
+  );
+  return outcomes;
+}
+
+// What is still free per (warehouse, sku) and in each lot, as the batch's requests take from it.
+interface WorkingStock {
+  sellable: SellableStock;
+  lots: Map<string, LotState[]>;
+}
+
+function workingStock(
+  levels: Map<string, StockLevelRow>,
+  lots: Map<string, LotRow[]>,
+  today: string,
+): WorkingStock {
+  const sellable: SellableStock = new Map();
+  const workingLots = new Map<string, LotState[]>();
+  for (const [key, level] of levels) {
+    const levelLots = (lots.get(key) ?? []).map((lot) => ({ ...lot }));
+    workingLots.set(key, levelLots);
+    sellable.set(
+      sellableKey(level.warehouseCode, level.sku),
+      Math.min(sellableQuantity(level), unexpiredFreeUnits(levelLots, today)),
+    );
+  }
+  return { sellable, lots: workingLots };
+}
+
+type PlannedRequest =
+  | { ok: false; error: unknown }
+  | {
+      ok: true;
+      result: ReserveResult;
+      reservation: NewReservation | null;
+      changes: StockChange[];
+      lotWrites: LotWrite[];
+    };
+
+// Plans one request against the working stock and, when it succeeds, takes its units from it.
+function planRequest(
+  request: ReserveRequest,
+  demand: DemandLine[],
+  working: WorkingStock,
+  warehouses: WarehouseRank[],
+  today: string,
+  now: Date,
+): PlannedRequest {
+  const { command, context } = request;
+  const plan = planAllocation(demand, warehouses, working.sellable, command);
+  if (plan.shortages.length > 0 && !command.allowPartial)
+    return { ok: false, error: insufficientStock(plan.shortages) };
+  if (plan.lines.length === 0) {
+    return {
+      ok: true,
+      result: { reservation: null, shortages: plan.shortages },
+      reservation: null,
+      changes: [],
+      lotWrites: [],
+    };
+  }
+
+  const reservationId = uuidv7();
+  const origin = { actor: context.actor, referenceType: "reservation", referenceId: reservationId };
+  // FEFO on copies first, so a request that cannot be served leaves the working stock untouched.
+  const scratch = new Map<string, LotState[]>();
+  const allocations: AllocationRow[] = [];
+  const lotWrites: LotWrite[] = [];
+  const changes: StockChange[] = [];
+  for (const line of plan.lines) {
+    for (const part of line.parts) {
+      const key = levelKey({ warehouseCode: part.warehouseCode, sku: line.sku });
+      const levelLots = scratch.get(key) ?? (working.lots.get(key) ?? []).map((lot) => ({ ...lot }));
+      scratch.set(key, levelLots);
+      const lotParts = allocateFefo(levelLots, part.quantity, today);
+      if (!lotParts) return { ok: false, error: insufficientStock(plan.shortages) };
+      for (const lotPart of lotParts) {
+        const lot = levelLots.find((l) => l.lotCode === lotPart.lotCode);
+        if (lot) lot.allocated += lotPart.quantity;
+        allocations.push({
+          lineNumber: line.lineNumber,
+          warehouseCode: part.warehouseCode,
+          sku: line.sku,
+          ...lotPart,
+        });
+        lotWrites.push({
+          warehouseCode: part.warehouseCode,
+          sku: line.sku,
+          lotCode: lotPart.lotCode,
+          expiresOn: null,
+          onHandDelta: 0,
+          allocatedDelta: lotPart.quantity,
+        });
+      }
+      changes.push({
+        key: { warehouseCode: part.warehouseCode, sku: line.sku },
+        deltas: { reserved: part.quantity },
+        reason: "reserve",
+        origin,
+      });
+    }
+  }
+  for (const [key, levelLots] of scratch) working.lots.set(key, levelLots);
+  for (const line of plan.lines) {
+    for (const part of line.parts) {
+      const key = sellableKey(part.warehouseCode, line.sku);
+      working.sellable.set(key, (working.sellable.get(key) ?? 0) - part.quantity);
+    }
+  }
+
+  const expiresAt = new Date(now.getTime() + request.ttlMs);
+  const lines = plan.lines.map((line) => ({
+    lineNumber: line.lineNumber,
+    sku: line.sku,
+    quantity: line.parts.reduce((sum, part) => sum + part.quantity, 0),
+    status: "held" as const,
+  }));
+  const view: ReservationView = {
+    reservationId,
+    referenceType: command.reference.type,
+    referenceId: command.reference.id,
+    orderReference: null,
+    status: "active",
+    expiresAt: expiresAt.toISOString(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+    lines: lines.map((line) => ({
+      ...line,
+      allocations: allocations
+        .filter((a) => a.lineNumber === line.lineNumber)
+        .map((a) => ({ warehouseCode: a.warehouseCode, lotCode: a.lotCode, quantity: a.quantity })),
+    })),
+  };
+  return {
+    ok: true,
+    result: { reservation: view, shortages: plan.shortages },
+    reservation: {
+      reservationId,
+      referenceType: command.reference.type,
+      referenceId: command.reference.id,
+      expiresAt,
+      now,
+      lines,
+      allocations,
+    },
+    changes,
+    lotWrites,
+  };
+}
+
+function demandOf(request: ReserveRequest): DemandLine[] {
+  return request.command.lines.map((line, index) => ({ lineNumber: index + 1, ...line }));
 }
 
 function uniqueKeys(keys: StockLevelKey[]): StockLevelKey[] {
   return [...new Map(keys.map((k) => [levelKey(k), k])).values()];
+}
+
+function keyReused(key: string) {
+  return failedPrecondition(
+    ErrorReason.IDEMPOTENCY_KEY_REUSED,
+    `idempotency_key ${key} was already used for a different ${OPERATION} request`,
+    { field: "idempotency_key" },
+  );
 }
 
 function insufficientStock(shortages: LineShortage[]) {

@@ -6,6 +6,7 @@ import { type EventContext, type OutboxEvent, toOutboxRow } from "@stockroom/out
 import type {
   LevelWrite,
   LotWrite,
+  MovementContext,
   MovementWrite,
   StockLevelRow,
   StockWriteSet,
@@ -28,6 +29,8 @@ export interface StockChange {
   deltas: BucketDeltas;
   reason: MovementReason;
   lotCode?: string | null;
+  // Who and what this one change is for, when a write carries several requests (batched reserves).
+  origin?: MovementContext;
 }
 
 export interface StockChangeOptions {
@@ -88,6 +91,7 @@ export function planStockChanges(
       deltas: change.deltas,
       after: next,
       levelVersion: before.version + 1,
+      origin: change.origin,
     });
     const physical = storedUnits(next) - storedUnits(entry.current);
     if (physical !== 0) {

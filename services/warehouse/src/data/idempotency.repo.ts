@@ -41,18 +41,63 @@ export async function storeIdempotentResponse(
     .execute();
 }
 
-export function storeIdempotentResponseStatement(record: {
-  operation: string;
-  key: string;
-  response: unknown;
-}): RawBuilder<unknown> {
-  return sql`UPDATE idempotency_records SET response = ${JSON.stringify(record.response)}::jsonb
-    WHERE operation = ${record.operation} AND idempotency_key = ${record.key}`;
-}
-
 export async function deleteExpiredIdempotencyRecords(db: Db, limit: number): Promise<number> {
   const result = await sql`
     DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
       SELECT ctid FROM idempotency_records WHERE expires_at < now() LIMIT ${limit}))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
+}
+
+// Claims many keys of one operation at once (sorted, so two batches wait on each other in one order).
+// Keys already held come back as replays with what was stored.
+export async function claimIdempotencyKeys(
+  db: Db,
+  request: { operation: string; retentionHours: number; claims: { key: string; fingerprint: string }[] },
+): Promise<Map<string, IdempotencyClaim>> {
+  const claims = [...request.claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const result = new Map<string, IdempotencyClaim>();
+  if (claims.length === 0) return result;
+  const { rows } = await sql<{ idempotency_key: string }>`
+    INSERT INTO idempotency_records AS r (operation, idempotency_key, fingerprint, expires_at)
+    SELECT ${request.operation}, c.key, c.fingerprint, now() + make_interval(hours => ${request.retentionHours})
+    FROM unnest(${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.fingerprint)}::text[]) WITH ORDINALITY
+      AS c(key, fingerprint, position)
+    ORDER BY c.position
+    ON CONFLICT (operation, idempotency_key) DO UPDATE
+      SET fingerprint = excluded.fingerprint, response = 'null', created_at = now(), expires_at = excluded.expires_at
+      WHERE r.expires_at < now()
+    RETURNING r.idempotency_key`.execute(db);
+  for (const row of rows) result.set(row.idempotency_key, { status: "claimed" });
+  const held = claims.map((c) => c.key).filter((key) => !result.has(key));
+  if (held.length > 0) {
+    const stored = await db
+      .selectFrom("idempotency_records")
+      .select(["idempotency_key", "fingerprint", "response"])
+      .where("operation", "=", request.operation)
+      .where("idempotency_key", "in", held)
+      .execute();
+    for (const row of stored) {
+      result.set(row.idempotency_key, {
+        status: "replay",
+        fingerprint: row.fingerprint,
+        response: row.response,
+      });
+    }
+  }
+  return result;
+}
+
+export function storeIdempotentResponsesStatement(
+  operation: string,
+  records: { key: string; response: unknown }[],
+): RawBuilder<unknown> {
+  return sql`UPDATE idempotency_records r SET response = v.response::jsonb
+    FROM unnest(${records.map((r) => r.key)}::text[], ${records.map((r) => JSON.stringify(r.response))}::text[])
+      AS v(key, response)
+    WHERE r.operation = ${operation} AND r.idempotency_key = v.key`;
+}
+
+// Claims of requests that failed are dropped with the batch's write: a failure is not an answer to replay.
+export function releaseIdempotencyClaimsStatement(operation: string, keys: string[]): RawBuilder<unknown> {
+  return sql`DELETE FROM idempotency_records WHERE operation = ${operation} AND idempotency_key = ANY(${keys}::text[])`;
 }

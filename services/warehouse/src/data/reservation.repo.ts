@@ -39,23 +39,28 @@ export interface NewReservation {
   allocations: AllocationRow[];
 }
 
-// The statements inserting a new reservation, to run inside writeStockChanges' single statement (the
+// The statements inserting new reservations, to run inside writeStockChanges' single statement (the
 // stock they hold is written in the same round trip, under the level locks).
-export function insertReservationStatements(reservation: NewReservation): RawBuilder<unknown>[] {
-  const { lines, allocations } = reservation;
+export function insertReservationStatements(reservations: NewReservation[]): RawBuilder<unknown>[] {
+  const lines = reservations.flatMap((r) =>
+    r.lines.map((line) => ({ ...line, reservationId: r.reservationId })),
+  );
+  const allocations = reservations.flatMap((r) =>
+    r.allocations.map((a) => ({ ...a, reservationId: r.reservationId })),
+  );
   return [
     sql`INSERT INTO reservations (reservation_id, reference_type, reference_id, status, expires_at, created_at, updated_at)
-      VALUES (${reservation.reservationId}, ${reservation.referenceType}, ${reservation.referenceId}, 'active',
-              ${reservation.expiresAt}, ${reservation.now}, ${reservation.now})`,
+      SELECT r.id, r.reference_type, r.reference_id, 'active', r.expires_at, r.now, r.now
+      FROM unnest(${reservations.map((r) => r.reservationId)}::uuid[], ${reservations.map((r) => r.referenceType)}::text[],
+        ${reservations.map((r) => r.referenceId)}::text[], ${reservations.map((r) => r.expiresAt)}::timestamptz[],
+        ${reservations.map((r) => r.now)}::timestamptz[]) AS r(id, reference_type, reference_id, expires_at, now)`,
     sql`INSERT INTO reservation_lines (reservation_id, line_number, sku, quantity, status)
-      SELECT ${reservation.reservationId}::uuid, l.* FROM unnest(${lines.map((l) => l.lineNumber)}::int[],
-        ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.status)}::text[])
-        AS l(line_number, sku, quantity, status)`,
+      SELECT * FROM unnest(${lines.map((l) => l.reservationId)}::uuid[], ${lines.map((l) => l.lineNumber)}::int[],
+        ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.status)}::text[])`,
     sql`INSERT INTO reservation_allocations (reservation_id, line_number, warehouse_code, sku, lot_code, quantity)
-      SELECT ${reservation.reservationId}::uuid, a.* FROM unnest(${allocations.map((a) => a.lineNumber)}::int[],
+      SELECT * FROM unnest(${allocations.map((a) => a.reservationId)}::uuid[], ${allocations.map((a) => a.lineNumber)}::int[],
         ${allocations.map((a) => a.warehouseCode)}::text[], ${allocations.map((a) => a.sku)}::text[],
-        ${allocations.map((a) => a.lotCode)}::text[], ${allocations.map((a) => a.quantity)}::int[])
-        AS a(line_number, warehouse_code, sku, lot_code, quantity)`,
+        ${allocations.map((a) => a.lotCode)}::text[], ${allocations.map((a) => a.quantity)}::int[])`,
   ];
 }
 

@@ -165,6 +165,9 @@ export interface MovementWrite extends StockLevelKey {
   deltas: BucketDeltas;
   after: Buckets;
   levelVersion: number;
+  // Set when one write carries several requests' movements (batched reservations); otherwise the
+  // write's MovementContext applies.
+  origin?: MovementContext | undefined;
 }
 
 export interface LotWrite extends StockLevelKey {
@@ -267,8 +270,9 @@ export async function writeStockChanges(
         on_hand_delta, reserved_delta, committed_delta, safety_stock_delta, damaged_delta, quality_control_delta,
         incoming_delta, on_hand_after, reserved_after, committed_after, safety_stock_after, damaged_after,
         quality_control_after, incoming_after, level_version)
-      SELECT m.warehouse_code, m.sku, m.lot_code, m.reason, ${context.actor}, ${context.referenceType},
-        ${context.referenceId}, m.d_on_hand, m.d_reserved, m.d_committed, m.d_safety_stock, m.d_damaged,
+      SELECT m.warehouse_code, m.sku, m.lot_code, m.reason, coalesce(m.actor, ${context.actor}),
+        coalesce(m.reference_type, ${context.referenceType}), coalesce(m.reference_id, ${context.referenceId}),
+        m.d_on_hand, m.d_reserved, m.d_committed, m.d_safety_stock, m.d_damaged,
         m.d_quality_control, m.d_incoming, m.on_hand, m.reserved, m.committed, m.safety_stock, m.damaged,
         m.quality_control, m.incoming, m.level_version
       FROM unnest(
@@ -280,10 +284,12 @@ export async function writeStockChanges(
         ${moveAfter("onHand")}::bigint[], ${moveAfter("reserved")}::bigint[], ${moveAfter("committed")}::bigint[],
         ${moveAfter("safetyStock")}::bigint[], ${moveAfter("damaged")}::bigint[],
         ${moveAfter("qualityControl")}::bigint[], ${moveAfter("incoming")}::bigint[],
-        ${moves.map((m) => m.levelVersion)}::bigint[]
+        ${moves.map((m) => m.levelVersion)}::bigint[], ${moves.map((m) => m.origin?.actor ?? null)}::text[],
+        ${moves.map((m) => m.origin?.referenceType ?? null)}::text[],
+        ${moves.map((m) => m.origin?.referenceId ?? null)}::text[]
       ) AS m(warehouse_code, sku, lot_code, reason, d_on_hand, d_reserved, d_committed, d_safety_stock, d_damaged,
              d_quality_control, d_incoming, on_hand, reserved, committed, safety_stock, damaged, quality_control,
-             incoming, level_version)
+             incoming, level_version, actor, reference_type, reference_id)
       RETURNING 1
     ),
     stored_units AS (

@@ -1,0 +1,65 @@
+// Natural batching: requests that arrive while `concurrency` batches are running wait and go together in
+// the next batch (up to maxBatch). An idle batcher runs a lone request at once, so batching adds no delay
+// at low load and turns many small transactions into few large ones under load.
+export type BatchOutcome<O> =
+  | { ok: true; value: O }
+  | { ok: false; error: unknown }
+  | { ok: false; retry: true };
+
+export interface RequestBatcherOptions<I, O> {
+  maxBatch: number;
+  concurrency: number;
+  // Returns one outcome per item, in order; `retry` puts the item back for the next batch.
+  run: (items: I[]) => Promise<BatchOutcome<O>[]>;
+  onBatch?: (size: number) => void;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>) {
+  const queue: Pending<I, O>[] = [];
+  let running = 0;
+
+  function pump(): void {
+    while (running < options.concurrency && queue.length > 0) {
+      const batch = queue.splice(0, options.maxBatch);
+      running += 1;
+      options.onBatch?.(batch.length);
+      options
+        .run(batch.map((pending) => pending.item))
+        .then(
+          (outcomes) => {
+            const retry: Pending<I, O>[] = [];
+            batch.forEach((pending, i) => {
+              const outcome = outcomes[i];
+              if (!outcome) pending.reject(new Error("batch returned no outcome for a request"));
+              else if (outcome.ok) pending.resolve(outcome.value);
+              else if ("retry" in outcome) retry.push(pending);
+              else pending.reject(outcome.error);
+            });
+            queue.unshift(...retry);
+          },
+          (error: unknown) => {
+            for (const pending of batch) pending.reject(error);
+          },
+        )
+        .finally(() => {
+          running -= 1;
+          pump();
+        });
+    }
+  }
+
+  return {
+    submit(item: I): Promise<O> {
+      return new Promise<O>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
