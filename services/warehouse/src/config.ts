@@ -1,5 +1,6 @@
 // Warehouse configuration from the environment. Variables may carry the WAREHOUSE_ prefix
 // (WAREHOUSE_GRPC_PORT before GRPC_PORT) so one shell can run several services.
+
 import {
   commonConfigShape,
   durationMs,
@@ -10,6 +11,7 @@ import {
   positiveInt,
   z,
 } from "@stockroom/config";
+import { DEFAULT_RESERVE_BATCHING } from "./app/reserve-stock.ts";
 import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservation-ttl.ts";
 
 export const CONFIG_PREFIX = "WAREHOUSE_";
@@ -31,6 +33,10 @@ export const warehouseConfigSchema = z.object({
   EXPIRY_SWEEP_INTERVAL_MS: durationMs().default(1000),
   EXPIRY_BATCH_SIZE: positiveInt().default(200),
   SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+  // Concurrent reserves are written in batches: at most this many per transaction, and at most
+  // RESERVE_BATCH_CONCURRENCY transactions at once.
+  RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
+  RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
 });
 
 type RawWarehouseConfig = z.output<typeof warehouseConfigSchema>;

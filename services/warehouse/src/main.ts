@@ -69,7 +69,10 @@ async function main(config: WarehouseConfig): Promise<void> {
     ttlPolicy: config.ttlPolicy,
     getStock: createGetStock(deps),
     getReservation: createGetReservation(deps),
-    reserve: createReserveStock(withPolicy),
+    reserve: createReserveStock({
+      ...withPolicy,
+      batching: { maxBatch: config.RESERVE_BATCH_MAX, concurrency: config.RESERVE_BATCH_CONCURRENCY },
+    }),
     extend: createExtendReservation(withPolicy),
     release: createReleaseReservation(deps),
     confirm: createConfirmReservation(deps),
