@@ -121,7 +121,7 @@ async function reserveBatch(
     seen.add(request.command.idempotencyKey);
     return { ok: false, error: new Error("not run") };
   });
-  const runnable = requests.flatMap((request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
+  const runnable = requests.flatMap((_request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
   const computed = await deps.transaction((trx) =>
     reserveInTransaction(
       trx,
