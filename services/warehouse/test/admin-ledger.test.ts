@@ -2,7 +2,6 @@
 // cycle counts posted as movements.
 import { fileURLToPath } from "node:url";
 import { createDb, type Kysely } from "@stockroom/db";
-import { AppError } from "@stockroom/errors";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdminUseCases, createAdminUseCases } from "../src/app/admin/index.ts";
@@ -10,6 +9,7 @@ import { createReserveStock } from "../src/app/reserve-stock.ts";
 import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
 import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
+import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const context: RequestContext = { producer: "warehouse", actor: 'ops, "night" shift' };
@@ -18,36 +18,9 @@ let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;
 let admin: AdminUseCases;
 let reserve: ReturnType<typeof createReserveStock>;
-let keys = 0;
-const nextKey = () => `key-${++keys}`;
+const nextKey = idempotencyKeys();
 
-async function caught(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function receive(
-  warehouseCode: string,
-  sku: string,
-  quantity: number,
-  lotCode = "",
-  expiresOn: string | null = null,
-) {
-  await admin.receiveStock(
-    {
-      idempotencyKey: nextKey(),
-      warehouseCode,
-      reference: { type: "purchase_order", id: `PO-${sku}` },
-      lines: [{ sku, quantity, lotCode, expiresOn }],
-    },
-    context,
-  );
-}
+const receive = stockReceiver(() => admin, context, nextKey);
 
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS });

@@ -2,7 +2,6 @@
 // and reconciliation of the balances with the ledger.
 import { fileURLToPath } from "node:url";
 import { createDb, type Kysely } from "@stockroom/db";
-import { AppError } from "@stockroom/errors";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps
 import type { WarehouseDatabase } from "../src/data/database.ts";
 import type { WarehouseFields } from "../src/data/warehouse-admin.repo.ts";
 import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
+import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const context: RequestContext = { producer: "warehouse", actor: "ops-tester" };
@@ -36,36 +36,9 @@ function warehouse(code: string, overrides: Partial<WarehouseFields> = {}): Ware
   };
 }
 
-async function caught(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
+const nextKey = idempotencyKeys();
 
-let keys = 0;
-const nextKey = () => `key-${++keys}`;
-
-async function receive(
-  warehouseCode: string,
-  sku: string,
-  quantity: number,
-  lotCode = "",
-  expiresOn: string | null = null,
-) {
-  await admin.receiveStock(
-    {
-      idempotencyKey: nextKey(),
-      warehouseCode,
-      reference: { type: "purchase_order", id: "PO-1" },
-      lines: [{ sku, quantity, lotCode, expiresOn }],
-    },
-    context,
-  );
-}
+const receive = stockReceiver(() => admin, context, nextKey);
 
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS });

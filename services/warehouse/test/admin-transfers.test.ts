@@ -1,13 +1,13 @@
 // Transfers and bulk adjustments against a real PostgreSQL schema.
 import { fileURLToPath } from "node:url";
 import { createDb, type Kysely } from "@stockroom/db";
-import { AppError } from "@stockroom/errors";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BulkAdjustRow } from "../src/app/admin/bulk-adjust-stock.ts";
 import { type AdminUseCases, createAdminUseCases } from "../src/app/admin/index.ts";
 import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
+import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const context: RequestContext = { producer: "warehouse", actor: "ops-tester" };
@@ -15,18 +15,7 @@ const context: RequestContext = { producer: "warehouse", actor: "ops-tester" };
 let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;
 let admin: AdminUseCases;
-let keys = 0;
-const nextKey = () => `key-${++keys}`;
-
-async function caught(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
+const nextKey = idempotencyKeys();
 
 async function addWarehouse(
   code: string,
@@ -46,23 +35,7 @@ async function addWarehouse(
   });
 }
 
-async function receive(
-  warehouseCode: string,
-  sku: string,
-  quantity: number,
-  lotCode = "",
-  expiresOn: string | null = null,
-) {
-  await admin.receiveStock(
-    {
-      idempotencyKey: nextKey(),
-      warehouseCode,
-      reference: { type: "purchase_order", id: "PO" },
-      lines: [{ sku, quantity, lotCode, expiresOn }],
-    },
-    context,
-  );
-}
+const receive = stockReceiver(() => admin, context, nextKey);
 
 async function level(warehouseCode: string, sku: string) {
   const row = await db
