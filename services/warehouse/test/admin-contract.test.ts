@@ -120,6 +120,17 @@ describe("warehouses over gRPC", () => {
     expect(bad.errorDetail?.field).toBe("warehouse.capacity_units");
     expect((await failure(client.getWarehouse({ code: "NOWHERE" }, as("ops")))).code).toBe(status.NOT_FOUND);
   });
+
+  it("creates a warehouse active when the request leaves `active` unset, and deactivates it on update", async () => {
+    const { active: _unset, ...withoutActive } = warehouse("WEST");
+    const { warehouse: created } = await client.createWarehouse({ warehouse: withoutActive }, as("admin"));
+    expect(created?.active).toBe(true);
+    const { warehouse: updated } = await client.updateWarehouse(
+      { warehouse: { ...withoutActive, active: false } },
+      as("admin"),
+    );
+    expect(updated?.active).toBe(false);
+  });
 });
 
 describe("stock operations over gRPC", () => {

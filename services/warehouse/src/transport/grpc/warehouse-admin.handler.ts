@@ -227,7 +227,11 @@ export function createWarehouseAdminHandler(
   return {
     async createWarehouse(request) {
       return {
-        warehouse: encodeWarehouse(await useCases.createWarehouse(decodeWarehouse(request.warehouse))),
+        // A new warehouse is active (proto3 cannot tell an unset bool from false); UpdateWarehouse
+        // deactivates it.
+        warehouse: encodeWarehouse(
+          await useCases.createWarehouse({ ...decodeWarehouse(request.warehouse), active: true }),
+        ),
       };
     },
     async updateWarehouse(request) {

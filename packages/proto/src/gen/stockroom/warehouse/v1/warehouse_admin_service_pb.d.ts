@@ -90,6 +90,8 @@ export declare const WarehouseSchema: GenMessage<Warehouse>;
  */
 export declare type CreateWarehouseRequest = Message<"stockroom.warehouse.v1.CreateWarehouseRequest"> & {
   /**
+   * The new warehouse is created active whatever `active` says; UpdateWarehouse deactivates it.
+   *
    * @generated from field: stockroom.warehouse.v1.Warehouse warehouse = 1;
    */
   warehouse?: Warehouse | undefined;
