@@ -1,0 +1,103 @@
+// One active relay per schema: a session-level advisory lock held on a dedicated connection, which also
+// LISTENs for the outbox trigger's NOTIFY. If that connection dies the server drops the lock, and a
+// standby relay's next attempt takes over.
+import { assertSchemaName, quoteIdent } from "@stockroom/db";
+import type pg from "pg";
+import type { RelayLogger } from "./relay-logger.ts";
+
+export interface RelayLease {
+  /** True when this relay holds (or just took) the schema's lock. */
+  tryAcquire(): Promise<boolean>;
+  /** Resolves after timeoutMs, on a NOTIFY, or on interrupt(); at once if a NOTIFY came meanwhile. */
+  waitForWake(timeoutMs: number): Promise<void>;
+  interrupt(): void;
+  release(): Promise<void>;
+}
+
+const LOCK_NAMESPACE = "stockroom.outbox-relay:";
+// PostgreSQL identifiers (and so LISTEN channels) are at most 63 bytes; the trigger cuts the same way.
+const MAX_CHANNEL_BYTES = 63;
+
+export function outboxChannel(schema: string): string {
+  return `outbox_${assertSchemaName(schema)}`.slice(0, MAX_CHANNEL_BYTES);
+}
+
+export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLogger): RelayLease {
+  const channel = outboxChannel(schema);
+  let client: pg.PoolClient | undefined;
+  let woken = false;
+  let wake: (() => void) | undefined;
+
+  function signal() {
+    woken = true;
+    wake?.();
+  }
+
+  // The connection (and with it the lock) is gone: forget it; the loop re-acquires or stays standby.
+  function drop(client_: pg.PoolClient, err?: Error) {
+    if (client !== client_) return;
+    client = undefined;
+    logger.warn({ err, schema }, "outbox relay lost its lock connection");
+    client_.release(err ?? true);
+    signal();
+  }
+
+  async function tryAcquire(): Promise<boolean> {
+    if (client) return true;
+    const candidate = await pool.connect();
+    try {
+      const result = await candidate.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked",
+        [LOCK_NAMESPACE + schema],
+      );
+      if (!result.rows[0]?.locked) {
+        candidate.release();
+        return false;
+      }
+      await candidate.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (err) {
+      candidate.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    client = candidate;
+    candidate.on("notification", signal);
+    candidate.on("error", (err) => drop(candidate, err));
+    candidate.on("end", () => drop(candidate));
+    logger.info({ schema }, "outbox relay is active for this schema");
+    return true;
+  }
+
+  function waitForWake(timeoutMs: number): Promise<void> {
+    if (woken) {
+      woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        woken = false;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function release(): Promise<void> {
+    const held = client;
+    if (!held) return;
+    client = undefined;
+    try {
+      // Unlock explicitly: destroying the socket alone frees the lock only once the server notices.
+      await held.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [LOCK_NAMESPACE + schema]);
+    } catch (err) {
+      logger.warn({ err, schema }, "outbox relay could not unlock; closing the connection frees the lock");
+    } finally {
+      // Never back into the pool: the session carries LISTEN state.
+      held.release(true);
+    }
+  }
+
+  return { tryAcquire, waitForWake, interrupt: signal, release };
+}

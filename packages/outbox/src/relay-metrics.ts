@@ -1,0 +1,48 @@
+// The relay's Prometheus series, labelled by schema; several relays may share one registry.
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { PendingStats } from "./outbox.repo.ts";
+
+export interface RelayMetrics {
+  published(count: number): void;
+  failed(count: number): void;
+  pending(stats: PendingStats): void;
+}
+
+const noMetrics: RelayMetrics = { published() {}, failed() {}, pending() {} };
+
+export function createRelayMetrics(registry: Registry | undefined, schema: string): RelayMetrics {
+  if (!registry) return noMetrics;
+  const pendingRows = gauge(registry, "outbox_pending_rows", "Outbox rows not yet published.");
+  const oldestPending = gauge(
+    registry,
+    "outbox_oldest_pending_seconds",
+    "Age of the oldest unpublished outbox row (relay lag).",
+  );
+  const publishedTotal = counter(registry, "outbox_published_total", "Outbox rows published to Kafka.");
+  const failuresTotal = counter(
+    registry,
+    "outbox_publish_failures_total",
+    "Outbox rows whose publish to Kafka failed (they are retried).",
+  );
+  const labels = { schema };
+  return {
+    published: (count) => publishedTotal.inc(labels, count),
+    failed: (count) => failuresTotal.inc(labels, count),
+    pending: (stats) => {
+      pendingRows.set(labels, stats.pending);
+      oldestPending.set(labels, stats.oldestPendingSeconds);
+    },
+  };
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge<"schema"> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Gauge<"schema">;
+  return new Gauge({ name, help, labelNames: ["schema"], registers: [registry] });
+}
+
+function counter(registry: Registry, name: string, help: string): Counter<"schema"> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<"schema">;
+  return new Counter({ name, help, labelNames: ["schema"], registers: [registry] });
+}

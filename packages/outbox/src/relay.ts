@@ -1,0 +1,214 @@
+// The outbox relay: publishes each schema's outbox rows to Kafka in id order, one active instance per
+// schema, woken by NOTIFY with polling as the fallback. Delivery is at-least-once: a crash between the
+// broker's ack and marking the rows re-sends them, and consumers dedupe by event id.
+import type { Kafka, Message, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Registry } from "prom-client";
+import {
+  deletePublishedBatch,
+  markPublished,
+  type PublishableRow,
+  readPendingStats,
+  selectPublishable,
+} from "./outbox.repo.ts";
+import { createRelayLease } from "./relay-lease.ts";
+import type { RelayLogger } from "./relay-logger.ts";
+import { createRelayMetrics } from "./relay-metrics.ts";
+
+export interface OutboxRelayOptions {
+  /** A pool whose search_path is the service schema. One connection stays checked out for the lock. */
+  readonly pool: pg.Pool;
+  readonly kafka: Kafka;
+  readonly schema: string;
+  readonly logger: RelayLogger;
+  /** Rows per pass. */
+  readonly batchSize: number;
+  /** Fallback poll (and standby retry) interval when no NOTIFY arrives. */
+  readonly pollIntervalMs: number;
+  readonly registry?: Registry;
+  /** Published rows older than this are deleted by the loop; 7 days by default. */
+  readonly retentionMs?: number;
+  /** How often the loop runs retention; 5 minutes by default. */
+  readonly retentionEveryMs?: number;
+}
+
+export interface RelayPassResult {
+  /** False when another relay holds this schema's lock (this one is standby and published nothing). */
+  readonly active: boolean;
+  readonly published: number;
+}
+
+export interface OutboxRelay {
+  /** Starts the loop in the background: standby until it holds the lock, then publishes. */
+  start(): void;
+  /** Ends the loop after the pass in flight, releases the lock and disconnects the producer. */
+  stop(): Promise<void>;
+  /** One pass (taking the lock if it is free): publish up to batchSize rows, then mark them. */
+  runOnce(): Promise<RelayPassResult>;
+  /** Deletes published rows older than olderThanMs, in batches; returns how many. */
+  deleteSentBefore(olderThanMs: number): Promise<number>;
+}
+
+export class OutboxPublishError extends Error {
+  readonly topic: string;
+  constructor(topic: string, rows: number, cause: unknown) {
+    super(`publishing ${rows} outbox rows to ${topic} failed`, { cause });
+    this.name = "OutboxPublishError";
+    this.topic = topic;
+  }
+}
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+const DEFAULT_RETENTION_EVERY_MS = 5 * 60_000;
+const RETENTION_BATCH = 5_000;
+const STATS_EVERY_MS = 1_000;
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { pool, kafka, schema, logger, batchSize, pollIntervalMs } = options;
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const retentionEveryMs = options.retentionEveryMs ?? DEFAULT_RETENTION_EVERY_MS;
+  const lease = createRelayLease(pool, schema, logger);
+  const metrics = createRelayMetrics(options.registry, schema);
+  const serialize = createSerializer();
+  let producer: Producer | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let lastRetention = 0;
+  let lastStats = 0;
+
+  async function connectedProducer(): Promise<Producer> {
+    if (producer) return producer;
+    // Idempotent, one request in flight, acks from all in-sync replicas: retries cannot reorder or
+    // duplicate within a session (kafkajs #1005, #1050).
+    const created = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await created.connect();
+    producer = created;
+    return created;
+  }
+
+  async function publishPass(): Promise<number> {
+    const rows = await selectPublishable(pool, batchSize);
+    if (rows.length === 0) return 0;
+    const kafkaProducer = await connectedProducer();
+    let published = 0;
+    // Keys live within one topic and rows are in id order, so one send per topic keeps each key's order.
+    // A failed topic stops the pass: its rows (and everything after them) are retried by the next pass.
+    for (const [topic, topicRows] of groupByTopic(rows)) {
+      try {
+        await kafkaProducer.send({ topic, acks: -1, messages: topicRows.map(toKafkaMessage) });
+      } catch (err) {
+        metrics.failed(topicRows.length);
+        throw new OutboxPublishError(topic, topicRows.length, err);
+      }
+      await markPublished(
+        pool,
+        topicRows.map((row) => row.id),
+      );
+      published += topicRows.length;
+      metrics.published(topicRows.length);
+    }
+    return published;
+  }
+
+  function runOnce(): Promise<RelayPassResult> {
+    return serialize(async () => {
+      if (!(await lease.tryAcquire())) return { active: false, published: 0 };
+      return { active: true, published: await publishPass() };
+    });
+  }
+
+  async function deleteSentBefore(olderThanMs: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const batch = await deletePublishedBatch(pool, olderThanMs, RETENTION_BATCH);
+      deleted += batch;
+      if (batch < RETENTION_BATCH) return deleted;
+    }
+  }
+
+  async function housekeeping(): Promise<void> {
+    const now = Date.now();
+    if (now - lastStats >= STATS_EVERY_MS) {
+      lastStats = now;
+      metrics.pending(await readPendingStats(pool));
+    }
+    if (now - lastRetention >= retentionEveryMs) {
+      lastRetention = now;
+      const deleted = await deleteSentBefore(retentionMs);
+      if (deleted > 0) logger.info({ schema, deleted }, "outbox retention removed published rows");
+    }
+  }
+
+  async function runLoop(): Promise<void> {
+    while (running) {
+      try {
+        const pass = await runOnce();
+        if (pass.active) await housekeeping();
+        // A full batch means a backlog: go again without waiting.
+        if (pass.published === batchSize) continue;
+      } catch (err) {
+        logger.error({ err, schema }, "outbox relay pass failed; retrying after the poll interval");
+      }
+      if (running) await lease.waitForWake(pollIntervalMs);
+    }
+  }
+
+  function start(): void {
+    if (running) return;
+    running = true;
+    loop = runLoop();
+  }
+
+  async function stop(): Promise<void> {
+    running = false;
+    lease.interrupt();
+    await loop;
+    loop = undefined;
+    await serialize(async () => {
+      await lease.release();
+      const current = producer;
+      producer = undefined;
+      await current?.disconnect();
+    });
+  }
+
+  return { start, stop, runOnce, deleteSentBefore };
+}
+
+function groupByTopic(rows: readonly PublishableRow[]): Map<string, PublishableRow[]> {
+  const byTopic = new Map<string, PublishableRow[]>();
+  for (const row of rows) {
+    const group = byTopic.get(row.topic);
+    if (group) group.push(row);
+    else byTopic.set(row.topic, [row]);
+  }
+  return byTopic;
+}
+
+function toKafkaMessage(row: PublishableRow): Message {
+  return {
+    key: row.message_key,
+    value: row.envelope,
+    headers: {
+      "event-id": row.event_id,
+      "event-type": row.event_type,
+      "aggregate-type": row.aggregate_type,
+      "aggregate-id": row.aggregate_id,
+      "aggregate-version": String(row.aggregate_version),
+    },
+  };
+}
+
+// Passes of one relay never overlap (the loop and a direct runOnce() call), so rows are sent in order.
+function createSerializer(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
