@@ -15,17 +15,18 @@ import type { Consumer, KafkaMessage } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendToOutbox, type OutboxDatabase, type OutboxEvent, toOutboxRow } from "../src/index.ts";
 import { createOutboxRelay, type OutboxRelay } from "../src/relay.ts";
+import { outboxChannel } from "../src/relay-lease.ts";
 
 const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse");
 const quiet = { info() {}, warn() {}, error() {} };
 
 let schema: TestSchema;
-let kafkaTopics: TestTopics<"ordered" | "late" | "pair">;
+let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake">;
 let db: Kysely<OutboxDatabase>;
 
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 8 });
-  kafkaTopics = await createTestTopics(["ordered", "late", "pair"]);
+  kafkaTopics = await createTestTopics(["ordered", "late", "pair", "loop", "wake"]);
   db = createDb<OutboxDatabase>(schema.pool);
 });
 
@@ -47,15 +48,33 @@ function event(topic: string, aggregateId: string, version: number): OutboxEvent
   };
 }
 
-function relayFor(): OutboxRelay {
+function relayFor(pollIntervalMs = 50): OutboxRelay {
   return createOutboxRelay({
     pool: schema.pool,
     kafka: kafkaTopics.kafka,
     schema: schema.schema,
     logger: quiet,
     batchSize: 100,
-    pollIntervalMs: 50,
+    pollIntervalMs,
   });
+}
+
+// Bounded wait for a condition the started relays bring about (not a timing assertion).
+async function waitFor(condition: () => Promise<boolean>, nudge?: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (await condition()) return;
+    await nudge?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not reached");
+}
+
+async function topicUnpublished(topic: string): Promise<number> {
+  const result = await schema.pool.query<{ n: string }>(
+    "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND topic = $1",
+    [topic],
+  );
+  return Number(result.rows[0]?.n);
 }
 
 // Other test files hold short transactions on the same database, which hold back the xmin horizon for a
@@ -212,5 +231,96 @@ describe("outbox relay", () => {
       "4",
       "5",
     ]);
+  });
+
+  it("started relays publish everything once; when the active one's connection dies the work goes on", async () => {
+    const topic = kafkaTopics.topics.loop;
+    const first = relayFor();
+    const second = relayFor();
+    first.start();
+    second.start();
+    try {
+      await appendToOutbox(
+        db,
+        { producer: "test" },
+        [1, 2, 3, 4].map((v) => event(topic, "loop-1", v)),
+      );
+      await waitFor(async () => (await topicUnpublished(topic)) === 0);
+      expect(await messageCount(topic)).toBe(4);
+
+      // Kill the lock holder's session: the server drops its advisory lock.
+      const killed = await schema.pool.query(
+        `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`,
+        [schema.schema],
+      );
+      expect(killed.rowCount).toBe(1);
+      await appendToOutbox(
+        db,
+        { producer: "test" },
+        [5, 6].map((v) => event(topic, "loop-1", v)),
+      );
+      await waitFor(async () => (await topicUnpublished(topic)) === 0);
+      expect(await messageCount(topic)).toBe(6);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+    const messages = await consumeAll(topic, 6);
+    expect(messages.map((m) => m.headers?.["aggregate-version"]?.toString())).toEqual([
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+    ]);
+  });
+
+  it("the outbox trigger notifies the schema's channel, which wakes a relay that does not poll", async () => {
+    const topic = kafkaTopics.topics.wake;
+    const channel = outboxChannel(schema.schema);
+    const listener = await schema.pool.connect();
+    const notified = new Promise<string>((resolveNotified) =>
+      listener.on("notification", (n) => resolveNotified(n.channel)),
+    );
+    await listener.query(`LISTEN "${channel}"`);
+    const relay = relayFor(3_600_000);
+    relay.start();
+    try {
+      await appendToOutbox(db, { producer: "test" }, [event(topic, "wake-1", 1)]);
+      expect(await notified).toBe(channel);
+      // Another test's open transaction may hold the xmin horizon back during the woken pass; further
+      // NOTIFYs (never polling) then wake the relay again.
+      await waitFor(
+        async () => (await topicUnpublished(topic)) === 0,
+        async () => {
+          await schema.pool.query("SELECT pg_notify($1, '')", [channel]);
+        },
+      );
+      expect(await messageCount(topic)).toBe(1);
+    } finally {
+      await relay.stop();
+      listener.release(true);
+    }
+  });
+
+  it("retention deletes published rows older than the age and keeps unpublished ones", async () => {
+    const relay = relayFor();
+    try {
+      await appendToOutbox(db, { producer: "test" }, [event("not-published.topic", "keep-1", 1)]);
+      const before = await unpublishedCount();
+      expect(before).toBeGreaterThan(0);
+      expect(await relay.deleteSentBefore(3_600_000)).toBe(0);
+      expect(await relay.deleteSentBefore(0)).toBeGreaterThan(0);
+      const left = await schema.pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL",
+      );
+      expect(Number(left.rows[0]?.n)).toBe(0);
+      expect(await unpublishedCount()).toBe(before);
+      await schema.pool.query("DELETE FROM outbox WHERE topic = 'not-published.topic'");
+    } finally {
+      await relay.stop();
+    }
   });
 });
