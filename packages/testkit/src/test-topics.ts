@@ -1,5 +1,6 @@
 // Kafka topics per test, created up front: the broker has auto-create off (kafkajs #1618), and unique
 // names keep parallel test files from reading each other's messages.
+import { ensureTopics } from "@stockroom/messaging";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import { requireTestEnv } from "./test-infrastructure.ts";
 import { uniqueSuffix } from "./unique-name.ts";
@@ -44,11 +45,10 @@ export async function createTestTopics<Name extends string>(
   await admin.connect();
   try {
     const unique = Object.values<string>(topics);
-    await admin.createTopics({
-      topics: unique.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
-    await waitForMetadata(admin, unique, numPartitions);
+    await ensureTopics(
+      admin,
+      unique.map((topic) => ({ topic, numPartitions })),
+    );
   } catch (err) {
     await admin.disconnect();
     throw err;
@@ -69,23 +69,4 @@ export async function createTestTopics<Name extends string>(
       }
     },
   };
-}
-
-// createTopics returns before every broker's metadata cache knows the leaders; producing before that
-// fails with LEADER_NOT_AVAILABLE. Bounded: a broker that never agrees fails the test with a clear reason.
-async function waitForMetadata(admin: Admin, topics: string[], partitions: number): Promise<void> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      const ready = metadata.topics.every(
-        (t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0),
-      );
-      if (ready) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`topics ${topics.join(", ")} have no leaders after creation`, { cause: lastError });
 }

@@ -1,0 +1,50 @@
+// Topics are created up front (the broker's auto-create is off: a consumer that subscribes first would
+// fail, kafkajs #1618). Creating an existing topic is a no-op; the call returns once every partition
+// has a leader, so producing right after cannot fail with LEADER_NOT_AVAILABLE.
+import type { Admin } from "kafkajs";
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor?: number;
+}
+
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  await admin.createTopics({
+    topics: specs.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: spec.numPartitions,
+      replicationFactor: spec.replicationFactor ?? 1,
+    })),
+    waitForLeaders: true,
+  });
+  await waitForTopicLeaders(admin, specs);
+}
+
+// createTopics returns before every broker's metadata cache knows the leaders. Bounded: a broker that
+// never agrees fails with a clear reason. An existing topic with fewer partitions than asked is an error.
+async function waitForTopicLeaders(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  const topics = specs.map((spec) => spec.topic);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = specs.every((spec) => {
+        const found = metadata.topics.find((t) => t.name === spec.topic);
+        return (
+          found !== undefined &&
+          found.partitions.length >= spec.numPartitions &&
+          found.partitions.every((p) => p.leader >= 0)
+        );
+      });
+      if (ready) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`topics ${topics.join(", ")} have no leaders (or too few partitions) after creation`, {
+    cause: lastError,
+  });
+}

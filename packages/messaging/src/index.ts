@@ -1,0 +1,1 @@
+export { ensureTopics, type TopicSpec } from "./ensure-topics.ts";
