@@ -2,6 +2,7 @@
 // (WAREHOUSE_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 
 import {
+  commaList,
   commonConfigShape,
   durationMs,
   type Env,
@@ -37,6 +38,11 @@ export const warehouseConfigSchema = z.object({
   // RESERVE_BATCH_CONCURRENCY transactions at once.
   RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
   RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
+  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
+  KAFKA_BROKERS: commaList(),
+  TOPIC_PARTITIONS: positiveInt().default(6),
+  OUTBOX_BATCH_SIZE: positiveInt().default(500),
+  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
 });
 
 type RawWarehouseConfig = z.output<typeof warehouseConfigSchema>;

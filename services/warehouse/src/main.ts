@@ -6,9 +6,12 @@ import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
+import { ensureTopics } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { createAdminUseCases } from "./app/admin/index.ts";
 import { createExpireReservations, createOldestActiveReservationAge } from "./app/expire-reservations.ts";
 import { createGetReservation } from "./app/get-reservation.ts";
@@ -23,6 +26,7 @@ import {
 } from "./app/reservation-commands.ts";
 import { createReserveStock } from "./app/reserve-stock.ts";
 import { createRestockReturn } from "./app/restock-return.ts";
+import { RESERVATION_TOPIC, STOCK_TOPIC } from "./app/stock-events.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadWarehouseConfig, type WarehouseConfig } from "./config.ts";
 import type { WarehouseDatabase } from "./data/database.ts";
@@ -95,6 +99,28 @@ async function main(config: WarehouseConfig): Promise<void> {
     WAREHOUSE_ADMIN_POLICY,
   );
 
+  // Topics first (the broker does not auto-create them), then the relay that publishes the outbox.
+  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    await ensureTopics(
+      kafkaAdmin,
+      [STOCK_TOPIC, RESERVATION_TOPIC].map((topic) => ({ topic, numPartitions: config.TOPIC_PARTITIONS })),
+    );
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+  const relay = createOutboxRelay({
+    pool,
+    kafka,
+    schema: config.DB_SCHEMA,
+    logger,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    registry,
+  });
+
   const sweeper = createExpirySweeper({
     expire: createExpireReservations(deps),
     oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
@@ -107,6 +133,7 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
   sweeper.start();
+  relay.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA },
     "warehouse started",
@@ -116,7 +143,7 @@ async function main(config: WarehouseConfig): Promise<void> {
     {
       // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
       shutdown: async (graceMs) => {
-        await sweeper.stop();
+        await Promise.all([sweeper.stop(), relay.stop()]);
         await server.shutdown(graceMs);
       },
     },
