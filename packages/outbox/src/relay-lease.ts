@@ -8,6 +8,8 @@ import type { RelayLogger } from "./relay-logger.ts";
 export interface RelayLease {
   /** True when this relay holds (or just took) the schema's lock. */
   tryAcquire(): Promise<boolean>;
+  /** Whether the lock's connection is still up (it drops when the connection errors or ends). */
+  isHeld(): boolean;
   /** Resolves after timeoutMs, on a NOTIFY, or on interrupt(); at once if a NOTIFY came meanwhile. */
   waitForWake(timeoutMs: number): Promise<void>;
   interrupt(): void;
@@ -99,5 +101,5 @@ export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLog
     }
   }
 
-  return { tryAcquire, waitForWake, interrupt: signal, release };
+  return { tryAcquire, isHeld: () => client !== undefined, waitForWake, interrupt: signal, release };
 }

@@ -98,6 +98,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // Keys live within one topic and rows are in id order, so one send per topic keeps each key's order.
     // A failed topic stops the pass: its rows (and everything after them) are retried by the next pass.
     for (const [topic, topicRows] of groupByTopic(rows)) {
+      // The lock went with its connection: another relay may be active now, so stop sending. (A peer
+      // that took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
+      if (!lease.isHeld()) break;
       try {
         await kafkaProducer.send({ topic, acks: -1, messages: topicRows.map(toKafkaMessage) });
       } catch (err) {
