@@ -309,13 +309,15 @@ function planRequest(
           onHandDelta: 0,
           allocatedDelta: lotPart.quantity,
         });
+        // One ledger row per lot, like release/confirm/ship, so a lot's history can be rebuilt.
+        changes.push({
+          key: { warehouseCode: part.warehouseCode, sku: line.sku },
+          deltas: { reserved: lotPart.quantity },
+          reason: "reserve",
+          lotCode: lotPart.lotCode,
+          origin,
+        });
       }
-      changes.push({
-        key: { warehouseCode: part.warehouseCode, sku: line.sku },
-        deltas: { reserved: part.quantity },
-        reason: "reserve",
-        origin,
-      });
     }
   }
   for (const [key, levelLots] of scratch) working.lots.set(key, levelLots);
