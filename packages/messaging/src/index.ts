@@ -1,1 +1,19 @@
+export type { ConsumerLogger } from "./consumer-logger.ts";
+export type { EventOutcome } from "./consumer-metrics.ts";
+export { DEFAULT_DLQ_SUFFIX, DLQ_HEADERS, dlqTopicOf } from "./dead-letter.ts";
 export { ensureTopics, type TopicSpec } from "./ensure-topics.ts";
+export {
+  type ConsumedEvent,
+  createEventConsumer,
+  type EventConsumer,
+  type EventConsumerOptions,
+  EventDecodeError,
+  type EventHandler,
+} from "./event-consumer.ts";
+export {
+  type ReplayDeadLettersOptions,
+  type ReplayResult,
+  ReplayTimeoutError,
+  replayDeadLetters,
+} from "./replay-dead-letters.ts";
+export { isTransientError, markRetryable, RetryableHandlerError } from "./transient-errors.ts";
