@@ -1,0 +1,222 @@
+// Cache-aside with versioned values. Reads go Redis → loader (the database); concurrent misses of one key
+// share one load (single flight); a write never replaces a newer version; Redis calls run behind a circuit
+// breaker and time out fast, and any Redis failure falls back to the loader, so a slow or dead Redis costs
+// a database read, never a hung request or a value older than its TTL.
+import type { Redis } from "ioredis";
+import { ReplyError } from "ioredis";
+import CircuitBreaker from "opossum";
+import type { Registry } from "prom-client";
+import { jitteredTtl } from "./adaptive-ttl.ts";
+import type { CacheKeyspace } from "./cache-key.ts";
+import { type BreakerState, createCacheMetrics } from "./cache-metrics.ts";
+import { versionedScripts } from "./versioned-scripts.ts";
+
+export interface CacheBreakerOptions {
+  /** Backstop above the client's command timeout; opossum does not cancel the command itself. */
+  readonly timeoutMs: number;
+  readonly errorThresholdPercentage: number;
+  /** Failures needed in the rolling window before the breaker may open. */
+  readonly volumeThreshold: number;
+  /** How long the breaker stays open before letting one call probe Redis. */
+  readonly resetTimeoutMs: number;
+  readonly rollingCountTimeoutMs: number;
+}
+
+export const DEFAULT_CACHE_BREAKER: CacheBreakerOptions = {
+  timeoutMs: 150,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  resetTimeoutMs: 5_000,
+  rollingCountTimeoutMs: 10_000,
+};
+
+export interface VersionedCacheOptions<V> {
+  /** Metrics label, e.g. "catalog_product". */
+  readonly name: string;
+  readonly redis: Redis;
+  readonly keyspace: CacheKeyspace;
+  readonly encode: (value: V) => Uint8Array;
+  readonly decode: (bytes: Uint8Array) => V;
+  /** The projection version the value was read at; strictly grows with every change of its source. */
+  readonly versionOf: (value: V) => number;
+  /** Base TTL of a value (jitter is added); e.g. shorter for low stock. */
+  readonly ttlMsOf: (value: V) => number;
+  /** Loads current values from the source of truth; ids it does not return do not exist (not cached). */
+  readonly loadMany: (ids: readonly string[]) => Promise<Map<string, V>>;
+  readonly jitterRatio?: number;
+  /** How long an invalidation keeps refusing older writes. Default 60 s. */
+  readonly tombstoneTtlMs?: number;
+  readonly breaker?: Partial<CacheBreakerOptions>;
+  readonly registry?: Registry;
+  /** Told about Redis failures that were absorbed by falling back (for logging). */
+  readonly onError?: (err: unknown, operation: string) => void;
+}
+
+export interface VersionedCache<V> {
+  get(id: string): Promise<V | undefined>;
+  /** Values of the ids that exist; one Redis round trip and one load for all misses. */
+  getMany(ids: readonly string[]): Promise<Map<string, V>>;
+  /** Writes unless Redis holds a newer version; false when refused or Redis is unavailable. */
+  set(id: string, value: V): Promise<boolean>;
+  /** The source is now at `version`: drop older values and refuse older writes for the tombstone TTL. */
+  invalidate(id: string, version: number): Promise<boolean>;
+  breakerState(): BreakerState;
+  /** Stops the breaker's timers; the Redis client belongs to the caller. */
+  close(): void;
+}
+
+// Redis answered (a script or type error): it is alive, so that must not trip the breaker.
+function isNotAnOutage(err: unknown): boolean {
+  return err instanceof ReplyError;
+}
+
+export function createVersionedCache<V>(options: VersionedCacheOptions<V>): VersionedCache<V> {
+  const { keyspace } = options;
+  const scripts = versionedScripts(options.redis);
+  const metrics = createCacheMetrics(options.registry, options.name);
+  const tombstoneTtlMs = options.tombstoneTtlMs ?? 60_000;
+  const breakerOptions = { ...DEFAULT_CACHE_BREAKER, ...options.breaker };
+  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+    timeout: breakerOptions.timeoutMs,
+    errorThresholdPercentage: breakerOptions.errorThresholdPercentage,
+    volumeThreshold: breakerOptions.volumeThreshold,
+    resetTimeout: breakerOptions.resetTimeoutMs,
+    rollingCountTimeout: breakerOptions.rollingCountTimeoutMs,
+    errorFilter: isNotAnOutage,
+  });
+  breaker.on("open", () => metrics.breakerState("open"));
+  breaker.on("halfOpen", () => metrics.breakerState("half_open"));
+  breaker.on("close", () => metrics.breakerState("closed"));
+  metrics.breakerState("closed");
+  // One load in flight per key; every concurrent reader of that key awaits the same promise.
+  const inFlight = new Map<string, Promise<V | undefined>>();
+
+  function throughBreaker<T>(call: () => Promise<T>): Promise<T> {
+    return breaker.fire(call) as Promise<T>;
+  }
+
+  function reportError(err: unknown, operation: string): void {
+    options.onError?.(err, operation);
+  }
+
+  async function readCached(keys: string[]): Promise<(V | undefined)[] | undefined> {
+    try {
+      const entries = await throughBreaker(() =>
+        keys.length === 1 ? Promise.all([scripts.read(keys[0] as string)]) : readPipelined(keys),
+      );
+      return entries.map((entry) => (entry ? options.decode(entry.value) : undefined));
+    } catch (err) {
+      reportError(err, "read");
+      return undefined;
+    }
+  }
+
+  async function readPipelined(keys: string[]) {
+    const pipeline = options.redis.pipeline();
+    for (const key of keys) pipeline.hmgetBuffer(key, "v", "d");
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, reply]) => {
+      if (err) throw err;
+      const [version, value] = reply as (Buffer | null)[];
+      return version && value ? { version: Number(version.toString()), value } : undefined;
+    });
+  }
+
+  async function write(key: string, value: V): Promise<boolean> {
+    const ttl = jitteredTtl(options.ttlMsOf(value), options.jitterRatio);
+    try {
+      const written = await throughBreaker(() =>
+        scripts.setIfNewer(key, options.versionOf(value), Buffer.from(options.encode(value)), ttl),
+      );
+      if (!written) metrics.writeRefused();
+      return written;
+    } catch (err) {
+      reportError(err, "write");
+      return false;
+    }
+  }
+
+  // Reads the ids from Redis, loads the misses in one call and stores them. Runs once per group of ids
+  // no one else is fetching; readers of the same ids meanwhile await its per-id promises.
+  async function fetchGroup(ids: string[]): Promise<Map<string, V>> {
+    const result = new Map<string, V>();
+    const cached = await readCached(ids.map((id) => keyspace.keyOf(id)));
+    const cacheUsable = cached !== undefined;
+    const missing: string[] = [];
+    ids.forEach((id, index) => {
+      const value = cached?.[index];
+      if (value !== undefined) {
+        result.set(id, value);
+        metrics.request("hit");
+      } else {
+        missing.push(id);
+        metrics.request(cacheUsable ? "miss" : "fallback");
+      }
+    });
+    if (missing.length === 0) return result;
+    const loaded = await options.loadMany(missing);
+    // A Redis that just failed is not written to: the breaker counts one failure, not two per request.
+    if (cacheUsable) {
+      await Promise.all([...loaded].map(([id, value]) => write(keyspace.keyOf(id), value)));
+    }
+    for (const [id, value] of loaded) result.set(id, value);
+    return result;
+  }
+
+  async function getMany(ids: readonly string[]): Promise<Map<string, V>> {
+    const unique = [...new Set(ids)];
+    // Validation first: a non-canonical id throws before anything reaches Redis.
+    for (const id of unique) keyspace.keyOf(id);
+    const flights = new Map<string, Promise<V | undefined>>();
+    const toFetch: string[] = [];
+    for (const id of unique) {
+      const existing = inFlight.get(id);
+      if (existing) flights.set(id, existing);
+      else toFetch.push(id);
+    }
+    if (toFetch.length > 0) {
+      // Registered synchronously, before the first await, so every concurrent reader finds it.
+      const group = fetchGroup(toFetch);
+      for (const id of toFetch) {
+        const flight = group.then((values) => values.get(id));
+        const registered = flight.finally(() => {
+          if (inFlight.get(id) === registered) inFlight.delete(id);
+        });
+        inFlight.set(id, registered);
+        flights.set(id, registered);
+      }
+    }
+    // Promise.all attaches to every flight, so one failed load leaves no unhandled rejection behind.
+    const entries = await Promise.all([...flights].map(async ([id, flight]) => [id, await flight] as const));
+    const result = new Map<string, V>();
+    for (const [id, value] of entries) if (value !== undefined) result.set(id, value);
+    return result;
+  }
+
+  return {
+    async get(id) {
+      return (await getMany([id])).get(id);
+    },
+    getMany,
+    async set(id, value) {
+      return write(keyspace.keyOf(id), value);
+    },
+    async invalidate(id, version) {
+      const key = keyspace.keyOf(id);
+      try {
+        return await throughBreaker(() => scripts.invalidateBelow(key, version, tombstoneTtlMs));
+      } catch (err) {
+        reportError(err, "invalidate");
+        return false;
+      }
+    },
+    breakerState() {
+      if (breaker.opened) return "open";
+      if (breaker.halfOpen) return "half_open";
+      return "closed";
+    },
+    close() {
+      breaker.shutdown();
+    },
+  };
+}

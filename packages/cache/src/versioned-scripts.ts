@@ -1,0 +1,54 @@
+// Lua scripts run atomically by Redis. A cache entry is a hash: v = projection version of the value,
+// d = the encoded value (absent in a tombstone). A write never replaces a newer version, so a reader that
+// loaded before an invalidation cannot put its older value back (the stale-set race).
+import type { Redis } from "ioredis";
+
+// KEYS[1] key; ARGV[1] version, ARGV[2] value, ARGV[3] ttl ms. Returns 1 when written.
+const SET_IF_NEWER = `
+local current = redis.call('HGET', KEYS[1], 'v')
+if current then
+  local stored = tonumber(current)
+  local incoming = tonumber(ARGV[1])
+  if stored > incoming then return 0 end
+  if stored == incoming and redis.call('HEXISTS', KEYS[1], 'd') == 1 then return 0 end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+// KEYS[1] key; ARGV[1] version now current in the database, ARGV[2] ttl ms of the tombstone.
+// Drops any value older than the version and leaves a tombstone that refuses older writes.
+const INVALIDATE_BELOW = `
+local current = redis.call('HGET', KEYS[1], 'v')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+export interface VersionedScripts {
+  setIfNewer(key: string, version: number, value: Buffer, ttlMs: number): Promise<boolean>;
+  invalidateBelow(key: string, version: number, tombstoneTtlMs: number): Promise<boolean>;
+  read(key: string): Promise<{ version: number; value: Buffer } | undefined>;
+}
+
+export function versionedScripts(redis: Redis): VersionedScripts {
+  return {
+    async setIfNewer(key, version, value, ttlMs) {
+      const written = await redis.eval(SET_IF_NEWER, 1, key, String(version), value, String(ttlMs));
+      return written === 1;
+    },
+    async invalidateBelow(key, version, tombstoneTtlMs) {
+      const written = await redis.eval(INVALIDATE_BELOW, 1, key, String(version), String(tombstoneTtlMs));
+      return written === 1;
+    },
+    async read(key) {
+      const [version, value] = await redis.hmgetBuffer(key, "v", "d");
+      if (!version || !value) return undefined;
+      return { version: Number(version.toString()), value };
+    },
+  };
+}

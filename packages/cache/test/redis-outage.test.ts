@@ -1,0 +1,119 @@
+// Redis unreachable or gone mid-run: reads keep coming from the loader, the breaker opens instead of
+// hammering a dead Redis, and once Redis is back the cache is used again. The outage is real: a client
+// pointed at a closed port, and a TCP proxy in front of the real Redis that the test shuts and reopens.
+import { once } from "node:events";
+import net from "node:net";
+import { createTestRedis, type TestRedis } from "@stockroom/testkit";
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createCacheRedis } from "../src/index.ts";
+import { countingLoader, itemCache } from "./support.ts";
+
+let testRedis: TestRedis;
+
+beforeAll(async () => {
+  testRedis = await createTestRedis();
+});
+
+afterAll(async () => {
+  await testRedis?.cleanup();
+});
+
+// A proxy to the real Redis that can be cut (every connection destroyed, listener closed) and restored
+// on the same port.
+async function redisProxy(target: URL) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  async function open(): Promise<void> {
+    server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, "127.0.0.1");
+    await once(server, "listening");
+    port = (server.address() as net.AddressInfo).port;
+  }
+  async function cut(): Promise<void> {
+    const closed = server ? new Promise((resolve) => server?.close(resolve)) : Promise.resolve();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  }
+  await open();
+  return { url: () => `redis://127.0.0.1:${port}`, cut, open };
+}
+
+describe("redis outage", () => {
+  it("falls back to the loader when Redis is unreachable, and the breaker opens", async () => {
+    const registry = new Registry();
+    const errors: string[] = [];
+    const redis: Redis = createCacheRedis("redis://127.0.0.1:1");
+    const loader = countingLoader([{ id: "DOWN-1", version: 1, available: 4 }]);
+    const cache = itemCache(redis, loader, {
+      registry,
+      breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000 },
+      onError: (_err, operation) => errors.push(operation),
+    });
+    for (let i = 0; i < 10; i++) {
+      expect(await cache.get("DOWN-1")).toEqual({ id: "DOWN-1", version: 1, available: 4 });
+    }
+    expect(loader.calls).toHaveLength(10);
+    expect(cache.breakerState()).toBe("open");
+    // Writes were skipped while reads failed: only read errors were reported.
+    expect(new Set(errors)).toEqual(new Set(["read"]));
+    const text = await registry.metrics();
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="fallback"} 10');
+    expect(text).toContain('cache_breaker_state{cache="test_item"} 2');
+    expect(await cache.set("DOWN-1", { id: "DOWN-1", version: 2, available: 1 })).toBe(false);
+    expect(await cache.invalidate("DOWN-1", 3)).toBe(false);
+    cache.close();
+    redis.disconnect();
+  });
+
+  it("keeps serving from the loader while Redis is gone and uses the cache again once it is back", async () => {
+    const proxy = await redisProxy(new URL(testRedis.url));
+    const redis = createCacheRedis(proxy.url(), { keyPrefix: testRedis.prefix });
+    await once(redis, "ready");
+    const loader = countingLoader([{ id: "FLAP-1", version: 1, available: 7 }]);
+    const cache = itemCache(redis, loader, { breaker: { volumeThreshold: 3, resetTimeoutMs: 200 } });
+    try {
+      await cache.get("FLAP-1");
+      await cache.get("FLAP-1");
+      expect(loader.calls).toHaveLength(1);
+
+      await proxy.cut();
+      for (let i = 0; i < 5; i++) {
+        expect(await cache.get("FLAP-1")).toEqual({ id: "FLAP-1", version: 1, available: 7 });
+      }
+      expect(loader.calls).toHaveLength(6);
+      expect(cache.breakerState()).toBe("open");
+
+      await proxy.open();
+      // The client reconnects and the breaker lets a probe through after its reset timeout; until then
+      // reads still come from the loader.
+      await vi.waitFor(
+        async () => {
+          await cache.get("FLAP-1");
+          expect(cache.breakerState()).toBe("closed");
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      // One read may still load (and store) the value; after that every read is a hit.
+      await cache.get("FLAP-1");
+      const loadsBefore = loader.calls.length;
+      await cache.get("FLAP-1");
+      await cache.get("FLAP-1");
+      expect(loader.calls).toHaveLength(loadsBefore);
+    } finally {
+      cache.close();
+      redis.disconnect();
+      await proxy.cut();
+    }
+  });
+});

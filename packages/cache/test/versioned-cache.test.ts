@@ -1,0 +1,139 @@
+// The versioned cache on a real Redis: version guard, single flight, canonical keys, adaptive TTL.
+import { once } from "node:events";
+import { createTestRedis, type TestRedis } from "@stockroom/testkit";
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CacheKeyError,
+  createCacheRedis,
+  createKeyspace,
+  jitteredTtl,
+  ttlForAvailable,
+} from "../src/index.ts";
+import { countingLoader, ID_PATTERN, itemCache } from "./support.ts";
+
+let testRedis: TestRedis;
+let redis: Redis;
+
+beforeAll(async () => {
+  testRedis = await createTestRedis();
+  redis = createCacheRedis(testRedis.url, { keyPrefix: testRedis.prefix });
+  await once(redis, "ready");
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await testRedis?.cleanup();
+});
+
+describe("versioned cache", () => {
+  it("never lets an older version replace a newer one, even after an invalidation", async () => {
+    const loader = countingLoader([{ id: "V-1", version: 5, available: 3 }]);
+    const cache = itemCache(redis, loader);
+    expect(await cache.set("V-1", { id: "V-1", version: 5, available: 3 })).toBe(true);
+    expect(await cache.set("V-1", { id: "V-1", version: 4, available: 99 })).toBe(false);
+    expect(await cache.get("V-1")).toEqual({ id: "V-1", version: 5, available: 3 });
+    expect(loader.calls).toEqual([]);
+
+    // The source moved to version 7. A reader that loaded version 5 or 6 before that cannot put it back.
+    expect(await cache.invalidate("V-1", 7)).toBe(true);
+    expect(await cache.set("V-1", { id: "V-1", version: 6, available: 99 })).toBe(false);
+    loader.values.set("V-1", { id: "V-1", version: 7, available: 1 });
+    expect(await cache.get("V-1")).toEqual({ id: "V-1", version: 7, available: 1 });
+    expect(loader.calls).toEqual([["V-1"]]);
+    // Now cached at 7: read from Redis, no second load; an invalidation to 7 again keeps it.
+    expect(await cache.invalidate("V-1", 7)).toBe(false);
+    expect(await cache.get("V-1")).toEqual({ id: "V-1", version: 7, available: 1 });
+    expect(loader.calls).toHaveLength(1);
+    cache.close();
+  });
+
+  it("serves a thousand concurrent misses of one key with one load", async () => {
+    const loader = countingLoader([{ id: "HOT-1", version: 1, available: 10 }]);
+    const cache = itemCache(redis, loader);
+    const results = await Promise.all(Array.from({ length: 1000 }, () => cache.get("HOT-1")));
+    expect(loader.calls).toEqual([["HOT-1"]]);
+    expect(new Set(results.map((item) => item?.available))).toEqual(new Set([10]));
+    cache.close();
+  });
+
+  it("loads the misses of a batch in one call and reads hits from Redis", async () => {
+    const loader = countingLoader([
+      { id: "B-1", version: 1, available: 1 },
+      { id: "B-2", version: 1, available: 2 },
+      { id: "B-3", version: 1, available: 3 },
+    ]);
+    const cache = itemCache(redis, loader);
+    await cache.get("B-1");
+    const values = await cache.getMany(["B-1", "B-2", "B-3", "B-404", "B-2"]);
+    expect([...values.keys()].sort()).toEqual(["B-1", "B-2", "B-3"]);
+    expect(loader.calls).toEqual([["B-1"], ["B-2", "B-3", "B-404"]]);
+    // Unknown ids are not cached: asked again, they are loaded again.
+    await cache.getMany(["B-2", "B-404"]);
+    expect(loader.calls.at(-1)).toEqual(["B-404"]);
+    cache.close();
+  });
+
+  it("refuses crafted ids before they reach Redis, so no key can be poisoned", async () => {
+    const loader = countingLoader([{ id: "SAFE-1", version: 1, available: 1 }]);
+    const cache = itemCache(redis, loader);
+    await cache.get("SAFE-1");
+    const crafted = [
+      "SAFE-1:x",
+      "test:item:v1:SAFE-1",
+      "*",
+      "",
+      "a b",
+      "../SAFE-1",
+      "SAFE-1\r\nDEL x",
+      "x".repeat(300),
+    ];
+    for (const id of crafted) {
+      await expect(cache.get(id)).rejects.toBeInstanceOf(CacheKeyError);
+      await expect(cache.set(id, { id, version: 99, available: 0 })).rejects.toBeInstanceOf(CacheKeyError);
+      await expect(cache.invalidate(id, 99)).rejects.toBeInstanceOf(CacheKeyError);
+    }
+    expect(loader.calls).toEqual([["SAFE-1"]]);
+    const [, keys] = await redis.scan("0", "MATCH", `${testRedis.prefix}test:item:v1:*`, "COUNT", 1000);
+    expect(keys.map((key) => key.slice(testRedis.prefix.length))).not.toContain("test:item:v1:SAFE-1:x");
+    expect(await cache.get("SAFE-1")).toEqual({ id: "SAFE-1", version: 1, available: 1 });
+    // A validator that lets ':' through still cannot add a key segment.
+    const lax = createKeyspace("test:item:v1", () => true);
+    expect(() => lax.keyOf("a:b")).toThrow(CacheKeyError);
+    expect(() => createKeyspace("Bad Namespace", (id) => ID_PATTERN.test(id))).toThrow();
+    cache.close();
+  });
+
+  it("gives low and zero stock shorter TTLs, with jitter", async () => {
+    expect(ttlForAvailable(0)).toBeLessThan(ttlForAvailable(5));
+    expect(ttlForAvailable(5)).toBeLessThan(ttlForAvailable(500));
+    expect(jitteredTtl(1000, 0.1, () => 0)).toBe(900);
+    expect(jitteredTtl(1000, 0.1, () => 1)).toBe(1100);
+    const loader = countingLoader([
+      { id: "T-0", version: 1, available: 0 },
+      { id: "T-9", version: 1, available: 9 },
+    ]);
+    const cache = itemCache(redis, loader);
+    await cache.getMany(["T-0", "T-9"]);
+    const zeroTtl = await redis.pttl("test:item:v1:T-0");
+    const plentyTtl = await redis.pttl("test:item:v1:T-9");
+    expect(zeroTtl).toBeGreaterThan(0);
+    expect(zeroTtl).toBeLessThanOrEqual(2_200);
+    expect(plentyTtl).toBeGreaterThan(2_200);
+    cache.close();
+  });
+
+  it("counts hits and misses", async () => {
+    const registry = new Registry();
+    const loader = countingLoader([{ id: "M-1", version: 1, available: 1 }]);
+    const cache = itemCache(redis, loader, { registry });
+    await cache.get("M-1");
+    await cache.get("M-1");
+    const text = await registry.metrics();
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="miss"} 1');
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="hit"} 1');
+    expect(text).toContain('cache_breaker_state{cache="test_item"} 0');
+    cache.close();
+  });
+});
