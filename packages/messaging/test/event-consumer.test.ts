@@ -25,11 +25,11 @@ import {
   waitFor,
 } from "./consumer-test-kit.ts";
 
-type Topic = "applied" | "duplicate" | "stale" | "crash";
+type Topic = "applied" | "duplicate" | "stale" | "crash" | "shutdown";
 let env: ConsumerTestEnv<Topic>;
 
 beforeAll(async () => {
-  env = await setUpConsumerTest<Topic>(["applied", "duplicate", "stale", "crash"]);
+  env = await setUpConsumerTest<Topic>(["applied", "duplicate", "stale", "crash", "shutdown"]);
 });
 afterAll(async () => {
   await env?.cleanup();
@@ -159,5 +159,48 @@ describe("createEventConsumer", () => {
     expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([first.eventId, second.eventId]);
     expect(await outcomeCount(registry, "duplicate")).toBe(1);
     expect(await outcomeCount(registry, "applied")).toBe(1);
+  });
+
+  it("stop() mid-batch finishes the event in flight, commits its offset and leaves the rest for the restart", async () => {
+    const topic = env.kafkaTopics.topics.shutdown;
+    const agg = `h-${uniqueSuffix()}`;
+    const events = [testEvent(agg, 1), testEvent(agg, 2), testEvent(agg, 3)];
+    await produce(
+      env,
+      topic,
+      events.map((e) => e.message),
+    );
+    const groupId = `shutdown-${uniqueSuffix()}`;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inFlight = false;
+    const slowFirst = consumerFor(topic, groupId, new Registry(), {
+      handle: async (trx, event) => {
+        inFlight = true;
+        await gate;
+        await recordEffect(trx, event);
+      },
+    });
+    await slowFirst.start();
+    await waitFor("the first event in flight", () => inFlight);
+    const stopped = slowFirst.stop();
+    release();
+    await stopped;
+    expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([events[0]?.eventId]);
+    expect(await committedOffset(env, groupId, topic)).toBe(1);
+
+    const registry = new Registry();
+    const restarted = consumerFor(topic, groupId, registry);
+    await restarted.start();
+    try {
+      await waitFor("offsets committed", async () => (await committedOffset(env, groupId, topic)) === 3);
+    } finally {
+      await restarted.stop();
+    }
+    expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual(events.map((e) => e.eventId));
+    expect(await outcomeCount(registry, "applied")).toBe(2);
+    expect(await outcomeCount(registry, "duplicate")).toBe(0);
   });
 });
