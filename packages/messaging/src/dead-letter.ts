@@ -1,6 +1,13 @@
 // Dead letters: a poison event is copied to `<topic><dlqSuffix>` with what went wrong in dlq-* headers, so
 // its partition keeps flowing and nothing is dropped; replayDeadLetters sends them back to their topic.
-import type { IHeaders, KafkaMessage, Message } from "kafkajs";
+import {
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 
 export const DEFAULT_DLQ_SUFFIX = ".dlq";
 
@@ -26,6 +33,19 @@ export interface DeadLetterSource {
 
 export function dlqTopicOf(topic: string, suffix: string = DEFAULT_DLQ_SUFFIX): string {
   return `${topic}${suffix}`;
+}
+
+/**
+ * The producer for dead letters and replays: idempotent, one request in flight, and the same (default,
+ * murmur2) partitioner as the relay, so a replayed event lands in its key's partition again.
+ */
+export function createLetterProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 /** The original key, value and headers, plus the dlq-* headers naming the failure and where it came from. */

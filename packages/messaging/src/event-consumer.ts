@@ -11,7 +11,7 @@ import type { Batch, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kaf
 import type { Registry } from "prom-client";
 import type { ConsumerLogger } from "./consumer-logger.ts";
 import { createConsumerMetrics, type EventOutcome } from "./consumer-metrics.ts";
-import { DEFAULT_DLQ_SUFFIX, dlqTopicOf, toDeadLetterMessage } from "./dead-letter.ts";
+import { createLetterProducer, DEFAULT_DLQ_SUFFIX, dlqTopicOf, toDeadLetterMessage } from "./dead-letter.ts";
 import { headersToStrings } from "./kafka-headers.ts";
 import { advanceAggregateVersion, claimEvent } from "./processing-log.repo.ts";
 import { isTransientError, retryDelayMs } from "./transient-errors.ts";
@@ -90,11 +90,7 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1_000,
   });
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const producer: Producer = createLetterProducer(kafka);
   // Aborted by stop() so a backoff in progress ends at once (the event is then left unresolved).
   let stopping = new AbortController();
   let halted = false;
@@ -159,8 +155,8 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
     message: KafkaMessage,
     payload: EachBatchPayload,
   ): Promise<boolean> {
-    const started = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const receivedAt = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - receivedAt) / 1e9;
     const { topic, partition } = batch;
     let event: ConsumedEvent;
     try {

@@ -4,7 +4,13 @@
 // once more waits for the next replay instead of looping.
 import type { EachBatchPayload, Kafka } from "kafkajs";
 import type { ConsumerLogger } from "./consumer-logger.ts";
-import { DEFAULT_DLQ_SUFFIX, DLQ_HEADERS, dlqTopicOf, toReplayedMessage } from "./dead-letter.ts";
+import {
+  createLetterProducer,
+  DEFAULT_DLQ_SUFFIX,
+  DLQ_HEADERS,
+  dlqTopicOf,
+  toReplayedMessage,
+} from "./dead-letter.ts";
 import { headersToStrings } from "./kafka-headers.ts";
 
 export interface ReplayDeadLettersOptions {
@@ -44,11 +50,7 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
   const remaining = await partitionsToRead(kafka, dlqTopic, groupId);
   if (remaining.size === 0 || limit <= 0) return { replayed: 0, passedOver: 0 };
 
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+  const producer = createLetterProducer(kafka);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   let replayed = 0;
   let passedOver = 0;

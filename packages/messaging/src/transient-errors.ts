@@ -18,7 +18,11 @@ export function markRetryable<E extends Error>(err: E): E {
   return err;
 }
 
-/** Transaction conflicts, a lost database connection, or an error marked retryable. */
+/**
+ * Transaction conflicts, a lost database connection, or an error marked retryable. A connection lost during
+ * COMMIT leaves the outcome unknown; rerunning is still safe here because the processing-log row makes a
+ * second application a duplicate.
+ */
 export function isTransientError(err: unknown): boolean {
   const mapped = mapPgError(err);
   if (mapped instanceof RetryableTransactionError || mapped instanceof ConnectionError) return true;
