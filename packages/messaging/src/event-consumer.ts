@@ -51,6 +51,8 @@ export interface EventConsumerOptions<DB> {
   /** A new group starts at the earliest offset. Default true. */
   readonly fromBeginning?: boolean;
   readonly partitionsConsumedConcurrently?: number;
+  /** Within a batch, resolved offsets are committed at most this often (and always at its end). Default 1 s. */
+  readonly autoCommitIntervalMs?: number;
   /** Longest a fetch waits for new messages; stop() can wait this long for the fetch in flight. Default 1 s. */
   readonly maxWaitTimeInMs?: number;
   /**
@@ -228,6 +230,9 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       eachBatchAutoResolve: false,
+      // Resolved offsets are also committed at the end of every batch; the interval bounds how much of a
+      // long batch a crash re-delivers (the processing log absorbs it either way).
+      autoCommitInterval: options.autoCommitIntervalMs ?? 1_000,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch,
     });

@@ -9,6 +9,7 @@ import {
   DLQ_HEADERS,
   dlqTopicOf,
   type EventConsumer,
+  type EventConsumerOptions,
   type EventHandler,
   markRetryable,
   replayDeadLetters,
@@ -29,11 +30,11 @@ import {
   waitFor,
 } from "./consumer-test-kit.ts";
 
-type Topic = "poison" | "retry" | "replay";
+type Topic = "poison" | "retry" | "replay" | "interrupt";
 let env: ConsumerTestEnv<Topic>;
 
 beforeAll(async () => {
-  env = await setUpConsumerTest<Topic>(["poison", "retry", "replay"]);
+  env = await setUpConsumerTest<Topic>(["poison", "retry", "replay", "interrupt"]);
 });
 afterAll(async () => {
   await env?.cleanup();
@@ -44,6 +45,7 @@ function consumerFor(
   groupId: string,
   registry: Registry,
   handle: EventHandler<EffectsDb>,
+  extra: Partial<EventConsumerOptions<EffectsDb>> = {},
 ): EventConsumer {
   return createEventConsumer<EffectsDb>({
     kafka: env.kafkaTopics.kafka,
@@ -57,6 +59,7 @@ function consumerFor(
     maxRetries: 3,
     retryBackoffMs: 5,
     maxWaitTimeInMs: 100,
+    ...extra,
   });
 }
 
@@ -196,5 +199,38 @@ describe("dead letters", () => {
     expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([event.eventId]);
     expect(await topicSize(env, topic)).toBe(2);
     expect(await outcomeCount(registry, "applied")).toBe(1);
+  });
+
+  it("stop() during a retry backoff leaves the event unresolved and un-dead-lettered for the next start", async () => {
+    const topic = env.kafkaTopics.topics.interrupt;
+    const agg = `i-${uniqueSuffix()}`;
+    const event = testEvent(agg, 1);
+    await produce(env, topic, [event.message]);
+    let down = true;
+    let attempts = 0;
+    const handle: EventHandler<EffectsDb> = async (trx, consumed) => {
+      attempts++;
+      if (down) throw markRetryable(new Error("dependency down"));
+      await recordEffect(trx, consumed);
+    };
+    const groupId = `interrupt-${uniqueSuffix()}`;
+    // A backoff far longer than the test: stop() must cut it short, not wait it out.
+    const slowRetry = { retryBackoffMs: 600_000, retryBackoffMaxMs: 600_000 };
+    const waiting = consumerFor(topic, groupId, new Registry(), handle, slowRetry);
+    await waiting.start();
+    await waitFor("the first attempt failed", () => attempts >= 1);
+    await waiting.stop();
+    expect(await committedOffset(env, groupId, topic)).toBe(0);
+    expect(await topicSize(env, dlqTopicOf(topic))).toBe(0);
+
+    down = false;
+    const restarted = consumerFor(topic, groupId, new Registry(), handle);
+    await restarted.start();
+    try {
+      await waitFor("offsets committed", async () => (await committedOffset(env, groupId, topic)) === 1);
+    } finally {
+      await restarted.stop();
+    }
+    expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([event.eventId]);
   });
 });
