@@ -1,6 +1,7 @@
 // Poison messages and retries against real PostgreSQL and Kafka: a poison message goes to <topic>.dlq
 // with its error while later messages flow; transient failures are retried in place; replayDeadLetters
 // sends a letter back once the cause is fixed.
+import { sql } from "@stockroom/db";
 import type { KafkaMessage } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueSuffix } from "../../testkit/src/unique-name.ts";
@@ -30,11 +31,11 @@ import {
   waitFor,
 } from "./consumer-test-kit.ts";
 
-type Topic = "poison" | "retry" | "replay" | "interrupt";
+type Topic = "poison" | "retry" | "replay" | "interrupt" | "locked";
 let env: ConsumerTestEnv<Topic>;
 
 beforeAll(async () => {
-  env = await setUpConsumerTest<Topic>(["poison", "retry", "replay", "interrupt"]);
+  env = await setUpConsumerTest<Topic>(["poison", "retry", "replay", "interrupt", "locked"]);
 });
 afterAll(async () => {
   await env?.cleanup();
@@ -232,5 +233,39 @@ describe("dead letters", () => {
       await restarted.stop();
     }
     expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([event.eventId]);
+  });
+
+  it("retries a real lock_not_available from PostgreSQL until the lock is free, then applies once", async () => {
+    const topic = env.kafkaTopics.topics.locked;
+    const agg = `l-${uniqueSuffix()}`;
+    const event = testEvent(agg, 1);
+    await sql`CREATE TABLE locked_counter (id int PRIMARY KEY, n int NOT NULL)`.execute(env.db);
+    await sql`INSERT INTO locked_counter VALUES (1, 0)`.execute(env.db);
+    const holder = await env.schema.pool.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT * FROM locked_counter WHERE id = 1 FOR UPDATE");
+    let attempts = 0;
+    const handle: EventHandler<EffectsDb> = async (trx, consumed) => {
+      attempts++;
+      await sql`SET LOCAL lock_timeout = '20ms'`.execute(trx);
+      await sql`UPDATE locked_counter SET n = n + 1 WHERE id = 1`.execute(trx);
+      await recordEffect(trx, consumed);
+    };
+    const groupId = `locked-${uniqueSuffix()}`;
+    const consumer = consumerFor(topic, groupId, new Registry(), handle, { maxRetries: 1_000 });
+    await consumer.start();
+    try {
+      await produce(env, topic, [event.message]);
+      await waitFor("a try blocked by the lock", () => attempts >= 2);
+      await holder.query("COMMIT");
+      await waitFor("offsets committed", async () => (await committedOffset(env, groupId, topic)) === 1);
+    } finally {
+      holder.release();
+      await consumer.stop();
+    }
+    expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual([event.eventId]);
+    const counter = await sql<{ n: number }>`SELECT n FROM locked_counter WHERE id = 1`.execute(env.db);
+    expect(counter.rows[0]?.n).toBe(1);
+    expect(await topicSize(env, dlqTopicOf(topic))).toBe(0);
   });
 });
