@@ -1,0 +1,104 @@
+// Domain product views ↔ stockroom.catalog.v1.Product. Shared by the events, the cache codec and the
+// gRPC responses, so every reader sees the same shape.
+import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
+import { durationFromMs, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  type Product as ProductMessage,
+  ProductSchema,
+  ProductStatus as ProtoStatus,
+} from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
+import type { Availability } from "../domain/availability.ts";
+import type { Product, ProductStatus } from "../domain/product.ts";
+import type { ProductView } from "../domain/product-view.ts";
+
+export const STATUS_TO_PROTO: Record<ProductStatus, ProtoStatus> = {
+  draft: ProtoStatus.DRAFT,
+  active: ProtoStatus.ACTIVE,
+  archived: ProtoStatus.ARCHIVED,
+};
+
+const STATUS_FROM_PROTO = new Map<ProtoStatus, ProductStatus>([
+  [ProtoStatus.DRAFT, "draft"],
+  [ProtoStatus.ACTIVE, "active"],
+  [ProtoStatus.ARCHIVED, "archived"],
+]);
+
+export function statusFromProto(status: ProtoStatus): ProductStatus | undefined {
+  return STATUS_FROM_PROTO.get(status);
+}
+
+export function productMessage(product: Product, availability?: Availability): ProductMessage {
+  return create(ProductSchema, {
+    sku: product.sku,
+    name: product.name,
+    description: product.description,
+    brand: product.brand,
+    categoryPath: product.categoryPath,
+    attributes: product.attributes as JsonObject,
+    status: STATUS_TO_PROTO[product.status],
+    price: { amountMinor: product.price.amountMinor, currency: product.price.currency },
+    version: BigInt(product.version),
+    createdAt: timestampFromDate(product.createdAt),
+    updatedAt: timestampFromDate(product.updatedAt),
+    ...(availability && {
+      availability: {
+        totalAvailable: BigInt(availability.totalAvailable),
+        warehouses: availability.warehouses.map((row) => ({
+          warehouseCode: row.warehouseCode,
+          available: BigInt(row.available),
+          onHand: BigInt(row.onHand),
+          reserved: BigInt(row.reserved),
+          committed: BigInt(row.committed),
+          levelVersion: BigInt(row.levelVersion),
+          updatedAt: timestampFromDate(row.updatedAt),
+        })),
+        asOf: timestampFromDate(availability.asOf),
+        projectionLag: durationFromMs(availability.lagMs),
+      },
+    }),
+  });
+}
+
+export function viewFromMessage(message: ProductMessage): ProductView {
+  const availability = message.availability;
+  return {
+    product: {
+      sku: message.sku,
+      name: message.name,
+      description: message.description,
+      brand: message.brand,
+      categoryPath: message.categoryPath,
+      attributes: (message.attributes ?? {}) as Record<string, unknown>,
+      status: statusFromProto(message.status) ?? "draft",
+      price: { amountMinor: message.price?.amountMinor ?? 0n, currency: message.price?.currency ?? "" },
+      version: Number(message.version),
+      createdAt: message.createdAt ? timestampDate(message.createdAt) : new Date(0),
+      updatedAt: message.updatedAt ? timestampDate(message.updatedAt) : new Date(0),
+    },
+    availability: {
+      totalAvailable: Number(availability?.totalAvailable ?? 0n),
+      warehouses: (availability?.warehouses ?? []).map((row) => ({
+        warehouseCode: row.warehouseCode,
+        available: Number(row.available),
+        onHand: Number(row.onHand),
+        reserved: Number(row.reserved),
+        committed: Number(row.committed),
+        levelVersion: Number(row.levelVersion),
+        updatedAt: row.updatedAt ? timestampDate(row.updatedAt) : new Date(0),
+      })),
+      asOf: availability?.asOf ? timestampDate(availability.asOf) : new Date(0),
+      lagMs: availability?.projectionLag
+        ? Number(availability.projectionLag.seconds) * 1000 +
+          Math.trunc(availability.projectionLag.nanos / 1e6)
+        : 0,
+    },
+  };
+}
+
+export function encodeView(view: ProductView): Uint8Array {
+  return toBinary(ProductSchema, productMessage(view.product, view.availability));
+}
+
+export function decodeView(bytes: Uint8Array): ProductView {
+  return viewFromMessage(fromBinary(ProductSchema, bytes));
+}

@@ -1,0 +1,33 @@
+// What every catalog use case is built with (wired by hand in main.ts).
+import { withTransaction } from "@stockroom/db";
+import type { EventContext } from "@stockroom/outbox";
+import type { Kysely, Transaction } from "kysely";
+import type { CatalogDatabase } from "../data/database.ts";
+
+// The part of the product cache the write side needs: tell it the projection moved to a version.
+export interface ProductCacheInvalidator {
+  invalidate(sku: string, projectionVersion: number): Promise<boolean>;
+}
+
+export interface UseCaseDeps {
+  db: Kysely<CatalogDatabase>;
+  transaction: <T>(fn: (trx: Transaction<CatalogDatabase>) => Promise<T>) => Promise<T>;
+  clock: () => Date;
+  cache?: ProductCacheInvalidator | undefined;
+}
+
+export function createUseCaseDeps(
+  db: Kysely<CatalogDatabase>,
+  options: { clock?: () => Date; cache?: ProductCacheInvalidator } = {},
+): UseCaseDeps {
+  return {
+    db,
+    transaction: (fn) => withTransaction(db, fn),
+    clock: options.clock ?? (() => new Date()),
+    cache: options.cache,
+  };
+}
+
+export interface RequestContext extends EventContext {
+  actor: string;
+}

@@ -1,0 +1,58 @@
+// Kysely table types of the catalog schema (migrations/catalog). Columns stay snake_case, as in SQL.
+import type { OutboxDatabase } from "@stockroom/outbox";
+import type { ColumnType } from "kysely";
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+// bigint columns come back from pg as strings; writes accept numbers, bigints or strings.
+type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
+type VersionColumn = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+
+export interface ProductsTable {
+  sku: string;
+  name: string;
+  description: string;
+  brand: string;
+  category_path: string;
+  attributes: ColumnType<Record<string, unknown>, string, string>;
+  status: "draft" | "active" | "archived";
+  price_minor: BigIntColumn;
+  currency: string;
+  version: VersionColumn;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AvailabilityByWarehouseTable {
+  sku: string;
+  warehouse_code: string;
+  available: BigIntColumn;
+  on_hand: BigIntColumn;
+  reserved: BigIntColumn;
+  committed: BigIntColumn;
+  level_version: BigIntColumn;
+  updated_at: Date;
+  applied_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface EventProcessingLogTable {
+  event_id: string;
+  consumer: string;
+  processed_at: CreatedAt;
+}
+
+export interface IdempotencyRecordsTable {
+  idempotency_key: string;
+  operation: string;
+  fingerprint: string;
+  response: ColumnType<unknown, string | undefined, string>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface CatalogDatabase extends OutboxDatabase {
+  products: ProductsTable;
+  availability_by_warehouse: AvailabilityByWarehouseTable;
+  event_processing_log: EventProcessingLogTable;
+  idempotency_records: IdempotencyRecordsTable;
+}

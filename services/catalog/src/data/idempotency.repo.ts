@@ -1,0 +1,42 @@
+// Stored answers of idempotent requests: the same key and request get the first answer; the same key
+// with a different request is refused. A claim blocks a concurrent duplicate on the primary key until
+// the first transaction ends, so the effect runs once.
+import { sql } from "kysely";
+import type { Db } from "./product.repo.ts";
+
+export type IdempotencyClaim =
+  | { status: "claimed" }
+  | { status: "replay"; fingerprint: string; response: unknown };
+
+export async function claimIdempotencyKey(
+  db: Db,
+  claim: { operation: string; key: string; fingerprint: string; retentionHours: number },
+): Promise<IdempotencyClaim> {
+  const { rows } = await sql<{ claimed: number }>`
+    INSERT INTO idempotency_records AS r (operation, idempotency_key, fingerprint, expires_at)
+    VALUES (${claim.operation}, ${claim.key}, ${claim.fingerprint}, now() + make_interval(hours => ${claim.retentionHours}))
+    ON CONFLICT (operation, idempotency_key) DO UPDATE
+      SET fingerprint = excluded.fingerprint, response = 'null', created_at = now(), expires_at = excluded.expires_at
+      WHERE r.expires_at < now()
+    RETURNING 1 AS claimed`.execute(db);
+  if (rows.length > 0) return { status: "claimed" };
+  const stored = await db
+    .selectFrom("idempotency_records")
+    .select(["fingerprint", "response"])
+    .where("operation", "=", claim.operation)
+    .where("idempotency_key", "=", claim.key)
+    .executeTakeFirstOrThrow();
+  return { status: "replay", fingerprint: stored.fingerprint, response: stored.response };
+}
+
+export async function storeIdempotentResponse(
+  db: Db,
+  record: { operation: string; key: string; response: unknown },
+): Promise<void> {
+  await db
+    .updateTable("idempotency_records")
+    .set({ response: JSON.stringify(record.response) })
+    .where("operation", "=", record.operation)
+    .where("idempotency_key", "=", record.key)
+    .execute();
+}
