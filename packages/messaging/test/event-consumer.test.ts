@@ -1,14 +1,15 @@
 // createEventConsumer against real PostgreSQL and Kafka: applied once, duplicates and stale versions
 // skipped, offsets committed only after the database commit (a consumer that dies in between re-applies
 // nothing).
-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueSuffix } from "../../testkit/src/unique-name.ts";
 import {
   type ConsumedEvent,
   createEventConsumer,
+  dlqTopicOf,
   type EventConsumer,
   type EventConsumerOptions,
+  ensureTopics,
 } from "../src/index.ts";
 import {
   type ConsumerTestEnv,
@@ -202,5 +203,45 @@ describe("createEventConsumer", () => {
     expect((await effectRows(env.db, agg)).map((r) => r.event_id)).toEqual(events.map((e) => e.eventId));
     expect(await outcomeCount(registry, "applied")).toBe(2);
     expect(await outcomeCount(registry, "duplicate")).toBe(0);
+  });
+
+  it("keeps each aggregate's order across partitions consumed concurrently, lag 0 on every partition", async () => {
+    const topic = `${env.kafkaTopics.topics.applied}.p3`;
+    await ensureTopics(env.kafkaTopics.admin, [
+      { topic, numPartitions: 3 },
+      { topic: dlqTopicOf(topic), numPartitions: 1 },
+    ]);
+    try {
+      const prefix = `m-${uniqueSuffix()}`;
+      const aggregates = Array.from({ length: 40 }, (_, i) => `${prefix}-${i}`);
+      const events = [1, 2, 3, 4, 5].flatMap((version) => aggregates.map((id) => testEvent(id, version)));
+      await produce(
+        env,
+        topic,
+        events.map((e) => e.message),
+      );
+      const registry = new Registry();
+      const groupId = `partitions-${uniqueSuffix()}`;
+      const consumer = consumerFor(topic, groupId, registry, { partitionsConsumedConcurrently: 3 });
+      await consumer.start();
+      try {
+        await waitFor(
+          "offsets committed",
+          async () => (await committedOffset(env, groupId, topic)) === events.length,
+        );
+      } finally {
+        await consumer.stop();
+      }
+      const rows = await effectRows(env.db, prefix);
+      expect(rows).toHaveLength(events.length);
+      // In order per aggregate: no version was skipped as stale.
+      expect(await outcomeCount(registry, "stale")).toBe(0);
+      expect(await outcomeCount(registry, "applied")).toBe(events.length);
+      const lag = await registry.getSingleMetric("consumer_lag")?.get();
+      expect(new Set(lag?.values.map((v) => v.labels.partition)).size).toBe(3);
+      expect(lag?.values.every((v) => v.value === 0)).toBe(true);
+    } finally {
+      await env.kafkaTopics.admin.deleteTopics({ topics: [topic, dlqTopicOf(topic)] });
+    }
   });
 });
