@@ -1,0 +1,42 @@
+// Catalog configuration from the environment. Variables may carry the CATALOG_ prefix
+// (CATALOG_GRPC_PORT before GRPC_PORT) so one shell can run several services.
+import {
+  boolean,
+  commonConfigShape,
+  durationMs,
+  type Env,
+  loadConfig,
+  nonEmptyString,
+  port,
+  positiveInt,
+  redisUrl,
+  z,
+} from "@stockroom/config";
+
+export const CONFIG_PREFIX = "CATALOG_";
+
+export const catalogConfigSchema = z.object({
+  ...commonConfigShape,
+  GRPC_PORT: port().default(50052),
+  METRICS_PORT: port().default(9452),
+  DB_SCHEMA: nonEmptyString()
+    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
+    .default("catalog"),
+  REDIS_URL: redisUrl(),
+  // Off: every read goes to the database (for benchmarks and incident response).
+  CACHE_ENABLED: boolean().default(true),
+  CACHE_COMMAND_TIMEOUT_MS: durationMs().default(50),
+  CACHE_TTL_OUT_OF_STOCK_MS: durationMs().default(2_000),
+  CACHE_TTL_LOW_STOCK_MS: durationMs().default(10_000),
+  CACHE_LOW_STOCK_BELOW: positiveInt().default(10),
+  CACHE_TTL_IN_STOCK_MS: durationMs().default(120_000),
+  // Where RebuildAvailability reads stock (host:port); unset leaves the RPC UNAVAILABLE.
+  WAREHOUSE_GRPC_ADDRESS: nonEmptyString().optional(),
+  SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+});
+
+export type CatalogConfig = z.output<typeof catalogConfigSchema>;
+
+export function loadCatalogConfig(env: Env = process.env): CatalogConfig {
+  return loadConfig(catalogConfigSchema, env, { prefix: CONFIG_PREFIX });
+}

@@ -1,0 +1,181 @@
+// Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
+// and metrics listener, wired by hand; SIGTERM stops them in reverse order.
+import { fileURLToPath } from "node:url";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
+import { createCacheRedis } from "@stockroom/cache";
+import { ConfigError } from "@stockroom/config";
+import { createDb, createPool, migrate } from "@stockroom/db";
+import { createClient, createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createLogger } from "@stockroom/logging";
+import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
+import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import {
+  createArchiveProduct,
+  createChangePrice,
+  createCreateProduct,
+  createUpdateProduct,
+} from "./app/admin/product-commands.ts";
+import { createProductCache, uncachedSource } from "./app/product-cache.ts";
+import {
+  createBatchGetProducts,
+  createGetProduct,
+  createListProducts,
+  createLoadProductViews,
+} from "./app/read-products.ts";
+import { createRebuildAvailability, type FetchStockLevels } from "./app/rebuild-availability.ts";
+import { createUseCaseDeps } from "./app/use-case-deps.ts";
+import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
+import type { CatalogDatabase } from "./data/database.ts";
+import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
+import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
+
+const SERVICE = "catalog";
+const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
+
+async function main(config: CatalogConfig): Promise<void> {
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA,
+    max: config.DB_POOL_MAX,
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
+    applicationName: SERVICE,
+    logger,
+  });
+  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
+  logger.info({ migrated }, "migrations applied");
+  const db = createDb<CatalogDatabase>(pool);
+
+  const registry = createMetricsRegistry({ service: SERVICE });
+  const metricsServer = await startMetricsServer({
+    port: config.METRICS_PORT,
+    registry,
+    readiness: async () => {
+      await pool.query("SELECT 1");
+      return true;
+    },
+  });
+
+  // Redis is optional at start: until it answers, reads fall back to the database.
+  const redis = config.CACHE_ENABLED
+    ? createCacheRedis(config.REDIS_URL, {
+        commandTimeoutMs: config.CACHE_COMMAND_TIMEOUT_MS,
+        onError: (err) => logger.warn({ err: err.message }, "redis connection error"),
+      })
+    : undefined;
+  const loadProductViews = createLoadProductViews(createUseCaseDeps(db));
+  const cache = redis
+    ? createProductCache({
+        redis,
+        loadMany: loadProductViews,
+        registry,
+        ttlPolicy: {
+          outOfStockMs: config.CACHE_TTL_OUT_OF_STOCK_MS,
+          lowStockMs: config.CACHE_TTL_LOW_STOCK_MS,
+          lowStockBelow: config.CACHE_LOW_STOCK_BELOW,
+          inStockMs: config.CACHE_TTL_IN_STOCK_MS,
+        },
+        onError: (err, operation) =>
+          logger.debug(
+            { err: err instanceof Error ? err.message : String(err), operation },
+            "cache fallback",
+          ),
+      })
+    : undefined;
+  const source = cache ?? uncachedSource(loadProductViews);
+  const deps = createUseCaseDeps(db, cache ? { cache } : {});
+
+  const warehouse = config.WAREHOUSE_GRPC_ADDRESS ? warehouseStockFetcher(config) : undefined;
+
+  const verifier = createTokenVerifier({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({ logger, registry, verifier });
+  server.register(
+    CatalogService,
+    createCatalogHandler({
+      getProduct: createGetProduct(source),
+      batchGetProducts: createBatchGetProducts(source),
+      listProducts: createListProducts(deps, source),
+    }),
+    CATALOG_POLICY,
+  );
+  server.register(
+    CatalogAdminService,
+    createCatalogAdminHandler({
+      createProduct: createCreateProduct(deps),
+      updateProduct: createUpdateProduct(deps),
+      archiveProduct: createArchiveProduct(deps),
+      changePrice: createChangePrice(deps),
+      rebuildAvailability: createRebuildAvailability(deps, warehouse?.fetch),
+    }),
+    CATALOG_ADMIN_POLICY,
+  );
+
+  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  logger.info(
+    { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
+    "catalog started",
+  );
+
+  installSignalHandlers({ shutdown: (graceMs) => server.shutdown(graceMs) }, logger, {
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    onShutdown: async () => {
+      warehouse?.close();
+      cache?.close();
+      redis?.disconnect();
+      await metricsServer.close();
+      await pool.end();
+    },
+  });
+}
+
+// The warehouse's BatchGetStock with a short-lived service token, for RebuildAvailability.
+function warehouseStockFetcher(config: CatalogConfig): { fetch: FetchStockLevels; close(): void } {
+  const issuer = createTokenIssuer({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const client = createClient(WarehouseService, config.WAREHOUSE_GRPC_ADDRESS as string, {
+    defaultDeadlineMs: 10_000,
+    token: () => issuer.issue({ subject: "service:catalog", roles: ["service"], ttlSec: 300 }),
+  });
+  return {
+    async fetch(skus) {
+      const response = await client.batchGetStock({ skus: [...skus] });
+      return response.stocks.flatMap((stock) =>
+        stock.levels.map((level) => ({
+          sku: level.sku,
+          warehouseCode: level.warehouseCode,
+          available: Math.max(0, Number(level.available)),
+          onHand: Number(level.onHand),
+          reserved: Number(level.reserved),
+          committed: Number(level.committed),
+          levelVersion: Number(level.version),
+          updatedAt: level.updatedAt ? timestampDate(level.updatedAt) : new Date(),
+        })),
+      );
+    },
+    close: () => client.close(),
+  };
+}
+
+let config: CatalogConfig;
+try {
+  config = loadCatalogConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+await main(config).catch((err: unknown) => {
+  process.stderr.write(
+    `catalog failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// CatalogService over gRPC: decode and validate, call one use case, encode.
+import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
+import type { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { productMessage } from "../../app/product-message.ts";
+import type {
+  createBatchGetProducts,
+  createGetProduct,
+  createListProducts,
+} from "../../app/read-products.ts";
+import type { ProductView } from "../../domain/product-view.ts";
+import * as validate from "./validate.ts";
+
+export interface CatalogUseCases {
+  getProduct: ReturnType<typeof createGetProduct>;
+  batchGetProducts: ReturnType<typeof createBatchGetProducts>;
+  listProducts: ReturnType<typeof createListProducts>;
+}
+
+const READERS = ["storefront", "ops", "admin", "service"] as const;
+
+export const CATALOG_POLICY: ServicePolicy<typeof CatalogService> = {
+  getProduct: READERS,
+  batchGetProducts: READERS,
+  listProducts: READERS,
+};
+
+function encodeView(view: ProductView) {
+  return productMessage(view.product, view.availability);
+}
+
+export function createCatalogHandler(useCases: CatalogUseCases): ServiceImpl<typeof CatalogService> {
+  return {
+    async getProduct(request) {
+      return { product: encodeView(await useCases.getProduct(validate.sku(request.sku))) };
+    },
+    async batchGetProducts(request) {
+      const result = await useCases.batchGetProducts(validate.skuList(request.skus));
+      return { products: result.products.map(encodeView), missingSkus: result.missingSkus };
+    },
+    async listProducts(request) {
+      const result = await useCases.listProducts({
+        category: validate.categoryPath(request.category, "category") || undefined,
+        brand: validate.text(request.brand, "brand", { max: 100 }) || undefined,
+        status: validate.listStatus(request.status),
+        inStockOnly: request.inStockOnly,
+        pageSize: validate.pageSize(request.pageSize),
+        afterSku: validate.pageToken(request.pageToken),
+      });
+      return {
+        products: result.products.map(encodeView),
+        nextPageToken: result.more && result.lastSku ? validate.encodePageToken(result.lastSku) : "",
+      };
+    },
+  };
+}
