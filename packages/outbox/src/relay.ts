@@ -30,6 +30,11 @@ export interface OutboxRelayOptions {
   readonly retentionMs?: number;
   /** How often the loop runs retention; 5 minutes by default. */
   readonly retentionEveryMs?: number;
+  /**
+   * Tests only: runs after the broker acked a send and before its rows are marked published; throwing
+   * here simulates a relay that crashed in between.
+   */
+  readonly afterPublishForTest?: () => Promise<void>;
 }
 
 export interface RelayPassResult {
@@ -90,6 +95,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return created;
   }
 
+  // After a failed send the broker may or may not have written the batch, and the idempotent producer's
+  // sequence numbers no longer match what it holds (kafkajs does not recover from that). The rows are
+  // sent again anyway, so the next pass starts a fresh producer session (new producer id).
+  async function discardProducer(): Promise<void> {
+    const failed = producer;
+    producer = undefined;
+    try {
+      await failed?.disconnect();
+    } catch (err) {
+      logger.warn({ err, schema }, "outbox relay could not disconnect its failed producer");
+    }
+  }
+
   async function publishPass(): Promise<number> {
     const rows = await selectPublishable(pool, batchSize);
     if (rows.length === 0) return 0;
@@ -105,8 +123,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         await kafkaProducer.send({ topic, acks: -1, messages: topicRows.map(toKafkaMessage) });
       } catch (err) {
         metrics.failed(topicRows.length);
+        await discardProducer();
         throw new OutboxPublishError(topic, topicRows.length, err);
       }
+      await options.afterPublishForTest?.();
       await markPublished(
         pool,
         topicRows.map((row) => row.id),

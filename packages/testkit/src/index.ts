@@ -1,3 +1,8 @@
+export {
+  type DedicatedKafkaBroker,
+  type StartDedicatedKafkaBrokerOptions,
+  startDedicatedKafkaBroker,
+} from "./dedicated-kafka.ts";
 export { dockerAnswers, requireTestEnv, type TestVariable } from "./test-infrastructure.ts";
 export { createTestRedis, type TestRedis } from "./test-redis.ts";
 export { type CreateTestSchemaOptions, createTestSchema, type TestSchema } from "./test-schema.ts";

@@ -7,6 +7,8 @@ import { uniqueSuffix } from "./unique-name.ts";
 
 export interface CreateTestTopicsOptions {
   readonly partitions?: number;
+  /** Another broker than TEST_KAFKA_BROKERS, e.g. a dedicated broker's `brokers`. */
+  readonly brokers?: string[];
 }
 
 export interface TestTopics<Name extends string> {
@@ -21,20 +23,26 @@ export interface TestTopics<Name extends string> {
   delete(): Promise<void>;
 }
 
-export function testKafka(clientId = "stockroom-test"): { kafka: Kafka; brokers: string[] } {
-  const brokers = requireTestEnv("TEST_KAFKA_BROKERS")
+export function testKafka(
+  clientId = "stockroom-test",
+  brokers: string[] = testBrokers(),
+): { kafka: Kafka; brokers: string[] } {
+  // kafkajs logs retried, transient states (coordinator loading) at ERROR; a real failure still throws.
+  return { kafka: new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING }), brokers };
+}
+
+function testBrokers(): string[] {
+  return requireTestEnv("TEST_KAFKA_BROKERS")
     .split(",")
     .map((b) => b.trim())
     .filter(Boolean);
-  // kafkajs logs retried, transient states (coordinator loading) at ERROR; a real failure still throws.
-  return { kafka: new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING }), brokers };
 }
 
 export async function createTestTopics<Name extends string>(
   names: readonly Name[],
   options: CreateTestTopicsOptions = {},
 ): Promise<TestTopics<Name>> {
-  const { kafka, brokers } = testKafka();
+  const { kafka, brokers } = testKafka("stockroom-test", options.brokers ?? testBrokers());
   const suffix = uniqueSuffix();
   const topics = Object.fromEntries(names.map((name) => [name, `${name}.t${suffix}`])) as Record<
     Name,
