@@ -2,6 +2,7 @@
 // (CATALOG_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 import {
   boolean,
+  commaList,
   commonConfigShape,
   durationMs,
   type Env,
@@ -33,6 +34,12 @@ export const catalogConfigSchema = z.object({
   // Where RebuildAvailability reads stock (host:port); unset leaves the RPC UNAVAILABLE.
   WAREHOUSE_GRPC_ADDRESS: nonEmptyString().optional(),
   SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+  // The outbox relay publishes catalog.product.v1; the stock consumer reads warehouse.stock.v1.
+  KAFKA_BROKERS: commaList(),
+  TOPIC_PARTITIONS: positiveInt().default(6),
+  OUTBOX_BATCH_SIZE: positiveInt().default(500),
+  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
+  STOCK_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
 });
 
 export type CatalogConfig = z.output<typeof catalogConfigSchema>;

@@ -8,17 +8,22 @@ import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
 import { createClient, createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
+import { dlqTopicOf, ensureTopics } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import {
   createArchiveProduct,
   createChangePrice,
   createCreateProduct,
   createUpdateProduct,
 } from "./app/admin/product-commands.ts";
+import { createApplyStockLevelChanged } from "./app/apply-stock-level-changed.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
+import { PRODUCT_TOPIC } from "./app/product-events.ts";
 import {
   createBatchGetProducts,
   createGetProduct,
@@ -31,6 +36,7 @@ import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
 import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
+import { createStockEventsConsumer, STOCK_TOPIC } from "./transport/kafka/stock-events.consumer.ts";
 
 const SERVICE = "catalog";
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
@@ -117,22 +123,68 @@ async function main(config: CatalogConfig): Promise<void> {
     CATALOG_ADMIN_POLICY,
   );
 
+  // Topics up front (the broker does not auto-create them): the catalog's own, and the stock topic with
+  // its dead-letter topic, so the consumer can start before the warehouse ever ran.
+  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    await ensureTopics(
+      kafkaAdmin,
+      [PRODUCT_TOPIC, STOCK_TOPIC, dlqTopicOf(STOCK_TOPIC)].map((topic) => ({
+        topic,
+        numPartitions: config.TOPIC_PARTITIONS,
+      })),
+    );
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+  const relay = createOutboxRelay({
+    pool,
+    kafka,
+    schema: config.DB_SCHEMA,
+    logger,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    registry,
+  });
+  const stockConsumer = createStockEventsConsumer({
+    kafka,
+    db,
+    apply: createApplyStockLevelChanged(deps),
+    logger,
+    registry,
+    partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
+  });
+
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  relay.start();
+  await stockConsumer.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
     "catalog started",
   );
 
-  installSignalHandlers({ shutdown: (graceMs) => server.shutdown(graceMs) }, logger, {
-    graceMs: config.SHUTDOWN_GRACE_MS,
-    onShutdown: async () => {
-      warehouse?.close();
-      cache?.close();
-      redis?.disconnect();
-      await metricsServer.close();
-      await pool.end();
+  installSignalHandlers(
+    {
+      // Stop taking new work first: the event in flight commits before the server drains.
+      shutdown: async (graceMs) => {
+        await Promise.all([stockConsumer.stop(), relay.stop()]);
+        await server.shutdown(graceMs);
+      },
     },
-  });
+    logger,
+    {
+      graceMs: config.SHUTDOWN_GRACE_MS,
+      onShutdown: async () => {
+        warehouse?.close();
+        cache?.close();
+        redis?.disconnect();
+        await metricsServer.close();
+        await pool.end();
+      },
+    },
+  );
 }
 
 // The warehouse's BatchGetStock with a short-lived service token, for RebuildAvailability.
