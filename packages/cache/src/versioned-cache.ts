@@ -47,6 +47,8 @@ export interface VersionedCacheOptions<V> {
   /** How long an invalidation keeps refusing older writes. Default 60 s. */
   readonly tombstoneTtlMs?: number;
   readonly breaker?: Partial<CacheBreakerOptions>;
+  /** How many distinct ids the read counter of warmHottest tracks. Default 10,000. */
+  readonly maxTrackedIds?: number;
   readonly registry?: Registry;
   /** Told about Redis failures that were absorbed by falling back (for logging). */
   readonly onError?: (err: unknown, operation: string) => void;
@@ -58,6 +60,11 @@ export interface VersionedCache<V> {
   getMany(ids: readonly string[]): Promise<Map<string, V>>;
   /** Writes unless Redis holds a newer version; false when refused or Redis is unavailable. */
   set(id: string, value: V): Promise<boolean>;
+  /**
+   * Reloads the `limit` most-read ids since the last call from the source and stores them (renewing the
+   * TTL of unchanged ones), so hot entries are refreshed before they expire. Returns how many were stored.
+   */
+  warmHottest(limit: number): Promise<number>;
   /** The source is now at `version`: drop older values and refuse older writes for the tombstone TTL. */
   invalidate(id: string, version: number): Promise<boolean>;
   breakerState(): BreakerState;
@@ -90,6 +97,15 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   metrics.breakerState("closed");
   // One load in flight per key; every concurrent reader of that key awaits the same promise.
   const inFlight = new Map<string, Promise<V | undefined>>();
+  // Reads per id since the last warm-up; bounded so a scan over many ids cannot grow it without end.
+  const readCounts = new Map<string, number>();
+  const maxTracked = options.maxTrackedIds ?? 10_000;
+
+  function countRead(id: string): void {
+    const count = readCounts.get(id);
+    if (count !== undefined) readCounts.set(id, count + 1);
+    else if (readCounts.size < maxTracked) readCounts.set(id, 1);
+  }
 
   function throughBreaker<T>(call: () => Promise<T>): Promise<T> {
     return breaker.fire(call) as Promise<T>;
@@ -122,11 +138,11 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     });
   }
 
-  async function write(key: string, value: V): Promise<boolean> {
+  async function write(key: string, value: V, renew = false): Promise<boolean> {
     const ttl = jitteredTtl(options.ttlMsOf(value), options.jitterRatio);
     try {
       const written = await throughBreaker(() =>
-        scripts.setIfNewer(key, options.versionOf(value), Buffer.from(options.encode(value)), ttl),
+        scripts.setIfNewer(key, options.versionOf(value), Buffer.from(options.encode(value)), ttl, renew),
       );
       if (!written) metrics.writeRefused();
       return written;
@@ -167,6 +183,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     const unique = [...new Set(ids)];
     // Validation first: a non-canonical id throws before anything reaches Redis.
     for (const id of unique) keyspace.keyOf(id);
+    for (const id of unique) countRead(id);
     const flights = new Map<string, Promise<V | undefined>>();
     const toFetch: string[] = [];
     for (const id of unique) {
@@ -209,6 +226,19 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
         reportError(err, "invalidate");
         return false;
       }
+    },
+    async warmHottest(limit) {
+      const hottest = [...readCounts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, limit)
+        .map(([id]) => id);
+      readCounts.clear();
+      if (hottest.length === 0 || breaker.opened) return 0;
+      const loaded = await options.loadMany(hottest);
+      const written = await Promise.all(
+        [...loaded].map(([id, value]) => write(keyspace.keyOf(id), value, true)),
+      );
+      return written.filter(Boolean).length;
     },
     breakerState() {
       if (breaker.opened) return "open";

@@ -3,14 +3,22 @@
 // loaded before an invalidation cannot put its older value back (the stale-set race).
 import type { Redis } from "ioredis";
 
-// KEYS[1] key; ARGV[1] version, ARGV[2] value, ARGV[3] ttl ms. Returns 1 when written.
+// KEYS[1] key; ARGV[1] version, ARGV[2] value, ARGV[3] ttl ms, ARGV[4] '1' when the value was just read
+// from the source (a warm-up): then an equal version is rewritten with a renewed TTL. Returns 1 when written.
 const SET_IF_NEWER = `
 local current = redis.call('HGET', KEYS[1], 'v')
 if current then
   local stored = tonumber(current)
   local incoming = tonumber(ARGV[1])
   if stored > incoming then return 0 end
-  if stored == incoming and redis.call('HEXISTS', KEYS[1], 'd') == 1 then return 0 end
+  if stored == incoming and redis.call('HEXISTS', KEYS[1], 'd') == 1 then
+    if ARGV[4] == '1' then
+      redis.call('HSET', KEYS[1], 'd', ARGV[2])
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      return 1
+    end
+    return 0
+  end
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
@@ -30,15 +38,23 @@ return 1
 `;
 
 export interface VersionedScripts {
-  setIfNewer(key: string, version: number, value: Buffer, ttlMs: number): Promise<boolean>;
+  setIfNewer(key: string, version: number, value: Buffer, ttlMs: number, renew?: boolean): Promise<boolean>;
   invalidateBelow(key: string, version: number, tombstoneTtlMs: number): Promise<boolean>;
   read(key: string): Promise<{ version: number; value: Buffer } | undefined>;
 }
 
 export function versionedScripts(redis: Redis): VersionedScripts {
   return {
-    async setIfNewer(key, version, value, ttlMs) {
-      const written = await redis.eval(SET_IF_NEWER, 1, key, String(version), value, String(ttlMs));
+    async setIfNewer(key, version, value, ttlMs, renew = false) {
+      const written = await redis.eval(
+        SET_IF_NEWER,
+        1,
+        key,
+        String(version),
+        value,
+        String(ttlMs),
+        renew ? "1" : "0",
+      );
       return written === 1;
     },
     async invalidateBelow(key, version, tombstoneTtlMs) {

@@ -137,3 +137,29 @@ describe("versioned cache", () => {
     cache.close();
   });
 });
+
+describe("warming", () => {
+  it("reloads the most-read ids and renews their TTL before they expire", async () => {
+    const loader = countingLoader([
+      { id: "W-HOT", version: 3, available: 50 },
+      { id: "W-COLD", version: 1, available: 50 },
+    ]);
+    const cache = itemCache(redis, loader);
+    for (let i = 0; i < 5; i++) await cache.get("W-HOT");
+    await cache.get("W-COLD");
+    await redis.pexpire("test:item:v1:W-HOT", 500);
+    loader.calls.length = 0;
+    expect(await cache.warmHottest(1)).toBe(1);
+    expect(loader.calls).toEqual([["W-HOT"]]);
+    expect(await redis.pttl("test:item:v1:W-HOT")).toBeGreaterThan(10_000);
+    // A newer version in the source replaces the cached one on the next warm-up.
+    loader.values.set("W-HOT", { id: "W-HOT", version: 4, available: 49 });
+    await cache.get("W-HOT");
+    expect(await cache.warmHottest(1)).toBe(1);
+    expect(await cache.get("W-HOT")).toEqual({ id: "W-HOT", version: 4, available: 49 });
+    // Nothing read since the last warm-up: nothing to do.
+    await cache.warmHottest(5);
+    expect(await cache.warmHottest(5)).toBe(0);
+    cache.close();
+  });
+});

@@ -31,6 +31,9 @@ export const catalogConfigSchema = z.object({
   CACHE_TTL_LOW_STOCK_MS: durationMs().default(10_000),
   CACHE_LOW_STOCK_BELOW: positiveInt().default(10),
   CACHE_TTL_IN_STOCK_MS: durationMs().default(120_000),
+  // Every interval the most-read skus since the last pass are reloaded and stored ahead of expiry.
+  CACHE_WARM_INTERVAL_MS: durationMs().default(1_000),
+  CACHE_WARM_TOP: positiveInt().default(200),
   // Where RebuildAvailability reads stock (host:port); unset leaves the RPC UNAVAILABLE.
   WAREHOUSE_GRPC_ADDRESS: nonEmptyString().optional(),
   SHUTDOWN_GRACE_MS: durationMs().default(10_000),

@@ -37,6 +37,7 @@ import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createStockEventsConsumer, STOCK_TOPIC } from "./transport/kafka/stock-events.consumer.ts";
+import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
@@ -157,7 +158,17 @@ async function main(config: CatalogConfig): Promise<void> {
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
   });
 
+  const warmer = cache
+    ? createCacheWarmer({
+        warmHottest: (limit) => cache.warmHottest(limit),
+        limit: config.CACHE_WARM_TOP,
+        intervalMs: config.CACHE_WARM_INTERVAL_MS,
+        logger,
+      })
+    : undefined;
+
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  warmer?.start();
   relay.start();
   await stockConsumer.start();
   logger.info(
@@ -169,7 +180,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop()]);
+        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop()]);
         await server.shutdown(graceMs);
       },
     },
