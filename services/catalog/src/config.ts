@@ -43,6 +43,13 @@ export const catalogConfigSchema = z.object({
   OUTBOX_BATCH_SIZE: positiveInt().default(500),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
   STOCK_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
+  // Overridable so a benchmark or a second environment on one broker does not share the group's offsets.
+  STOCK_CONSUMER_GROUP: nonEmptyString().default("catalog.stock-projection"),
+  // Prepended to every cache key (ioredis keyPrefix), e.g. to separate environments on one Redis.
+  CACHE_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]*$/, "expected lower-case letters, digits, ':', '_' or '-'")
+    .default(""),
 });
 
 export type CatalogConfig = z.output<typeof catalogConfigSchema>;

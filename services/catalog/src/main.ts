@@ -70,6 +70,7 @@ async function main(config: CatalogConfig): Promise<void> {
   const redis = config.CACHE_ENABLED
     ? createCacheRedis(config.REDIS_URL, {
         commandTimeoutMs: config.CACHE_COMMAND_TIMEOUT_MS,
+        keyPrefix: config.CACHE_KEY_PREFIX,
         onError: (err) => logger.warn({ err: err.message }, "redis connection error"),
       })
     : undefined;
@@ -156,6 +157,7 @@ async function main(config: CatalogConfig): Promise<void> {
     logger,
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
+    groupId: config.STOCK_CONSUMER_GROUP,
   });
 
   const warmer = cache
