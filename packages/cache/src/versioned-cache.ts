@@ -9,7 +9,7 @@ import type { Registry } from "prom-client";
 import { jitteredTtl } from "./adaptive-ttl.ts";
 import type { CacheKeyspace } from "./cache-key.ts";
 import { type BreakerState, createCacheMetrics } from "./cache-metrics.ts";
-import { versionedScripts } from "./versioned-scripts.ts";
+import { entryFrom, versionedScripts } from "./versioned-scripts.ts";
 
 export interface CacheBreakerOptions {
   /** Backstop above the client's command timeout; opossum does not cancel the command itself. */
@@ -100,6 +100,8 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   // Reads per id since the last warm-up; bounded so a scan over many ids cannot grow it without end.
   const readCounts = new Map<string, number>();
   const maxTracked = options.maxTrackedIds ?? 10_000;
+  // When an invalidation last failed to reach Redis (0: never).
+  let undeliveredInvalidationAt = 0;
 
   function countRead(id: string): void {
     const count = readCounts.get(id);
@@ -120,7 +122,10 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       const entries = await throughBreaker(() =>
         keys.length === 1 ? Promise.all([scripts.read(keys[0] as string)]) : readPipelined(keys),
       );
-      return entries.map((entry) => (entry ? options.decode(entry.value) : undefined));
+      // An entry written before an invalidation that could not be delivered may be stale: treat it as a miss.
+      return entries.map((entry) =>
+        entry && entry.writtenAt > undeliveredInvalidationAt ? options.decode(entry.value) : undefined,
+      );
     } catch (err) {
       reportError(err, "read");
       return undefined;
@@ -129,12 +134,11 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
 
   async function readPipelined(keys: string[]) {
     const pipeline = options.redis.pipeline();
-    for (const key of keys) pipeline.hmgetBuffer(key, "v", "d");
+    for (const key of keys) pipeline.hmgetBuffer(key, "v", "d", "t");
     const results = (await pipeline.exec()) ?? [];
     return results.map(([err, reply]) => {
       if (err) throw err;
-      const [version, value] = reply as (Buffer | null)[];
-      return version && value ? { version: Number(version.toString()), value } : undefined;
+      return entryFrom(reply as (Buffer | null)[]);
     });
   }
 
@@ -173,7 +177,8 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     const loaded = await options.loadMany(missing);
     // A Redis that just failed is not written to: the breaker counts one failure, not two per request.
     if (cacheUsable) {
-      await Promise.all([...loaded].map(([id, value]) => write(keyspace.keyOf(id), value)));
+      // Just read from the source: an equal version is rewritten too (renewing a distrusted entry).
+      await Promise.all([...loaded].map(([id, value]) => write(keyspace.keyOf(id), value, true)));
     }
     for (const [id, value] of loaded) result.set(id, value);
     return result;
@@ -223,6 +228,9 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       try {
         return await throughBreaker(() => scripts.invalidateBelow(key, version, tombstoneTtlMs));
       } catch (err) {
+        // Redis may still hold the old value (and will once it is back): from now on this process
+        // distrusts every entry written before this moment, until it is rewritten from the source.
+        undeliveredInvalidationAt = Date.now();
         reportError(err, "invalidate");
         return false;
       }

@@ -4,7 +4,9 @@
 import type { Redis } from "ioredis";
 
 // KEYS[1] key; ARGV[1] version, ARGV[2] value, ARGV[3] ttl ms, ARGV[4] '1' when the value was just read
-// from the source (a warm-up): then an equal version is rewritten with a renewed TTL. Returns 1 when written.
+// from the source: then an equal version is rewritten with a renewed TTL; ARGV[5] the writer's clock (ms),
+// kept in t so a reader can distrust entries written before an invalidation it failed to deliver.
+// Returns 1 when written.
 const SET_IF_NEWER = `
 local current = redis.call('HGET', KEYS[1], 'v')
 if current then
@@ -13,7 +15,7 @@ if current then
   if stored > incoming then return 0 end
   if stored == incoming and redis.call('HEXISTS', KEYS[1], 'd') == 1 then
     if ARGV[4] == '1' then
-      redis.call('HSET', KEYS[1], 'd', ARGV[2])
+      redis.call('HSET', KEYS[1], 'd', ARGV[2], 't', ARGV[5])
       redis.call('PEXPIRE', KEYS[1], ARGV[3])
       return 1
     end
@@ -21,7 +23,7 @@ if current then
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 't', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
@@ -37,10 +39,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+export interface CachedEntry {
+  version: number;
+  value: Buffer;
+  writtenAt: number;
+}
+
+export function entryFrom(reply: (Buffer | null)[]): CachedEntry | undefined {
+  const [version, value, writtenAt] = reply;
+  if (!version || !value) return undefined;
+  return {
+    version: Number(version.toString()),
+    value,
+    writtenAt: writtenAt ? Number(writtenAt.toString()) : 0,
+  };
+}
+
 export interface VersionedScripts {
   setIfNewer(key: string, version: number, value: Buffer, ttlMs: number, renew?: boolean): Promise<boolean>;
   invalidateBelow(key: string, version: number, tombstoneTtlMs: number): Promise<boolean>;
-  read(key: string): Promise<{ version: number; value: Buffer } | undefined>;
+  read(key: string): Promise<CachedEntry | undefined>;
 }
 
 export function versionedScripts(redis: Redis): VersionedScripts {
@@ -54,6 +72,7 @@ export function versionedScripts(redis: Redis): VersionedScripts {
         value,
         String(ttlMs),
         renew ? "1" : "0",
+        String(Date.now()),
       );
       return written === 1;
     },
@@ -62,9 +81,7 @@ export function versionedScripts(redis: Redis): VersionedScripts {
       return written === 1;
     },
     async read(key) {
-      const [version, value] = await redis.hmgetBuffer(key, "v", "d");
-      if (!version || !value) return undefined;
-      return { version: Number(version.toString()), value };
+      return entryFrom(await redis.hmgetBuffer(key, "v", "d", "t"));
     },
   };
 }
