@@ -18,7 +18,8 @@ const BROKERS = (process.env.BENCH_KAFKA_BROKERS ?? process.env.TEST_KAFKA_BROKE
   .split(",")
   .filter(Boolean);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
-const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
+// The services' default (WAREHOUSE_/CATALOG_OUTBOX_BATCH_SIZE).
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 2000);
 const AGGREGATES = Number(process.env.BENCH_AGGREGATES ?? 1_000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
 const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 1_000);

@@ -21,16 +21,24 @@ export interface PendingStats {
 // Only rows of transactions older than the oldest one still running: a transaction that is still open
 // may hold a lower id for the same key, and publishing past it would reorder that key (or, with a
 // cursor, skip the row for good). Unpublished rows are selected, never "rows above a cursor".
-export async function selectPublishable(db: pg.Pool, limit: number): Promise<PublishableRow[]> {
+// `afterId` reads ahead past rows still being sent. Rows of one aggregate are written under that
+// aggregate's lock, so a row that commits late can never precede, for its aggregate, a row read here; it
+// is published by the next pass that reads from the start.
+export async function selectPublishable(
+  db: pg.Pool,
+  limit: number,
+  afterId?: string,
+): Promise<PublishableRow[]> {
   const result = await db.query<PublishableRow>(
     `SELECT id, event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version,
             event_type, envelope
        FROM outbox
       WHERE published_at IS NULL
         AND txid < pg_snapshot_xmin(pg_current_snapshot())
+        AND ($2::bigint IS NULL OR id > $2::bigint)
       ORDER BY id
       LIMIT $1`,
-    [limit],
+    [limit, afterId ?? null],
   );
   return result.rows;
 }

@@ -67,6 +67,7 @@ const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 const DEFAULT_RETENTION_EVERY_MS = 5 * 60_000;
 const RETENTION_BATCH = 5_000;
 const STATS_EVERY_MS = 1_000;
+const PIPELINED_BATCHES = 20;
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, kafka, schema, logger, batchSize, pollIntervalMs } = options;
@@ -108,17 +109,44 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  // Up to PIPELINED_BATCHES batches per pass, overlapped: the next batch is read while one is sent, and a
+  // sent batch is marked while the next one is sent. Sends stay strictly in id order, one at a time.
   async function publishPass(): Promise<number> {
-    const rows = await selectPublishable(pool, batchSize);
+    let rows = await selectPublishable(pool, batchSize);
     if (rows.length === 0) return 0;
     const kafkaProducer = await connectedProducer();
-    let published = 0;
-    // Keys live within one topic and rows are in id order, so one send per topic keeps each key's order.
-    // A failed topic stops the pass: its rows (and everything after them) are retried by the next pass.
+    const marks: Promise<number>[] = [];
+    let failure: unknown;
+    try {
+      for (let batch = 1; rows.length > 0; batch++) {
+        const lastId = rows.at(-1)?.id;
+        const readAhead =
+          rows.length === batchSize && batch < PIPELINED_BATCHES
+            ? selectPublishable(pool, batchSize, lastId)
+            : Promise.resolve([]);
+        readAhead.catch(() => undefined); // awaited below unless a send fails first
+        if (!(await sendBatch(kafkaProducer, rows, marks))) break;
+        rows = await readAhead;
+      }
+    } catch (err) {
+      failure = err;
+    }
+    // Every acked batch is marked before the pass ends, whatever happened after it.
+    const settled = await Promise.allSettled(marks);
+    if (failure !== undefined) throw failure;
+    const markFailure = settled.find((result) => result.status === "rejected");
+    if (markFailure) throw markFailure.reason;
+    return settled.reduce((sum, result) => sum + (result.status === "fulfilled" ? result.value : 0), 0);
+  }
+
+  // Keys live within one topic and rows are in id order, so one send per topic keeps each key's order.
+  // A failed topic stops the pass: its rows (and everything after them) are retried by the next pass.
+  // Returns false when the lock was lost and sending must stop.
+  async function sendBatch(kafkaProducer: Producer, rows: PublishableRow[], marks: Promise<number>[]) {
     for (const [topic, topicRows] of groupByTopic(rows)) {
       // The lock went with its connection: another relay may be active now, so stop sending. (A peer
       // that took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
-      if (!lease.isHeld()) break;
+      if (!lease.isHeld()) return false;
       try {
         await kafkaProducer.send({ topic, acks: -1, messages: topicRows.map(toKafkaMessage) });
       } catch (err) {
@@ -127,14 +155,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         throw new OutboxPublishError(topic, topicRows.length, err);
       }
       await options.afterPublishForTest?.();
-      await markPublished(
-        pool,
-        topicRows.map((row) => row.id),
+      marks.push(
+        markPublished(
+          pool,
+          topicRows.map((row) => row.id),
+        ).then(() => {
+          metrics.published(topicRows.length);
+          return topicRows.length;
+        }),
       );
-      published += topicRows.length;
-      metrics.published(topicRows.length);
     }
-    return published;
+    return true;
   }
 
   function runOnce(): Promise<RelayPassResult> {

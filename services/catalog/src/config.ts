@@ -40,7 +40,7 @@ export const catalogConfigSchema = z.object({
   // The outbox relay publishes catalog.product.v1; the stock consumer reads warehouse.stock.v1.
   KAFKA_BROKERS: commaList(),
   TOPIC_PARTITIONS: positiveInt().default(6),
-  OUTBOX_BATCH_SIZE: positiveInt().default(500),
+  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
   STOCK_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
   // Overridable so a benchmark or a second environment on one broker does not share the group's offsets.

@@ -41,7 +41,7 @@ export const warehouseConfigSchema = z.object({
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   KAFKA_BROKERS: commaList(),
   TOPIC_PARTITIONS: positiveInt().default(6),
-  OUTBOX_BATCH_SIZE: positiveInt().default(500),
+  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
 });
 
