@@ -67,6 +67,9 @@ async function drive(concurrency: number, seconds: number, op: () => Promise<voi
 }
 
 async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
+  // The naive transaction writes to a copy of the outbox (same columns, indexes and constraints, no NOTIFY
+  // trigger), so the service's relay does not try to publish its placeholder events.
+  await pool.query(`CREATE TABLE ${SCHEMA}.naive_outbox (LIKE ${SCHEMA}.outbox INCLUDING ALL)`);
   await pool.query(
     `INSERT INTO ${SCHEMA}.warehouses (code, name, capacity_units) VALUES ($1, 'Bench', 9000000000000000)`,
     [WAREHOUSE],
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
           [id],
         );
         await c.query(
-          `INSERT INTO ${SCHEMA}.outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type, envelope)
+          `INSERT INTO ${SCHEMA}.naive_outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type, envelope)
            VALUES ($1::uuid, 'bench', $2, 'bench', $1::text, 1, 'Bench', '\\x00')`,
           [id, sku],
         );
