@@ -128,6 +128,8 @@ function startCatalog(cacheEnabled: boolean): ChildProcess {
       CATALOG_CACHE_ENABLED: String(cacheEnabled),
       CATALOG_CACHE_KEY_PREFIX: KEY_PREFIX,
       CATALOG_STOCK_CONSUMER_GROUP: `catalog-bench-${RUN_ID}`,
+      // A topic of the run's own: replaying the real warehouse.stock.v1 history would load the service.
+      CATALOG_STOCK_EVENTS_TOPIC: `catalog-bench-${RUN_ID}.stock`,
       JWT_SECRET,
       LOG_LEVEL: "warn",
       DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
@@ -276,6 +278,9 @@ async function deleteConsumerGroup(): Promise<void> {
   await admin.connect();
   try {
     await admin.deleteGroups([`catalog-bench-${RUN_ID}`]).catch(() => undefined);
+    await admin
+      .deleteTopics({ topics: [`catalog-bench-${RUN_ID}.stock`, `catalog-bench-${RUN_ID}.stock.dlq`] })
+      .catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

@@ -45,6 +45,8 @@ export const catalogConfigSchema = z.object({
   STOCK_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
   // Overridable so a benchmark or a second environment on one broker does not share the group's offsets.
   STOCK_CONSUMER_GROUP: nonEmptyString().default("catalog.stock-projection"),
+  // The warehouse's stock topic; a benchmark points it at a topic of its own.
+  STOCK_EVENTS_TOPIC: nonEmptyString().default("warehouse.stock.v1"),
   // Prepended to every cache key (ioredis keyPrefix), e.g. to separate environments on one Redis.
   CACHE_KEY_PREFIX: z
     .string()

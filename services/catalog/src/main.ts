@@ -36,7 +36,7 @@ import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
 import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
-import { createStockEventsConsumer, STOCK_TOPIC } from "./transport/kafka/stock-events.consumer.ts";
+import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -133,7 +133,7 @@ async function main(config: CatalogConfig): Promise<void> {
   try {
     await ensureTopics(
       kafkaAdmin,
-      [PRODUCT_TOPIC, STOCK_TOPIC, dlqTopicOf(STOCK_TOPIC)].map((topic) => ({
+      [PRODUCT_TOPIC, config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
         topic,
         numPartitions: config.TOPIC_PARTITIONS,
       })),
@@ -152,6 +152,7 @@ async function main(config: CatalogConfig): Promise<void> {
   });
   const stockConsumer = createStockEventsConsumer({
     kafka,
+    topic: config.STOCK_EVENTS_TOPIC,
     db,
     apply: createApplyStockLevelChanged(deps),
     logger,
