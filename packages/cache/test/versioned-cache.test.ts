@@ -18,7 +18,9 @@ let redis: Redis;
 
 beforeAll(async () => {
   testRedis = await createTestRedis();
-  redis = createCacheRedis(testRedis.url, { keyPrefix: testRedis.prefix });
+  // Not a timeout test: a generous command timeout keeps a loaded machine from turning a slow reply into a
+  // fallback load.
+  redis = createCacheRedis(testRedis.url, { keyPrefix: testRedis.prefix, commandTimeoutMs: 2_000 });
   await once(redis, "ready");
 });
 

@@ -38,7 +38,12 @@ export const CONTEXT: RequestContext = { producer: "catalog", actor: "test" };
 export async function createCatalogFixture() {
   const schema: TestSchema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 10 });
   const testRedis: TestRedis = await createTestRedis();
-  const redis: Redis = createCacheRedis(testRedis.url, { keyPrefix: testRedis.prefix });
+  // Not a timeout test: a generous command timeout keeps a loaded machine from turning a slow reply into a
+  // fallback load (the outage tests build their own fail-fast client).
+  const redis: Redis = createCacheRedis(testRedis.url, {
+    keyPrefix: testRedis.prefix,
+    commandTimeoutMs: 2_000,
+  });
   await once(redis, "ready");
   const db = createDb<CatalogDatabase>(schema.pool);
   const baseDeps = createUseCaseDeps(db);
