@@ -72,6 +72,25 @@ describe("HS256 issuer and verifier", () => {
     await expectUnauthenticated(verifier.verify(token));
   });
 
+  it("remembers a verified token only until it expires", async () => {
+    const strict = createTokenVerifier({ secret, issuer, audience, clockToleranceSec: 0 });
+    const token = await issue.issue({ subject: "x", roles: ["ops"], ttlSec: 2 });
+    await expect(strict.verify(token)).resolves.toEqual({ subject: "x", roles: ["ops"] });
+    await expect(strict.verify(token)).resolves.toEqual({ subject: "x", roles: ["ops"] });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expectUnauthenticated(strict.verify(token));
+  });
+
+  it("never remembers a failure, and a tampered copy of a remembered token still fails", async () => {
+    const token = await issue.issue({ subject: "x", roles: ["ops"] });
+    await verifier.verify(token);
+    const [header, body] = token.split(".");
+    const forged = `${header}.${Buffer.from(JSON.stringify({ sub: "x", roles: ["admin"], iss: issuer, aud: audience, exp: 9e9 })).toString("base64url")}.${token.split(".")[2]}`;
+    expect(forged).not.toBe(`${header}.${body}.${token.split(".")[2]}`);
+    await expectUnauthenticated(verifier.verify(forged));
+    await expectUnauthenticated(verifier.verify(forged));
+  });
+
   it("refuses a short secret at construction", () => {
     expect(() => createTokenVerifier({ secret: "short", issuer, audience })).toThrow(/at least 32 bytes/);
     expect(() => createTokenIssuer({ secret: "short", issuer, audience })).toThrow(/at least 32 bytes/);
