@@ -163,6 +163,21 @@ describe("stock operations over gRPC", () => {
       ),
     );
     expect(noReason.errorDetail?.field).toBe("reason");
+    const longNote = await failure(
+      client.adjustStock(
+        {
+          idempotencyKey: key(),
+          warehouseCode: "NORTH",
+          sku: "GR-1",
+          quantityDelta: -1,
+          reason: AdjustmentReason.LOSS,
+          note: "x".repeat(501),
+        },
+        as("ops"),
+      ),
+    );
+    expect(longNote.code).toBe(status.INVALID_ARGUMENT);
+    expect(longNote.errorDetail?.field).toBe("note");
     const short = await failure(
       client.adjustStock(
         {
@@ -184,6 +199,7 @@ describe("stock operations over gRPC", () => {
       reference: { type: "purchase_order", id: "PO-9" },
     });
     expect(first.movements[0]?.balance).toMatchObject({ onHand: 10n, version: 1n });
+    expect(first.movements[0]?.note).toBe("");
     const second = await client.listMovements(
       { sku: "GR-1", pageSize: 1, pageToken: first.nextPageToken },
       as("ops"),
@@ -193,6 +209,7 @@ describe("stock operations over gRPC", () => {
       onHandDelta: -2n,
       damagedDelta: 2n,
       actor: "test-ops",
+      note: "forklift",
     });
     expect(second.nextPageToken).toBe("");
     expect((await failure(client.listMovements({ reason: "stolen" }, as("ops")))).errorDetail?.field).toBe(
@@ -205,7 +222,10 @@ describe("stock operations over gRPC", () => {
       csv += decoder.decode(chunk.csvChunk);
     const lines = csv.trimEnd().split("\r\n");
     expect(lines).toHaveLength(3);
+    expect(lines[0]?.endsWith(",incoming_after,note")).toBe(true);
+    expect(lines[1]?.endsWith(",")).toBe(true);
     expect(lines[2]).toContain(",adjust_damage,test-ops,adjustment,");
+    expect(lines[2]?.endsWith(",forklift")).toBe(true);
   });
 
   it("streams a bulk import in and answers per row", async () => {
@@ -217,7 +237,11 @@ describe("stock operations over gRPC", () => {
     });
     const response = await client.bulkAdjustStock(
       [
-        { importId: "grpc-import", rowNumber: 1, adjustment: adjustment("BULK-G", 4) },
+        {
+          importId: "grpc-import",
+          rowNumber: 1,
+          adjustment: { ...adjustment("BULK-G", 4), note: "found behind rack 7" },
+        },
         { importId: "grpc-import", rowNumber: 2, adjustment: adjustment("bad sku!", 4) },
         { importId: "grpc-import", rowNumber: 3, adjustment: adjustment("BULK-G", -1) },
       ],
@@ -232,6 +256,8 @@ describe("stock operations over gRPC", () => {
     expect(response.results[0]?.level?.onHand).toBe(4n);
     expect(response.results[1]?.error).toContain("adjustment.sku");
     expect(response.results[2]?.error).toContain("quantity_delta");
+    const { movements } = await client.listMovements({ sku: "BULK-G" }, as("ops"));
+    expect(movements.map((m) => [m.reason, m.note])).toEqual([["adjust_found", "found behind rack 7"]]);
   });
 
   it("moves stock between warehouses with a transfer", async () => {

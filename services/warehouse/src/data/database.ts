@@ -85,6 +85,7 @@ export interface StockMovementsTable {
   quality_control_after: number;
   incoming_after: number;
   level_version: number;
+  note: string | null;
 }
 
 export interface ReservationsTable {

@@ -21,6 +21,8 @@ export interface MovementRow {
   actor: string;
   referenceType: string;
   referenceId: string;
+  // The operator's note (adjustments); null when none was given.
+  note: string | null;
   deltas: LedgerBuckets;
   after: LedgerBuckets;
   levelVersion: number;
@@ -60,6 +62,7 @@ export async function findMovements(
     actor: row.actor,
     referenceType: row.reference_type,
     referenceId: row.reference_id,
+    note: row.note,
     deltas: {
       onHand: Number(row.on_hand_delta),
       reserved: Number(row.reserved_delta),

@@ -182,6 +182,8 @@ export interface MovementContext {
   actor: string;
   referenceType: string;
   referenceId: string;
+  // Free text an operator gave with the change (AdjustStock's note); absent or null: none.
+  note?: string | null | undefined;
 }
 
 export interface StockWriteSet {
@@ -269,12 +271,12 @@ export async function writeStockChanges(
       INSERT INTO stock_movements (warehouse_code, sku, lot_code, reason, actor, reference_type, reference_id,
         on_hand_delta, reserved_delta, committed_delta, safety_stock_delta, damaged_delta, quality_control_delta,
         incoming_delta, on_hand_after, reserved_after, committed_after, safety_stock_after, damaged_after,
-        quality_control_after, incoming_after, level_version)
+        quality_control_after, incoming_after, level_version, note)
       SELECT m.warehouse_code, m.sku, m.lot_code, m.reason, coalesce(m.actor, ${context.actor}),
         coalesce(m.reference_type, ${context.referenceType}), coalesce(m.reference_id, ${context.referenceId}),
         m.d_on_hand, m.d_reserved, m.d_committed, m.d_safety_stock, m.d_damaged,
         m.d_quality_control, m.d_incoming, m.on_hand, m.reserved, m.committed, m.safety_stock, m.damaged,
-        m.quality_control, m.incoming, m.level_version
+        m.quality_control, m.incoming, m.level_version, coalesce(m.note, ${context.note ?? null}::text)
       FROM unnest(
         ${moves.map((m) => m.warehouseCode)}::text[], ${moves.map((m) => m.sku)}::text[],
         ${moves.map((m) => m.lotCode)}::text[], ${moves.map((m) => m.reason)}::text[],
@@ -286,10 +288,10 @@ export async function writeStockChanges(
         ${moveAfter("qualityControl")}::bigint[], ${moveAfter("incoming")}::bigint[],
         ${moves.map((m) => m.levelVersion)}::bigint[], ${moves.map((m) => m.origin?.actor ?? null)}::text[],
         ${moves.map((m) => m.origin?.referenceType ?? null)}::text[],
-        ${moves.map((m) => m.origin?.referenceId ?? null)}::text[]
+        ${moves.map((m) => m.origin?.referenceId ?? null)}::text[], ${moves.map((m) => m.origin?.note ?? null)}::text[]
       ) AS m(warehouse_code, sku, lot_code, reason, d_on_hand, d_reserved, d_committed, d_safety_stock, d_damaged,
              d_quality_control, d_incoming, on_hand, reserved, committed, safety_stock, damaged, quality_control,
-             incoming, level_version, actor, reference_type, reference_id)
+             incoming, level_version, actor, reference_type, reference_id, note)
       RETURNING 1
     ),
     stored_units AS (

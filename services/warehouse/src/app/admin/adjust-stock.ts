@@ -40,6 +40,8 @@ export interface OnHandChange {
   movementReason: MovementReason;
   lotCode: string;
   reference: { type: string; id: string };
+  // Kept on the ledger row; empty: none.
+  note: string;
 }
 
 // Which sign each reason allows, and the buckets it moves.
@@ -48,7 +50,12 @@ export function adjustmentChange(command: Omit<AdjustStockCommand, "idempotencyK
   if (!Number.isSafeInteger(delta) || delta === 0)
     throw invalidArgument("quantity_delta", "must be a non-zero integer");
   const key = { warehouseCode: command.warehouseCode, sku: command.sku };
-  const base = { key, lotCode: command.lotCode, reference: { type: "adjustment", id: "" } };
+  const base = {
+    key,
+    lotCode: command.lotCode,
+    reference: { type: "adjustment", id: "" },
+    note: command.note,
+  };
   switch (command.reason) {
     case "damage":
       if (delta > 0)
@@ -91,7 +98,12 @@ export async function applyOnHandChange(
   }
   await writeStockChanges(
     trx,
-    { actor: context.actor, referenceType: change.reference.type, referenceId: change.reference.id },
+    {
+      actor: context.actor,
+      referenceType: change.reference.type,
+      referenceId: change.reference.id,
+      note: change.note === "" ? null : change.note,
+    },
     { ...planned.writeSet, lots },
   );
   const level = planned.levels.find((l) => levelKey(l) === levelKey(change.key));

@@ -80,10 +80,11 @@ export const CSV_HEADER = [
   "damaged_after",
   "quality_control_after",
   "incoming_after",
+  "note",
 ] as const;
 
 // RFC 4180: quote fields holding a comma, quote or line break, doubling inner quotes. A leading
-// formula character in text is quoted too so spreadsheets do not evaluate actor or reference text;
+// formula character in text is quoted too so spreadsheets do not evaluate actor, reference or note text;
 // numbers (signed deltas) stay bare.
 export function csvField(value: string | number): string {
   if (typeof value === "number") return String(value);
@@ -123,6 +124,7 @@ function movementCsvRow(m: MovementRow): string {
     a.damaged,
     a.qualityControl,
     a.incoming,
+    m.note ?? "",
   ]);
 }
 

@@ -202,6 +202,7 @@ function encodeMovement(m: MovementRow): Movement {
     reason: m.reason,
     actor: m.actor,
     reference: create(ReferenceSchema, { type: m.referenceType, id: m.referenceId }),
+    note: m.note ?? "",
     onHandDelta: big(m.deltas.onHand),
     reservedDelta: big(m.deltas.reserved),
     committedDelta: big(m.deltas.committed),

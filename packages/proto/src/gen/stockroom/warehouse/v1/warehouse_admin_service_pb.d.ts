@@ -998,6 +998,13 @@ export declare type Movement = Message<"stockroom.warehouse.v1.Movement"> & {
    * @generated from field: stockroom.warehouse.v1.StockLevel balance = 16;
    */
   balance?: StockLevel | undefined;
+
+  /**
+   * The note given with an adjustment; empty when none was given.
+   *
+   * @generated from field: string note = 17;
+   */
+  note: string;
 };
 
 /**
