@@ -228,6 +228,64 @@ describe("stock operations over gRPC", () => {
     expect(lines[2]?.endsWith(",forklift")).toBe(true);
   });
 
+  it("filters the ledger by actor, and refuses a bad actor by field", async () => {
+    await client.receiveStock(
+      {
+        idempotencyKey: key(),
+        warehouseCode: "SOUTH",
+        reference: { type: "purchase_order", id: "PO-ACT" },
+        lines: [{ sku: "ACT-1", quantity: 5 }],
+      },
+      as("admin"),
+    );
+    await client.adjustStock(
+      {
+        idempotencyKey: key(),
+        warehouseCode: "SOUTH",
+        sku: "ACT-1",
+        quantityDelta: -1,
+        reason: AdjustmentReason.LOSS,
+      },
+      as("ops"),
+    );
+    const byAdmin = await client.listMovements({ sku: "ACT-1", actor: "test-admin" }, as("ops"));
+    expect(byAdmin.movements.map((m) => [m.reason, m.actor])).toEqual([["receipt", "test-admin"]]);
+    const byOps = await client.listMovements({ sku: "ACT-1", actor: "test-ops" }, as("ops"));
+    expect(byOps.movements.map((m) => [m.reason, m.actor])).toEqual([["adjust_loss", "test-ops"]]);
+    // Across skus too: every movement test-admin made, and only those.
+    const allByAdmin = await client.listMovements({ actor: "test-admin", pageSize: 1000 }, as("ops"));
+    expect(allByAdmin.movements.length).toBeGreaterThan(0);
+    expect(new Set(allByAdmin.movements.map((m) => m.actor))).toEqual(new Set(["test-admin"]));
+    expect((await client.listMovements({ actor: "nobody" }, as("ops"))).movements).toEqual([]);
+
+    const decoder = new TextDecoder();
+    let csv = "";
+    for await (const chunk of client.exportMovements(
+      { filter: { sku: "ACT-1", actor: "test-ops" } },
+      as("ops"),
+    ))
+      csv += decoder.decode(chunk.csvChunk);
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(",adjust_loss,test-ops,");
+
+    const tooLong = await failure(client.listMovements({ actor: "a".repeat(201) }, as("ops")));
+    expect(tooLong.code).toBe(status.INVALID_ARGUMENT);
+    expect(tooLong.errorDetail?.field).toBe("actor");
+    const control = await failure(client.listMovements({ actor: "test-ops\n" }, as("ops")));
+    expect(control.code).toBe(status.INVALID_ARGUMENT);
+    expect(control.errorDetail?.field).toBe("actor");
+    const badExport = await failure(
+      (async () => {
+        for await (const _ of client.exportMovements({ filter: { actor: "a".repeat(201) } }, as("ops"))) {
+          // A refused filter yields no rows.
+        }
+      })(),
+    );
+    expect(badExport.code).toBe(status.INVALID_ARGUMENT);
+    expect(badExport.errorDetail?.field).toBe("filter.actor");
+  });
+
   it("streams a bulk import in and answers per row", async () => {
     const adjustment = (sku: string, quantityDelta: number) => ({
       warehouseCode: "NORTH",

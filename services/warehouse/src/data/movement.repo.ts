@@ -7,6 +7,7 @@ export interface MovementFilter {
   sku?: string | undefined;
   reason?: string | undefined;
   referenceId?: string | undefined;
+  actor?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
 }
@@ -49,6 +50,7 @@ export async function findMovements(
   if (filter.sku) query = query.where("sku", "=", filter.sku);
   if (filter.reason) query = query.where("reason", "=", filter.reason);
   if (filter.referenceId) query = query.where("reference_id", "=", filter.referenceId);
+  if (filter.actor) query = query.where("actor", "=", filter.actor);
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);
   if (filter.to) query = query.where("occurred_at", "<", filter.to);
   const rows = await query.orderBy("movement_id").limit(page.limit).execute();

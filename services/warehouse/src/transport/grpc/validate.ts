@@ -18,6 +18,8 @@ export const MAX_LINES = 100;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 export const MAX_REFERENCE_ID_LENGTH = 128;
 export const MAX_REASON_LENGTH = 500;
+// The ledger's actor column CHECK.
+export const MAX_ACTOR_LENGTH = 200;
 
 export function sku(value: string, field = "sku"): string {
   if (value === "") throw invalidArgument(field, `${field} is required`);
@@ -178,6 +180,19 @@ export function date(value: string, field: string): string {
 
 export function optionalDate(value: string, field: string): string | undefined {
   return value === "" ? undefined : date(value, field);
+}
+
+// Empty means "any actor". An actor is a token subject or a worker name: no control characters.
+export function optionalActor(value: string, field = "actor"): string | undefined {
+  if (value === "") return undefined;
+  if (value.length > MAX_ACTOR_LENGTH) {
+    throw invalidArgument(field, `${field} must be at most ${MAX_ACTOR_LENGTH} characters`);
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalidArgument(field, `${field} must not contain control characters`);
+  }
+  return value;
 }
 
 export function reason(value: string, field = "reason", max = MAX_REASON_LENGTH): string {

@@ -185,6 +185,7 @@ function decodeMovementFilter(
     sku: request.sku === "" ? undefined : validate.sku(request.sku, `${prefix}sku`),
     reason: request.reason || undefined,
     referenceId: request.referenceId || undefined,
+    actor: validate.optionalActor(request.actor, `${prefix}actor`),
     from: request.from ? timestampDate(request.from) : undefined,
     to: request.to ? timestampDate(request.to) : undefined,
     pageToken: request.pageToken,

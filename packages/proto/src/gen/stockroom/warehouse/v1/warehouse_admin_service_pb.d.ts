@@ -1056,6 +1056,13 @@ export declare type ListMovementsRequest = Message<"stockroom.warehouse.v1.ListM
    * @generated from field: string page_token = 8;
    */
   pageToken: string;
+
+  /**
+   * Who made the movements: the caller's token subject, or a worker such as system:expiry-sweeper.
+   *
+   * @generated from field: string actor = 9;
+   */
+  actor: string;
 };
 
 /**
