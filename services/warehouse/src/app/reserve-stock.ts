@@ -7,7 +7,6 @@ import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { type OutboxRow, toOutboxRow } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
 import {
-  claimIdempotencyKeys,
   releaseIdempotencyClaimsStatement,
   storeIdempotentResponsesStatement,
 } from "../data/idempotency.repo.ts";
@@ -16,16 +15,14 @@ import {
   insertReservationStatements,
   type NewReservation,
 } from "../data/reservation.repo.ts";
+import { readForReserve } from "../data/reserve.repo.ts";
 import {
   type Db,
-  findLots,
   type LotRow,
   type LotWrite,
-  lockLevelsForAllocation,
   type StockLevelRow,
   writeStockChanges,
 } from "../data/stock.repo.ts";
-import { findActiveWarehouseRanks } from "../data/warehouse.repo.ts";
 import {
   type Coordinates,
   type DemandLine,
@@ -140,14 +137,23 @@ async function reserveInTransaction(
   now: Date,
   requests: ReserveRequest[],
 ): Promise<BatchOutcome<ReserveResult>[]> {
-  const claims = await claimIdempotencyKeys(trx, {
+  const demands = requests.map(demandOf);
+  const allDemand = demands.flat();
+  const pinned = uniqueKeys(
+    allDemand.flatMap((l) => (l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [])),
+  );
+  const openSkus = [...new Set(allDemand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
+  const { claims, levels, lots, warehouses } = await readForReserve(trx, {
     operation: OPERATION,
     retentionHours: IDEMPOTENCY_RETENTION_HOURS,
     claims: requests.map((r) => ({ key: r.command.idempotencyKey, fingerprint: r.fingerprint })),
+    pinned,
+    openSkus,
   });
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
     const claim = claims.get(request.command.idempotencyKey);
-    if (claim?.status !== "replay") return { ok: false, error: new Error("not planned") };
+    if (claim === undefined) return { ok: false, retry: true };
+    if (claim.status === "claimed") return { ok: false, error: new Error("not planned") };
     if (claim.fingerprint !== request.fingerprint)
       return { ok: false, error: keyReused(request.command.idempotencyKey) };
     return { ok: true, value: claim.response as ReserveResult };
@@ -157,19 +163,6 @@ async function reserveInTransaction(
   );
   if (toPlan.length === 0) return outcomes;
 
-  const demands = new Map(toPlan.map((index) => [index, demandOf(requests[index] as ReserveRequest)]));
-  const allDemand = [...demands.values()].flat();
-  const pinned = uniqueKeys(
-    allDemand.flatMap((l) => (l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [])),
-  );
-  const openSkus = [...new Set(allDemand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
-  const levels = await lockLevelsForAllocation(trx, pinned, openSkus);
-  const lots = await findLots(trx, [...levels.values()]);
-  // Ranking warehouses matters only for lines that name none.
-  const warehouses =
-    openSkus.length === 0
-      ? []
-      : await findActiveWarehouseRanks(trx, [...new Set([...levels.values()].map((l) => l.warehouseCode))]);
   const today = now.toISOString().slice(0, 10);
   const working = workingStock(levels, lots, today);
 
@@ -181,7 +174,7 @@ async function reserveInTransaction(
   const failedKeys: string[] = [];
   for (const index of toPlan) {
     const request = requests[index] as ReserveRequest;
-    const planned = planRequest(request, demands.get(index) ?? [], working, warehouses, today, now);
+    const planned = planRequest(request, demands[index] ?? [], working, warehouses, today, now);
     if (!planned.ok) {
       outcomes[index] = { ok: false, error: planned.error };
       failedKeys.push(request.command.idempotencyKey);

@@ -48,45 +48,6 @@ export async function deleteExpiredIdempotencyRecords(db: Db, limit: number): Pr
   return Number(result.numAffectedRows ?? 0);
 }
 
-// Claims many keys of one operation at once (sorted, so two batches wait on each other in one order).
-// Keys already held come back as replays with what was stored.
-export async function claimIdempotencyKeys(
-  db: Db,
-  request: { operation: string; retentionHours: number; claims: { key: string; fingerprint: string }[] },
-): Promise<Map<string, IdempotencyClaim>> {
-  const claims = [...request.claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const result = new Map<string, IdempotencyClaim>();
-  if (claims.length === 0) return result;
-  const { rows } = await sql<{ idempotency_key: string }>`
-    INSERT INTO idempotency_records AS r (operation, idempotency_key, fingerprint, expires_at)
-    SELECT ${request.operation}, c.key, c.fingerprint, now() + make_interval(hours => ${request.retentionHours})
-    FROM unnest(${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.fingerprint)}::text[]) WITH ORDINALITY
-      AS c(key, fingerprint, position)
-    ORDER BY c.position
-    ON CONFLICT (operation, idempotency_key) DO UPDATE
-      SET fingerprint = excluded.fingerprint, response = 'null', created_at = now(), expires_at = excluded.expires_at
-      WHERE r.expires_at < now()
-    RETURNING r.idempotency_key`.execute(db);
-  for (const row of rows) result.set(row.idempotency_key, { status: "claimed" });
-  const held = claims.map((c) => c.key).filter((key) => !result.has(key));
-  if (held.length > 0) {
-    const stored = await db
-      .selectFrom("idempotency_records")
-      .select(["idempotency_key", "fingerprint", "response"])
-      .where("operation", "=", request.operation)
-      .where("idempotency_key", "in", held)
-      .execute();
-    for (const row of stored) {
-      result.set(row.idempotency_key, {
-        status: "replay",
-        fingerprint: row.fingerprint,
-        response: row.response,
-      });
-    }
-  }
-  return result;
-}
-
 export function storeIdempotentResponsesStatement(
   operation: string,
   records: { key: string; response: unknown }[],

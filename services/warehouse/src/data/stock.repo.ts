@@ -83,24 +83,6 @@ export async function lockStockLevels(db: Db, keys: StockLevelKey[]): Promise<Ma
   return byKey(rows.map(toLevel));
 }
 
-// Locks the named levels and every level of `skus` in an active warehouse, in one ordered statement.
-export async function lockLevelsForAllocation(
-  db: Db,
-  pinned: StockLevelKey[],
-  skus: string[],
-): Promise<Map<string, StockLevelRow>> {
-  const { rows } = await sql<RawLevel>`
-    SELECT ${levelColumns} FROM stock_levels s
-    JOIN warehouses w ON w.code = s.warehouse_code AND w.active
-    WHERE s.sku = ANY(${[...new Set([...pinned.map((k) => k.sku), ...skus])]}::text[])
-      AND ((s.warehouse_code, s.sku) IN (
-            SELECT * FROM unnest(${pinned.map((k) => k.warehouseCode)}::text[], ${pinned.map((k) => k.sku)}::text[]))
-           OR s.sku = ANY(${skus}::text[]))
-    ORDER BY s.warehouse_code, s.sku
-    FOR UPDATE OF s`.execute(db);
-  return byKey(rows.map(toLevel));
-}
-
 // Creates missing levels (zero buckets) so receipts and returns can lock them.
 export async function ensureStockLevels(db: Db, keys: StockLevelKey[]): Promise<void> {
   if (keys.length === 0) return;

@@ -1,22 +1,5 @@
-// Warehouses: what allocation ranks them by, and the rows capacity checks lock.
-import type { WarehouseRank } from "../domain/allocation-plan.ts";
+// Warehouses: existence checks and the rows capacity checks lock.
 import type { Db } from "./stock.repo.ts";
-
-export async function findActiveWarehouseRanks(db: Db, codes: string[]): Promise<WarehouseRank[]> {
-  if (codes.length === 0) return [];
-  const rows = await db
-    .selectFrom("warehouses")
-    .select(["code", "priority", "latitude", "longitude"])
-    .where("active", "=", true)
-    .where("code", "in", codes)
-    .execute();
-  return rows.map((row) => ({
-    code: row.code,
-    priority: row.priority,
-    latitude: row.latitude,
-    longitude: row.longitude,
-  }));
-}
 
 export async function findExistingWarehouseCodes(db: Db, codes: string[]): Promise<Set<string>> {
   if (codes.length === 0) return new Set();
