@@ -1,19 +1,17 @@
 // Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
 // and metrics listener, wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
+import { createTokenVerifier } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
-import { createClient, createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { dlqTopicOf, ensureTopics } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { createOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
-import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import {
   createArchiveProduct,
@@ -30,12 +28,13 @@ import {
   createListProducts,
   createLoadProductViews,
 } from "./app/read-products.ts";
-import { createRebuildAvailability, type FetchStockLevels } from "./app/rebuild-availability.ts";
+import { createRebuildAvailability } from "./app/rebuild-availability.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
 import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
+import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
@@ -96,7 +95,12 @@ async function main(config: CatalogConfig): Promise<void> {
   const source = cache ?? uncachedSource(loadProductViews);
   const deps = createUseCaseDeps(db, cache ? { cache } : {});
 
-  const warehouse = config.WAREHOUSE_GRPC_ADDRESS ? warehouseStockFetcher(config) : undefined;
+  const warehouse = config.WAREHOUSE_GRPC_ADDRESS
+    ? createWarehouseStockFetcher({
+        address: config.WAREHOUSE_GRPC_ADDRESS,
+        jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      })
+    : undefined;
 
   const verifier = createTokenVerifier({
     secret: config.JWT_SECRET,
@@ -199,37 +203,6 @@ async function main(config: CatalogConfig): Promise<void> {
       },
     },
   );
-}
-
-// The warehouse's BatchGetStock with a short-lived service token, for RebuildAvailability.
-function warehouseStockFetcher(config: CatalogConfig): { fetch: FetchStockLevels; close(): void } {
-  const issuer = createTokenIssuer({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const client = createClient(WarehouseService, config.WAREHOUSE_GRPC_ADDRESS as string, {
-    defaultDeadlineMs: 10_000,
-    token: () => issuer.issue({ subject: "service:catalog", roles: ["service"], ttlSec: 300 }),
-  });
-  return {
-    async fetch(skus) {
-      const response = await client.batchGetStock({ skus: [...skus] });
-      return response.stocks.flatMap((stock) =>
-        stock.levels.map((level) => ({
-          sku: level.sku,
-          warehouseCode: level.warehouseCode,
-          available: Math.max(0, Number(level.available)),
-          onHand: Number(level.onHand),
-          reserved: Number(level.reserved),
-          committed: Number(level.committed),
-          levelVersion: Number(level.version),
-          updatedAt: level.updatedAt ? timestampDate(level.updatedAt) : new Date(),
-        })),
-      );
-    },
-    close: () => client.close(),
-  };
 }
 
 let config: CatalogConfig;

@@ -216,7 +216,7 @@ describe("catalog gRPC contract", () => {
       await admin.createProduct({ ...createRequest(sku), brand: "pager", categoryPath: "garden" }, as("ops"));
     }
     const rebuilt = await admin.rebuildAvailability({ skus: ["LS-2"] }, as("admin"));
-    expect(rebuilt).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
+    expect(rebuilt).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n, rowsRemoved: 0n });
     const inStock = await catalog.listProducts({ brand: "pager", inStockOnly: true }, as("storefront"));
     expect(inStock.products.map((p) => p.sku)).toEqual(["LS-2"]);
     const page1 = await catalog.listProducts({ brand: "pager", pageSize: 2 }, as("storefront"));

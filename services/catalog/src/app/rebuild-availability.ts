@@ -1,8 +1,10 @@
-// Recovery: re-reads the named skus' (or every product's) stock levels from the warehouse and writes
-// them into the projection through the same newer-version-only upsert as the consumer, so a rebuild
-// racing live events can never move a row backwards.
+// Recovery: re-reads the named skus' (or every product's) stock levels from the warehouse and makes the
+// projection's rows of each sku the warehouse's answer. Levels are written through the same
+// newer-version-only upsert as the consumer, so a rebuild racing live events can never move a row
+// backwards; rows of warehouses the answer no longer holds are deleted in the same transaction, except
+// those applied after the rebuild asked (a live event may have brought a level newer than the answer).
 import { unavailable } from "@stockroom/errors";
-import { upsertLevelIfNewer } from "../data/availability.repo.ts";
+import { databaseNow, deleteLevelsNotIn, upsertLevelIfNewer } from "../data/availability.repo.ts";
 import { projectionVersion } from "../data/product-view.repo.ts";
 import type { WarehouseAvailability } from "../domain/availability.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
@@ -14,20 +16,27 @@ export interface WarehouseStockLevel extends WarehouseAvailability {
 // The warehouse's BatchGetStock, behind a function so tests and main.ts decide how it is reached.
 export type FetchStockLevels = (skus: readonly string[]) => Promise<WarehouseStockLevel[]>;
 
+export interface RebuildResult {
+  skusRebuilt: number;
+  rowsWritten: number;
+  rowsRemoved: number;
+}
+
 const REBUILD_BATCH = 100;
 
 export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: FetchStockLevels | undefined) {
-  return async function rebuildAvailability(
-    skus: readonly string[],
-  ): Promise<{ skusRebuilt: number; rowsWritten: number }> {
+  return async function rebuildAvailability(skus: readonly string[]): Promise<RebuildResult> {
     if (!fetchStockLevels)
       throw unavailable("no warehouse address is configured for rebuilding availability");
     const targets = skus.length > 0 ? [...new Set(skus)] : await allSkus(deps);
     let rowsWritten = 0;
+    let rowsRemoved = 0;
     for (let start = 0; start < targets.length; start += REBUILD_BATCH) {
       const batch = targets.slice(start, start + REBUILD_BATCH);
+      // Read on the database's clock, which also stamps applied_at, before the warehouse is asked.
+      const askedAt = await databaseNow(deps.db);
       const levels = await fetchStockLevels(batch);
-      const touched = await deps.transaction(async (trx) => {
+      const invalidations = await deps.transaction(async (trx) => {
         const changed = new Set<string>();
         for (const level of levels) {
           if (await upsertLevelIfNewer(trx, level)) {
@@ -35,13 +44,28 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
             changed.add(level.sku);
           }
         }
+        const removed = await deleteLevelsNotIn(trx, batch, levels, askedAt);
+        rowsRemoved += removed.length;
+        const removedVersions = new Map<string, number>();
+        for (const row of removed) {
+          removedVersions.set(row.sku, (removedVersions.get(row.sku) ?? 0) + row.levelVersion);
+          changed.add(row.sku);
+        }
         return Promise.all(
-          [...changed].map(async (sku) => ({ sku, version: await projectionVersion(trx, sku) })),
+          [...changed].map(async (sku) => {
+            const version = await projectionVersion(trx, sku);
+            const removedVersion = removedVersions.get(sku);
+            // The projection version sums the rows' level versions, so a deleted row lowers it: a cached
+            // view from before (at most `version + removedVersion`) would look newer than the fresh one.
+            // A tombstone just above that refuses every view until it expires (readers go to the
+            // database meanwhile); after it, the fresh view is cached again.
+            return { sku, version: removedVersion === undefined ? version : version + removedVersion + 1 };
+          }),
         );
       });
-      for (const { sku, version } of touched) await deps.cache?.invalidate(sku, version);
+      for (const { sku, version } of invalidations) await deps.cache?.invalidate(sku, version);
     }
-    return { skusRebuilt: targets.length, rowsWritten };
+    return { skusRebuilt: targets.length, rowsWritten, rowsRemoved };
   };
 }
 

@@ -24,6 +24,34 @@ export async function upsertLevelIfNewer(db: Db, level: LevelUpdate): Promise<bo
   return result.rows.length === 1;
 }
 
+// The database's clock. A rebuild reads it before asking the warehouse: a row applied after this moment
+// may be newer than the warehouse's answer, so the rebuild must not remove it.
+export async function databaseNow(db: Db): Promise<Date> {
+  const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(db);
+  const now = rows[0]?.now;
+  if (!now) throw new Error("clock_timestamp() returned no row");
+  return now;
+}
+
+// Deletes the rows of `skus` whose (sku, warehouse) is not in `kept`, among those applied before
+// `appliedBefore`. Returns what was deleted.
+export async function deleteLevelsNotIn(
+  db: Db,
+  skus: readonly string[],
+  kept: readonly { sku: string; warehouseCode: string }[],
+  appliedBefore: Date,
+): Promise<{ sku: string; levelVersion: number }[]> {
+  if (skus.length === 0) return [];
+  const { rows } = await sql<{ sku: string; level_version: string }>`
+    DELETE FROM availability_by_warehouse a
+    WHERE a.sku = ANY(${[...skus]}::text[])
+      AND a.applied_at < ${appliedBefore}
+      AND (a.sku, a.warehouse_code) NOT IN (
+        SELECT * FROM unnest(${kept.map((k) => k.sku)}::text[], ${kept.map((k) => k.warehouseCode)}::text[]))
+    RETURNING a.sku, a.level_version`.execute(db);
+  return rows.map((row) => ({ sku: row.sku, levelVersion: Number(row.level_version) }));
+}
+
 export async function availabilityRows(
   db: Db,
   skus: readonly string[],

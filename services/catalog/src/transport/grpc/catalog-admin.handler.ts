@@ -95,7 +95,11 @@ export function createCatalogAdminHandler(
       const result = await useCases.rebuildAvailability(
         validate.skuList(request.skus, "skus", { allowEmpty: true }),
       );
-      return { skusRebuilt: BigInt(result.skusRebuilt), rowsWritten: BigInt(result.rowsWritten) };
+      return {
+        skusRebuilt: BigInt(result.skusRebuilt),
+        rowsWritten: BigInt(result.rowsWritten),
+        rowsRemoved: BigInt(result.rowsRemoved),
+      };
     },
   };
 }

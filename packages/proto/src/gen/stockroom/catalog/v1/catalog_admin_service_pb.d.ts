@@ -276,6 +276,13 @@ export declare type RebuildAvailabilityResponse = Message<"stockroom.catalog.v1.
    * @generated from field: int64 rows_written = 2;
    */
   rowsWritten: bigint;
+
+  /**
+   * Rows of warehouses the warehouse service no longer reports for a rebuilt sku, deleted.
+   *
+   * @generated from field: int64 rows_removed = 3;
+   */
+  rowsRemoved: bigint;
 };
 
 /**

@@ -1,0 +1,42 @@
+// The warehouse's BatchGetStock as RebuildAvailability's FetchStockLevels: a client that signs each call
+// with a short-lived service token and maps the answer's levels to the projection's shape.
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { createTokenIssuer } from "@stockroom/auth";
+import { createClient } from "@stockroom/grpc";
+import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import type { FetchStockLevels } from "../../app/rebuild-availability.ts";
+
+export interface WarehouseStockClientOptions {
+  address: string;
+  jwt: { secret: string; issuer: string; audience: string };
+  deadlineMs?: number;
+}
+
+export function createWarehouseStockFetcher(options: WarehouseStockClientOptions): {
+  fetch: FetchStockLevels;
+  close(): void;
+} {
+  const issuer = createTokenIssuer(options.jwt);
+  const client = createClient(WarehouseService, options.address, {
+    defaultDeadlineMs: options.deadlineMs ?? 10_000,
+    token: () => issuer.issue({ subject: "service:catalog", roles: ["service"], ttlSec: 300 }),
+  });
+  return {
+    async fetch(skus) {
+      const response = await client.batchGetStock({ skus: [...skus] });
+      return response.stocks.flatMap((stock) =>
+        stock.levels.map((level) => ({
+          sku: level.sku,
+          warehouseCode: level.warehouseCode,
+          available: Math.max(0, Number(level.available)),
+          onHand: Number(level.onHand),
+          reserved: Number(level.reserved),
+          committed: Number(level.committed),
+          levelVersion: Number(level.version),
+          updatedAt: level.updatedAt ? timestampDate(level.updatedAt) : new Date(),
+        })),
+      );
+    },
+    close: () => client.close(),
+  };
+}
