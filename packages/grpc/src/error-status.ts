@@ -1,6 +1,7 @@
 // The one mapping from errors to gRPC statuses (server side) and back (client side).
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Metadata, status } from "@grpc/grpc-js";
+import { ConnectionError, mapPgError } from "@stockroom/db";
 import { type ErrorKind, ErrorReason, isAppError } from "@stockroom/errors";
 import { type ErrorDetail, ErrorDetailSchema } from "@stockroom/proto/stockroom/common/v1/error_pb.js";
 
@@ -22,6 +23,7 @@ const STATUS_BY_KIND: Record<ErrorKind, status> = {
 };
 
 export const INTERNAL_ERROR_MESSAGE = "internal error";
+export const DATABASE_UNAVAILABLE_MESSAGE = "the database is unavailable; retry later";
 
 export interface GrpcStatus {
   code: status;
@@ -52,6 +54,19 @@ export function toGrpcStatus(err: unknown, requestId?: string): GrpcStatus {
     });
     return { code: status.UNAVAILABLE, details, metadata: errorMetadata(detail), serverFault: false };
   }
+  if (isDatabaseUnavailable(err)) {
+    const details =
+      requestId === undefined
+        ? DATABASE_UNAVAILABLE_MESSAGE
+        : `${DATABASE_UNAVAILABLE_MESSAGE} (request ${requestId})`;
+    const detail = create(ErrorDetailSchema, {
+      reason: ErrorReason.DEPENDENCY_UNAVAILABLE,
+      message: details,
+    });
+    // UNAVAILABLE, so clients retry; still a fault of ours, logged with its cause (refused, pool
+    // exhausted, terminated), which the client never sees.
+    return { code: status.UNAVAILABLE, details, metadata: errorMetadata(detail), serverFault: true };
+  }
   const details =
     requestId === undefined ? INTERNAL_ERROR_MESSAGE : `${INTERNAL_ERROR_MESSAGE} (request ${requestId})`;
   const detail = create(ErrorDetailSchema, { reason: ErrorReason.INTERNAL, message: details });
@@ -66,6 +81,14 @@ function isDownstreamUnavailable(err: unknown): boolean {
   if (!(err instanceof Error) || err.name !== "GrpcCallError") return false;
   const code = (err as { code?: unknown }).code;
   return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
+}
+
+// The database could not be reached or dropped the connection: the pool's acquire timeout ("timeout
+// exceeded when trying to connect"), a refused or terminated connection, too many connections. It comes
+// as a ConnectionError from withTransaction, or raw from a query run outside one; the db package's one
+// mapping of Postgres failures decides which is which.
+function isDatabaseUnavailable(err: unknown): boolean {
+  return mapPgError(err) instanceof ConnectionError;
 }
 
 function describeAppError(kind: ErrorKind, message: string, field: string | undefined): string {

@@ -15,6 +15,7 @@ export {
   type TypedClient,
 } from "./client.ts";
 export {
+  DATABASE_UNAVAILABLE_MESSAGE,
   ERROR_DETAIL_METADATA_KEY,
   errorDetailFrom,
   type GrpcStatus,
