@@ -88,6 +88,8 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
      SELECT warehouse_code, sku, 'receipt', 'bench', $2::bigint, $2::bigint, 0, 0, 0, 0, 0, 0, 1 FROM l`,
     [WAREHOUSE, STOCK_PER_SKU],
   );
+  // A database in service has statistics; a freshly seeded one gets them now, not from autovacuum later.
+  await pool.query(`ANALYZE ${SCHEMA}.stock_levels, ${SCHEMA}.stock_lots, ${SCHEMA}.warehouses`);
 }
 
 async function startWarehouse(): Promise<ChildProcess> {

@@ -55,7 +55,8 @@ export function storeIdempotentResponsesStatement(
   return sql`UPDATE idempotency_records r SET response = v.response::jsonb
     FROM unnest(${records.map((r) => r.key)}::text[], ${records.map((r) => JSON.stringify(r.response))}::text[])
       AS v(key, response)
-    WHERE r.operation = ${operation} AND r.idempotency_key = v.key`;
+    WHERE r.operation = ${operation} AND r.idempotency_key = ANY(${records.map((r) => r.key)}::text[])
+      AND r.idempotency_key = v.key`;
 }
 
 // Claims of requests that failed are dropped with the batch's write: a failure is not an answer to replay.

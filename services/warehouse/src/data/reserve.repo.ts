@@ -82,8 +82,9 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
       RETURNING r.idempotency_key
     ),
     held AS (
-      SELECT r.idempotency_key, r.fingerprint, r.response FROM idempotency_records r
-      WHERE r.operation = ${request.operation} AND r.idempotency_key = ANY(${keys}::text[])
+      SELECT r.idempotency_key, r.fingerprint, r.response
+      FROM unnest(${keys}::text[]) AS k(key)
+      JOIN idempotency_records r ON r.operation = ${request.operation} AND r.idempotency_key = k.key
     ),
     wanted AS (
       SELECT s.warehouse_code, s.sku, s.version FROM stock_levels s
@@ -97,7 +98,7 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
       SELECT s.warehouse_code, s.sku, s.on_hand, s.reserved, s.committed, s.safety_stock, s.damaged,
         s.quality_control, s.incoming, s.low_stock_threshold, s.low_stock_alerted, s.version, s.updated_at
       FROM stock_levels s
-      WHERE (s.warehouse_code, s.sku) IN (SELECT warehouse_code, sku FROM wanted)
+      WHERE s.sku = ANY(${allSkus}::text[]) AND (s.warehouse_code, s.sku) IN (SELECT warehouse_code, sku FROM wanted)
       ORDER BY s.warehouse_code, s.sku
       FOR UPDATE OF s
     )
@@ -114,7 +115,8 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
       (SELECT coalesce(json_agg(json_build_object(
           'warehouse_code', l.warehouse_code, 'sku', l.sku, 'lot_code', l.lot_code,
           'expires_on', to_char(l.expires_on, 'YYYY-MM-DD'), 'on_hand', l.on_hand, 'allocated', l.allocated)), '[]')
-        FROM stock_lots l WHERE (l.warehouse_code, l.sku) IN (SELECT warehouse_code, sku FROM wanted)) AS lots,
+        FROM wanted w CROSS JOIN LATERAL (
+          SELECT * FROM stock_lots l WHERE l.warehouse_code = w.warehouse_code AND l.sku = w.sku) l) AS lots,
       (SELECT coalesce(json_agg(json_build_object(
           'code', w.code, 'priority', w.priority, 'latitude', w.latitude, 'longitude', w.longitude)), '[]')
         FROM warehouses w WHERE w.active AND w.code IN (SELECT warehouse_code FROM wanted)

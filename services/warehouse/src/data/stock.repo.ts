@@ -229,15 +229,17 @@ export async function writeStockChanges(
     lot_updates AS (
       UPDATE stock_lots l SET on_hand = l.on_hand + d.on_hand, allocated = l.allocated + d.allocated
       FROM lot_deltas d
-      WHERE l.warehouse_code = d.warehouse_code AND l.sku = d.sku AND l.lot_code = d.lot_code
-      RETURNING 1
+      WHERE l.warehouse_code = ANY(${[...new Set(lots.map((l) => l.warehouseCode))]}::text[])
+        AND l.sku = ANY(${[...new Set(lots.map((l) => l.sku))]}::text[])
+        AND l.warehouse_code = d.warehouse_code AND l.sku = d.sku AND l.lot_code = d.lot_code
+      RETURNING l.warehouse_code, l.sku, l.lot_code
     ),
     lot_inserts AS (
       INSERT INTO stock_lots (warehouse_code, sku, lot_code, expires_on, on_hand, allocated)
       SELECT d.* FROM lot_deltas d
       WHERE NOT EXISTS (
-        SELECT 1 FROM stock_lots l
-        WHERE l.warehouse_code = d.warehouse_code AND l.sku = d.sku AND l.lot_code = d.lot_code)
+        SELECT 1 FROM lot_updates u
+        WHERE u.warehouse_code = d.warehouse_code AND u.sku = d.sku AND u.lot_code = d.lot_code)
       RETURNING 1
     ),
     level_changes AS (
