@@ -14,7 +14,7 @@ export {
   UniqueViolationError,
 } from "./db-errors.ts";
 export type { DbLogger } from "./db-logger.ts";
-export { createDb, type Executor } from "./kysely.ts";
+export { createDb, type Executor, prepared } from "./kysely.ts";
 export {
   type MigrateOptions,
   type MigrateResult,

@@ -1,10 +1,73 @@
 // Kysely over a pg pool. Repository functions take an Executor so the use case decides the transaction.
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { createHash } from "node:crypto";
+import {
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type RawBuilder,
+  sql,
+  type Transaction,
+} from "kysely";
+import type pg from "pg";
 import type { Pool } from "./pool.ts";
 
 /** What repository functions accept: the database, or the transaction a use case opened. */
 export type Executor<DB> = Kysely<DB> | Transaction<DB>;
 
 export function createDb<DB>(pool: Pool): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+}
+
+const PREPARED_MARKER = "/* prepared */ ";
+
+/**
+ * Runs `statement` as a named prepared statement: each pooled connection parses and plans it once, then
+ * only binds and executes it. For the few large statements on hot paths whose planning costs more than
+ * their execution (a batch write of a dozen CTEs). The text must come from code, not from data: every
+ * distinct text is one more statement kept by every connection.
+ */
+export function prepared<T>(statement: RawBuilder<T>): RawBuilder<T> {
+  return sql<T>`${sql.raw(PREPARED_MARKER)}${statement}`;
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `stockroom_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+// Kysely talks to pg through this pool: marked statements go out with a name (node-postgres then sends
+// Parse once per connection), everything else unchanged.
+function preparingPool(pool: Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    options: pool.options,
+    async connect() {
+      const client = await pool.connect();
+      let facade = wrapped.get(client);
+      if (facade === undefined) {
+        // Kysely passes either SQL text with its parameters, or a cursor (streaming).
+        const query = (textOrCursor: unknown, values?: readonly unknown[]): unknown => {
+          if (typeof textOrCursor !== "string") return client.query(textOrCursor as pg.Submittable);
+          const text = textOrCursor;
+          return text.startsWith(PREPARED_MARKER)
+            ? client.query({ name: statementName(text), text, values: values as unknown[] })
+            : client.query(text, values as unknown[]);
+        };
+        facade = {
+          query: query as PostgresPoolClient["query"],
+          release: (destroy?: boolean) => client.release(destroy),
+        };
+        wrapped.set(client, facade);
+      }
+      return facade;
+    },
+    end: () => pool.end(),
+  };
 }

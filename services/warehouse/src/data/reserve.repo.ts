@@ -1,6 +1,7 @@
 // The reserve batch's one read: claims the batch's idempotency keys, locks every level it may draw from
 // and reads their lots and the ranks of their warehouses, in ONE statement, so a batch costs two round
 // trips under its locks (this read, then writeStockChanges) instead of five.
+import { prepared } from "@stockroom/db";
 import { sql } from "kysely";
 import type { WarehouseRank } from "../domain/allocation-plan.ts";
 import type { StockLevelKey } from "../domain/stock-level.ts";
@@ -70,7 +71,7 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
   const keys = claims.map((c) => c.key);
   const pinnedSkus = request.pinned.map((k) => k.sku);
   const allSkus = [...new Set([...pinnedSkus, ...request.openSkus])];
-  const { rows } = await sql<ReadRow>`
+  const { rows } = await prepared(sql<ReadRow>`
     WITH claimed AS (
       INSERT INTO idempotency_records AS r (operation, idempotency_key, fingerprint, expires_at)
       SELECT ${request.operation}, c.key, c.fingerprint, now() + make_interval(hours => ${request.retentionHours})
@@ -120,7 +121,7 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
       (SELECT coalesce(json_agg(json_build_object(
           'code', w.code, 'priority', w.priority, 'latitude', w.latitude, 'longitude', w.longitude)), '[]')
         FROM warehouses w WHERE w.active AND w.code IN (SELECT warehouse_code FROM wanted)
-          AND cardinality(${request.openSkus}::text[]) > 0) AS warehouses`.execute(db);
+          AND cardinality(${request.openSkus}::text[]) > 0) AS warehouses`).execute(db);
   const row = rows[0] as ReadRow;
 
   const result: ReserveRead = { claims: new Map(), levels: new Map(), lots: new Map(), warehouses: [] };

@@ -1,6 +1,6 @@
 // Stock levels and lots: locking reads, and the one statement that writes a set of stock changes
 // (levels, lots, ledger rows, outbox rows) so row locks are held for as few round trips as possible.
-import type { Executor } from "@stockroom/db";
+import { type Executor, prepared } from "@stockroom/db";
 import { aborted } from "@stockroom/errors";
 import type { OutboxRow } from "@stockroom/outbox";
 import { type RawBuilder, sql } from "kysely";
@@ -201,7 +201,7 @@ export async function writeStockChanges(
     .filter(([, units]) => units !== 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-  const { rows } = await sql<{ levels_written: string }>`
+  const { rows } = await prepared(sql<{ levels_written: string }>`
     WITH ${sql.join(
       alongside.map((statement, i) => sql`${sql.ref(`alongside_${i}`)} AS (${statement})`),
       sql`, `,
@@ -299,7 +299,7 @@ export async function writeStockChanges(
            (SELECT count(*) FROM lot_updates) + (SELECT count(*) FROM lot_inserts) AS lots_written,
            (SELECT count(*) FROM movements) AS movements_written,
            (SELECT count(*) FROM stored_units) AS warehouses_written,
-           (SELECT count(*) FROM events) AS events_written`.execute(db);
+           (SELECT count(*) FROM events) AS events_written`).execute(db);
   const written = Number(rows[0]?.levels_written ?? 0);
   if (written !== levels.length) {
     // Only possible if a caller wrote a level it had not locked: refuse rather than lose an update.
