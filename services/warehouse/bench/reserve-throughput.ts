@@ -2,7 +2,8 @@
 //   hot:    one sku, CONCURRENCY clients reserving 1 unit each
 //   spread: SPREAD_SKUS skus, each request picks one at random
 //   sql:    the naive transaction (conditional UPDATE + reservation INSERT + outbox INSERT) for comparison
-// The warehouse runs as its own process (node src/main.ts) on a throwaway schema, like in production.
+// The warehouse runs as its own process (node src/main.ts) on a throwaway schema, its relay publishing to
+// Kafka, like in production.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -92,8 +93,12 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
   await pool.query(`ANALYZE ${SCHEMA}.stock_levels, ${SCHEMA}.stock_lots, ${SCHEMA}.warehouses`);
 }
 
-async function startWarehouse(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+// BENCH_LAYOUT=split runs the outbox relay in a worker process of its own (WAREHOUSE_COMPONENTS), as a
+// cluster may; on 2 cores the extra process measured no better than one process running everything.
+const LAYOUT = process.env.BENCH_LAYOUT ?? "single";
+
+function startWarehouse(components: string, port: number): ChildProcess {
+  return spawn(process.execPath, ["src/main.ts"], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
       ...process.env,
@@ -101,20 +106,30 @@ async function startWarehouse(): Promise<ChildProcess> {
       NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
       DATABASE_URL,
       WAREHOUSE_DB_SCHEMA: SCHEMA,
-      WAREHOUSE_GRPC_PORT: String(PORT),
-      WAREHOUSE_METRICS_PORT: String(PORT + 1),
+      WAREHOUSE_GRPC_PORT: String(port),
+      WAREHOUSE_METRICS_PORT: String(port + 1),
+      WAREHOUSE_COMPONENTS: components,
       JWT_SECRET,
       LOG_LEVEL: "warn",
       DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
-  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }
 
 async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY });
-  const server = await startWarehouse();
+  const servers =
+    LAYOUT === "single"
+      ? [startWarehouse("api,relay,sweeper", PORT)]
+      : [startWarehouse("api,sweeper", PORT), startWarehouse("relay", PORT + 2)];
   const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
   const token = await issuer.issue({ subject: "bench", roles: ["service"], ttlSec: 3600 });
   const client = createClient(WarehouseService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
@@ -196,6 +211,7 @@ async function main(): Promise<void> {
           machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
           seconds: SECONDS,
           concurrency: CONCURRENCY,
+          layout: LAYOUT,
           spreadSkus: SPREAD_SKUS,
           grpc: { hot: grpcHot, spread: grpcSpread },
           sql: { hot: sqlHot, spread: sqlSpread },
@@ -208,8 +224,7 @@ async function main(): Promise<void> {
     );
   } finally {
     client.close();
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    await Promise.all(servers.map(stop));
     await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await pool.end();
   }

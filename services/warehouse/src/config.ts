@@ -17,6 +17,11 @@ import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservat
 
 export const CONFIG_PREFIX = "WAREHOUSE_";
 
+// What one process runs. All of them by default; in a cluster the API pods can leave the relay to a
+// worker deployment (`relay`), so publishing to Kafka does not share an event loop with request handling.
+export const WAREHOUSE_COMPONENTS = ["api", "relay", "sweeper"] as const;
+export type WarehouseComponent = (typeof WAREHOUSE_COMPONENTS)[number];
+
 export const warehouseConfigSchema = z.object({
   ...commonConfigShape,
   GRPC_PORT: port().default(50051),
@@ -43,6 +48,9 @@ export const warehouseConfigSchema = z.object({
   TOPIC_PARTITIONS: positiveInt().default(6),
   OUTBOX_BATCH_SIZE: positiveInt().default(2000),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
+  COMPONENTS: commaList()
+    .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
+    .default([...WAREHOUSE_COMPONENTS]),
 });
 
 type RawWarehouseConfig = z.output<typeof warehouseConfigSchema>;

@@ -1,14 +1,15 @@
-// Composition root: config → logger → pool (migrated) → use cases → gRPC server, metrics listener and
-// expiry sweeper, wired by hand; SIGTERM stops them in reverse order.
+// Composition root: config → logger → pool (migrated) → use cases → gRPC server, metrics listener,
+// outbox relay and expiry sweeper (WAREHOUSE_COMPONENTS picks which), wired by hand; SIGTERM stops them
+// in reverse order.
 import { fileURLToPath } from "node:url";
 import { createTokenVerifier } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate } from "@stockroom/db";
+import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
-import { createLogger } from "@stockroom/logging";
+import { createLogger, type Logger } from "@stockroom/logging";
 import { ensureTopics } from "@stockroom/messaging";
-import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
-import { createOutboxRelay } from "@stockroom/outbox";
+import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
+import { createOutboxRelay, type OutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
@@ -28,7 +29,7 @@ import { createReserveStock } from "./app/reserve-stock.ts";
 import { createRestockReturn } from "./app/restock-return.ts";
 import { RESERVATION_TOPIC, STOCK_TOPIC } from "./app/stock-events.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
-import { loadWarehouseConfig, type WarehouseConfig } from "./config.ts";
+import { loadWarehouseConfig, type WarehouseComponent, type WarehouseConfig } from "./config.ts";
 import type { WarehouseDatabase } from "./data/database.ts";
 import { createWarehouseHandler, WAREHOUSE_POLICY } from "./transport/grpc/warehouse.handler.ts";
 import {
@@ -99,7 +100,57 @@ async function main(config: WarehouseConfig): Promise<void> {
     WAREHOUSE_ADMIN_POLICY,
   );
 
+  const runs = (component: WarehouseComponent) => config.COMPONENTS.includes(component);
   // Topics first (the broker does not auto-create them), then the relay that publishes the outbox.
+  const relay = runs("relay") ? await startRelay(config, pool, logger, registry) : undefined;
+  const sweeper = runs("sweeper")
+    ? createExpirySweeper({
+        expire: createExpireReservations(deps),
+        oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
+        onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
+        context: { producer: SERVICE, actor: "system:expiry-sweeper" },
+        logger,
+        batchSize: config.EXPIRY_BATCH_SIZE,
+        intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+      })
+    : undefined;
+  sweeper?.start();
+  const port = runs("api") ? await server.start(`0.0.0.0:${config.GRPC_PORT}`) : undefined;
+  logger.info(
+    {
+      components: config.COMPONENTS,
+      grpcPort: port,
+      metricsPort: metricsServer.port,
+      schema: config.DB_SCHEMA,
+    },
+    "warehouse started",
+  );
+
+  installSignalHandlers(
+    {
+      // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
+      shutdown: async (graceMs) => {
+        await Promise.all([sweeper?.stop(), relay?.stop()]);
+        if (port !== undefined) await server.shutdown(graceMs);
+      },
+    },
+    logger,
+    {
+      graceMs: config.SHUTDOWN_GRACE_MS,
+      onShutdown: async () => {
+        await metricsServer.close();
+        await pool.end();
+      },
+    },
+  );
+}
+
+async function startRelay(
+  config: WarehouseConfig,
+  pool: Pool,
+  logger: Logger,
+  registry: Registry,
+): Promise<OutboxRelay> {
   const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
@@ -120,42 +171,8 @@ async function main(config: WarehouseConfig): Promise<void> {
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     registry,
   });
-
-  const sweeper = createExpirySweeper({
-    expire: createExpireReservations(deps),
-    oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
-    onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
-    context: { producer: SERVICE, actor: "system:expiry-sweeper" },
-    logger,
-    batchSize: config.EXPIRY_BATCH_SIZE,
-    intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
-  });
-
-  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
-  sweeper.start();
   relay.start();
-  logger.info(
-    { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA },
-    "warehouse started",
-  );
-
-  installSignalHandlers(
-    {
-      // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
-      shutdown: async (graceMs) => {
-        await Promise.all([sweeper.stop(), relay.stop()]);
-        await server.shutdown(graceMs);
-      },
-    },
-    logger,
-    {
-      graceMs: config.SHUTDOWN_GRACE_MS,
-      onShutdown: async () => {
-        await metricsServer.close();
-        await pool.end();
-      },
-    },
-  );
+  return relay;
 }
 
 let config: WarehouseConfig;

@@ -1,0 +1,37 @@
+// What a warehouse process runs is configuration: every component by default, a named subset otherwise.
+import { ConfigError } from "@stockroom/config";
+import { describe, expect, it } from "vitest";
+import { loadWarehouseConfig } from "../src/config.ts";
+
+const BASE = {
+  DATABASE_URL: "postgres://postgres@127.0.0.1:5432/stockroom",
+  KAFKA_BROKERS: "127.0.0.1:9092",
+  JWT_SECRET: "config-test-secret-config-test-secret!",
+};
+
+describe("WAREHOUSE_COMPONENTS", () => {
+  it("runs the API, the relay and the sweeper unless told otherwise", () => {
+    expect(loadWarehouseConfig(BASE).COMPONENTS).toEqual(["api", "relay", "sweeper"]);
+  });
+
+  it("runs the named subset (an API pod without the relay, a relay worker)", () => {
+    expect(loadWarehouseConfig({ ...BASE, WAREHOUSE_COMPONENTS: "api, sweeper" }).COMPONENTS).toEqual([
+      "api",
+      "sweeper",
+    ]);
+    expect(loadWarehouseConfig({ ...BASE, WAREHOUSE_COMPONENTS: "relay" }).COMPONENTS).toEqual(["relay"]);
+  });
+
+  it("refuses an unknown or empty component list, naming the variable", () => {
+    for (const value of ["api,relays", ","]) {
+      let error: unknown;
+      try {
+        loadWarehouseConfig({ ...BASE, WAREHOUSE_COMPONENTS: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/COMPONENTS/);
+    }
+  });
+});
