@@ -8,7 +8,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient, type TypedClient } from "@stockroom/grpc";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
@@ -24,6 +26,8 @@ const SKUS = Number(process.env.BENCH_SKUS ?? 10_000);
 const ZIPF_S = Number(process.env.BENCH_ZIPF_S ?? 1.0);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10);
 const PORT = Number(process.env.BENCH_PORT ?? 50162);
+// Load generators (worker threads, one HTTP/2 connection each) that share the rate.
+const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
 const CASES = new Set(
   (process.env.BENCH_CASES ?? "get-warm,batch-warm,get-nocache,batch-nocache").split(","),
 );
@@ -66,52 +70,154 @@ interface RunResult {
   p99Ms: number;
   p999Ms: number;
   hitRatio?: number;
+  /** The load generator's own health: if its event loop lags, its latencies include its own queueing. */
+  generator: { processes: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpuUsPerRequest: number };
+  /** The catalog process over the measured run (from its /metrics). */
+  server?: ServerSample;
 }
 
-// Open loop: every millisecond, send what the schedule says is due; each latency is measured from its due time.
-async function driveAtRate(rps: number, seconds: number, op: () => Promise<unknown>): Promise<RunResult> {
-  const latencies: number[] = [];
+interface ServerSample {
+  cpuUsPerRequest: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcMsPerSecond: number;
+}
+
+type CaseOp = "get" | "batch";
+
+interface GeneratorJob {
+  op: CaseOp;
+  rps: number;
+  seconds: number;
+  /** This generator sends the slots index, index + count, index + 2 count, ... of the common schedule. */
+  index: number;
+  count: number;
+  token: string;
+}
+
+interface GeneratorReport {
+  latencies: Float64Array;
+  sent: number;
+  failures: number;
+  elapsedS: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  cpuUs: number;
+}
+
+// Open loop: every millisecond, send what the schedule says is due; each latency is measured from its due
+// time. A generator sends every count-th slot of the schedule, so several of them (worker threads, each
+// with its own event loop and HTTP/2 connection) share one rate without one loop's stalls delaying all.
+async function generate(job: GeneratorJob): Promise<GeneratorReport> {
+  const client = createClient(CatalogService, `127.0.0.1:${PORT}`, {
+    token: job.token,
+    defaultDeadlineMs: 10_000,
+  });
+  const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${i}`);
+  const sample = zipfSampler(skus.length, ZIPF_S);
+  const op =
+    job.op === "get"
+      ? () => client.getProduct({ sku: skus[sample()] as string })
+      : () =>
+          client.batchGetProducts({ skus: Array.from({ length: BATCH }, () => skus[sample()] as string) });
+  // Warms this generator's connection and JIT before the clock starts.
+  for (let i = 0; i < 20; i++) await op();
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  const total = Math.round(job.rps * job.seconds);
+  const mine = Math.floor((total - job.index + job.count - 1) / job.count);
+  const latencies = new Float64Array(mine);
+  let settled = 0;
   let failures = 0;
   let sent = 0;
-  const total = Math.round(rps * seconds);
+  const cpuBefore = process.threadCpuUsage();
+  loopDelay.enable();
   const start = performance.now();
-  const pending: Promise<void>[] = [];
+  const slotMs = 1000 / job.rps;
   await new Promise<void>((resolve) => {
+    const settle = () => {
+      if (++settled === mine) resolve();
+    };
     const tick = () => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - start) / 1000) * rps));
-      while (sent < due) {
-        const scheduled = start + (sent * 1000) / rps;
-        sent++;
-        pending.push(
-          op().then(
-            () => {
-              latencies.push(performance.now() - scheduled);
-            },
-            () => {
-              failures++;
-            },
-          ),
+      while (sent < mine) {
+        const scheduled = start + (job.index + sent * job.count) * slotMs;
+        if (scheduled > now) break;
+        const slot = sent++;
+        op().then(
+          () => {
+            latencies[slot] = performance.now() - scheduled;
+            settle();
+          },
+          () => {
+            latencies[slot] = Number.NaN;
+            failures++;
+            settle();
+          },
         );
       }
-      if (sent >= total) resolve();
-      else setTimeout(tick, 1);
+      if (sent < mine) setTimeout(tick, 1);
     };
-    tick();
+    if (mine === 0) resolve();
+    else tick();
   });
-  await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Number((latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2));
+  const elapsedS = (performance.now() - start) / 1000;
+  loopDelay.disable();
+  const cpu = process.threadCpuUsage(cpuBefore);
+  client.close();
+  return {
+    latencies,
+    sent,
+    failures,
+    elapsedS,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay.max / 1e6,
+    cpuUs: cpu.user + cpu.system,
+  };
+}
+
+function runGenerator(job: GeneratorJob): Promise<GeneratorReport> {
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (report: GeneratorReport) => {
+      resolve(report);
+      void worker.terminate();
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+async function driveAtRate(op: CaseOp, rps: number, seconds: number, token: string): Promise<RunResult> {
+  const count = GENERATORS;
+  const reports = await Promise.all(
+    Array.from({ length: count }, (_, index) => runGenerator({ op, rps, seconds, index, count, token })),
+  );
+  const latencies = reports
+    .flatMap((report) => [...report.latencies])
+    .filter((ms) => !Number.isNaN(ms))
+    .sort((a, b) => a - b);
+  const sent = reports.reduce((sum, report) => sum + report.sent, 0);
+  const elapsed = Math.max(...reports.map((report) => report.elapsedS));
+  const pct = (p: number) => round2(latencies[Math.floor((latencies.length - 1) * p)] ?? 0);
   return {
     sent,
     ok: latencies.length,
-    failures,
+    failures: reports.reduce((sum, report) => sum + report.failures, 0),
     achievedRps: Math.round(latencies.length / elapsed),
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
     p999Ms: pct(0.999),
+    generator: {
+      processes: count,
+      loopDelayP99Ms: round2(Math.max(...reports.map((report) => report.loopDelayP99Ms))),
+      loopDelayMaxMs: round2(Math.max(...reports.map((report) => report.loopDelayMaxMs))),
+      cpuUsPerRequest: Math.round(reports.reduce((sum, report) => sum + report.cpuUs, 0) / Math.max(1, sent)),
+    },
   };
+}
+
+function round2(value: number): number {
+  return Number(value.toFixed(2));
 }
 
 function startCatalog(cacheEnabled: boolean): ChildProcess {
@@ -171,18 +277,43 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
   );
 }
 
-async function cacheCounters(): Promise<{ hit: number; total: number }> {
+interface ServerCounters {
+  cacheHits: number;
+  cacheReads: number;
+  cpuSeconds: number;
+  gcSeconds: number;
+  /** Since the previous scrape: prom-client resets its event-loop histogram on every collection. */
+  loopDelayP99Seconds: number;
+  loopDelayMaxSeconds: number;
+}
+
+async function serverCounters(): Promise<ServerCounters> {
   const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
-  let hit = 0;
-  let total = 0;
+  const counters: ServerCounters = {
+    cacheHits: 0,
+    cacheReads: 0,
+    cpuSeconds: 0,
+    gcSeconds: 0,
+    loopDelayP99Seconds: 0,
+    loopDelayMaxSeconds: 0,
+  };
   for (const line of text.split("\n")) {
-    const match = /^cache_requests_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/.exec(line);
-    if (!match) continue;
-    const value = Number(match[2]);
-    total += value;
-    if (match[1] === "hit") hit += value;
+    const cache = /^cache_requests_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/.exec(line);
+    if (cache) {
+      const value = Number(cache[2]);
+      counters.cacheReads += value;
+      if (cache[1] === "hit") counters.cacheHits += value;
+      continue;
+    }
+    const sample = /^(\w+)(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
+    if (!sample) continue;
+    const value = Number(sample[2]);
+    if (sample[1] === "process_cpu_seconds_total") counters.cpuSeconds = value;
+    else if (sample[1] === "nodejs_gc_duration_seconds_sum") counters.gcSeconds += value;
+    else if (sample[1] === "nodejs_eventloop_lag_p99_seconds") counters.loopDelayP99Seconds = value;
+    else if (sample[1] === "nodejs_eventloop_lag_max_seconds") counters.loopDelayMaxSeconds = value;
   }
-  return { hit, total };
+  return counters;
 }
 
 async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | undefined) {
@@ -194,10 +325,6 @@ async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | u
   try {
     await waitReady(client);
     if (pool) await seed(pool, skus);
-    const sample = zipfSampler(skus.length, ZIPF_S);
-    const get = () => client.getProduct({ sku: skus[sample()] as string });
-    const batch = () =>
-      client.batchGetProducts({ skus: Array.from({ length: BATCH }, () => skus[sample()] as string) });
     const suffix = cacheEnabled ? "warm" : "nocache";
     // "Warm" means every sku was read once before measuring (100 per call, like a storefront's listing).
     if (cacheEnabled) {
@@ -205,19 +332,26 @@ async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | u
         await client.batchGetProducts({ skus: skus.slice(start, start + 100) });
       }
     }
-    for (const [name, op] of [
-      [`get-${suffix}`, get],
-      [`batch-${suffix}`, batch],
-    ] as const) {
+    for (const op of ["get", "batch"] as const) {
+      const name = `${op}-${suffix}`;
       if (!CASES.has(name)) continue;
       // Warm-up at the same rate (fills the cache; JIT), then the measured run.
-      await driveAtRate(RPS, Math.min(3, SECONDS), op);
-      const before = await cacheCounters();
-      const result = await driveAtRate(RPS, SECONDS, op);
-      const after = await cacheCounters();
-      if (cacheEnabled && after.total > before.total) {
-        result.hitRatio = Number(((after.hit - before.hit) / (after.total - before.total)).toFixed(4));
+      await driveAtRate(op, RPS, Math.min(3, SECONDS), token);
+      const before = await serverCounters();
+      const result = await driveAtRate(op, RPS, SECONDS, token);
+      const after = await serverCounters();
+      if (cacheEnabled && after.cacheReads > before.cacheReads) {
+        const ratio = (after.cacheHits - before.cacheHits) / (after.cacheReads - before.cacheReads);
+        result.hitRatio = Number(ratio.toFixed(4));
       }
+      result.server = {
+        cpuUsPerRequest: Math.round(
+          ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.sent),
+        ),
+        loopDelayP99Ms: round2(after.loopDelayP99Seconds * 1000),
+        loopDelayMaxMs: round2(after.loopDelayMaxSeconds * 1000),
+        gcMsPerSecond: round2(((after.gcSeconds - before.gcSeconds) * 1000) / SECONDS),
+      };
       results[name] = result;
     }
   } finally {
@@ -286,4 +420,5 @@ async function deleteConsumerGroup(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else parentPort?.postMessage(await generate(workerData as GeneratorJob));
