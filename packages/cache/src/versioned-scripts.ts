@@ -1,7 +1,8 @@
 // Lua scripts run atomically by Redis. A cache entry is a hash: v = projection version of the value,
 // d = the encoded value (absent in a tombstone). A write never replaces a newer version, so a reader that
 // loaded before an invalidation cannot put its older value back (the stale-set race).
-import type { Redis } from "ioredis";
+import { createHash } from "node:crypto";
+import { type Redis, ReplyError } from "ioredis";
 
 // KEYS[1] key; ARGV[1] version, ARGV[2] value, ARGV[3] ttl ms, ARGV[4] '1' when the value was just read
 // from the source: then an equal version is rewritten with a renewed TTL; ARGV[5] the writer's clock (ms),
@@ -61,12 +62,28 @@ export interface VersionedScripts {
   read(key: string): Promise<CachedEntry | undefined>;
 }
 
+// EVALSHA sends the script's digest instead of its text; a Redis that does not know the script yet (first
+// use, restart, SCRIPT FLUSH) answers NOSCRIPT and is sent the text once by EVAL, which also loads it.
+export function luaScript(source: string) {
+  const sha = createHash("sha1").update(source).digest("hex");
+  return async (redis: Redis, key: string, ...args: (string | Buffer)[]): Promise<unknown> => {
+    try {
+      return await redis.evalsha(sha, 1, key, ...args);
+    } catch (err) {
+      if (!(err instanceof ReplyError && (err as Error).message.startsWith("NOSCRIPT"))) throw err;
+      return redis.eval(source, 1, key, ...args);
+    }
+  };
+}
+
+const setIfNewer = luaScript(SET_IF_NEWER);
+const invalidateBelow = luaScript(INVALIDATE_BELOW);
+
 export function versionedScripts(redis: Redis): VersionedScripts {
   return {
     async setIfNewer(key, version, value, ttlMs, renew = false) {
-      const written = await redis.eval(
-        SET_IF_NEWER,
-        1,
+      const written = await setIfNewer(
+        redis,
         key,
         String(version),
         value,
@@ -77,7 +94,7 @@ export function versionedScripts(redis: Redis): VersionedScripts {
       return written === 1;
     },
     async invalidateBelow(key, version, tombstoneTtlMs) {
-      const written = await redis.eval(INVALIDATE_BELOW, 1, key, String(version), String(tombstoneTtlMs));
+      const written = await invalidateBelow(redis, key, String(version), String(tombstoneTtlMs));
       return written === 1;
     },
     async read(key) {

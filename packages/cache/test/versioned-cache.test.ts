@@ -1,4 +1,5 @@
 // The versioned cache on a real Redis: version guard, single flight, canonical keys, adaptive TTL.
+import { createHash, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createTestRedis, type TestRedis } from "@stockroom/testkit";
 import type { Redis } from "ioredis";
@@ -11,6 +12,7 @@ import {
   jitteredTtl,
   ttlForAvailable,
 } from "../src/index.ts";
+import { luaScript } from "../src/versioned-scripts.ts";
 import { countingLoader, ID_PATTERN, itemCache } from "./support.ts";
 
 let testRedis: TestRedis;
@@ -124,6 +126,18 @@ describe("versioned cache", () => {
     expect(zeroTtl).toBeLessThanOrEqual(2_200);
     expect(plentyTtl).toBeGreaterThan(2_200);
     cache.close();
+  });
+
+  it("sends a script's text only when Redis does not know it (EVALSHA, then EVAL on NOSCRIPT)", async () => {
+    // A script no Redis has seen: its own text, so the test needs no SCRIPT FLUSH of a shared server.
+    const source = `-- ${randomUUID()}\nreturn redis.call('SET', KEYS[1], ARGV[1])`;
+    const sha = createHash("sha1").update(source).digest("hex");
+    const run = luaScript(source);
+    expect(await redis.script("EXISTS", sha)).toEqual([0]);
+    expect(await run(redis, "script-key", "first")).toBe("OK");
+    expect(await redis.script("EXISTS", sha)).toEqual([1]);
+    expect(await run(redis, "script-key", "second")).toBe("OK");
+    expect(await redis.get("script-key")).toBe("second");
   });
 
   it("counts hits and misses", async () => {
