@@ -68,6 +68,8 @@ interface MethodRuntime {
   method: DescMethod;
   policy: MethodPolicy;
   path: string;
+  /** The RPC metrics' labels of this method. */
+  labels: { service: string; method: string };
 }
 
 interface AnyCall {
@@ -105,6 +107,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         method,
         policy: (policy as Record<string, MethodPolicy>)[method.localName] as MethodPolicy,
         path: methodPath(service, method),
+        labels: { service: service.typeName, method: method.name },
       };
       handlers[method.localName] = makeHandler(runtime, fn.bind(impl), execute);
     }
@@ -185,13 +188,24 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
     const startedAt = process.hrtime.bigint();
     const requestId = requestIdFrom(call.metadata);
     const trace = traceFrom(call.metadata);
-    const logger = baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
-    const controller = new AbortController();
-    const onCancelled = () => controller.abort(new Error("call cancelled by client or deadline"));
-    call.on("cancelled", onCancelled);
-    if (call.cancelled) onCancelled();
+    // Made on first use: a pino child (its bindings pass through redaction) and an AbortController cost
+    // more than many handlers do, and most calls log nothing at the info level and never read the signal.
+    let logger: Logger | undefined;
+    const callLogger = () => {
+      logger ??= baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
+      return logger;
+    };
+    let controller: AbortController | undefined;
+    const onCancelled = () => controller?.abort(new Error("call cancelled by client or deadline"));
+    const callSignal = () => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (call.cancelled) onCancelled();
+        else call.on("cancelled", onCancelled);
+      }
+      return controller.signal;
+    };
     const deadline = deadlineFrom(call.getDeadline());
-    const labels = { service: runtime.service.typeName, method: runtime.method.name };
     const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
     try {
       if (deadline !== undefined && deadline.getTime() <= Date.now()) {
@@ -201,17 +215,23 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const ctx: CallContext = {
         principal,
         deadline,
-        signal: controller.signal,
+        get signal() {
+          return callSignal();
+        },
         metadata: call.metadata,
         requestId,
         traceId: trace?.traceId,
         traceparent: trace?.traceparent,
-        logger,
+        get logger() {
+          return callLogger();
+        },
       };
       const value = await runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx));
       const seconds = elapsed();
-      observeRpc(metrics, { ...labels, code: "OK", seconds });
-      logger.info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
+      observeRpc(metrics, { ...runtime.labels, code: "OK", seconds });
+      if (baseLogger.isLevelEnabled("info")) {
+        callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
+      }
       return { ok: true, value };
     } catch (err) {
       const mapped = toGrpcStatus(err, requestId);
@@ -219,13 +239,15 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       // A client that went away gets nothing; record why it ended, not what the handler threw.
       const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
       const seconds = elapsed();
-      observeRpc(metrics, { ...labels, code: code ?? "UNKNOWN", seconds });
+      observeRpc(metrics, { ...runtime.labels, code: code ?? "UNKNOWN", seconds });
       const fields = { code, durationMs: Math.round(seconds * 1000) };
-      if (mapped.serverFault && !call.cancelled) logger.error({ ...fields, err }, "rpc failed");
-      else logger.info({ ...fields, message: mapped.details }, "rpc handled");
+      if (mapped.serverFault && !call.cancelled) callLogger().error({ ...fields, err }, "rpc failed");
+      else if (baseLogger.isLevelEnabled("info")) {
+        callLogger().info({ ...fields, message: mapped.details }, "rpc handled");
+      }
       return { ok: false, status: mapped };
     } finally {
-      call.off("cancelled", onCancelled);
+      if (controller !== undefined) call.off("cancelled", onCancelled);
     }
   };
 }

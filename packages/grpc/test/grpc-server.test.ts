@@ -47,6 +47,24 @@ describe("unary calls", () => {
     expect(metrics).toContain('service="stockroom.testing.v1.EchoService",method="Echo",code="OK"');
   });
 
+  it("logs the call and the handler's lines with its request id and RPC name", async () => {
+    const t = await start({
+      async echo(req, ctx) {
+        ctx.logger.info({ step: "inside" }, "handler line");
+        return { message: req.message, subject: "", requestId: ctx.requestId };
+      },
+    });
+    const client = t.client({ token: await opsToken(t) });
+    await client.echo({ message: "hi" }, { metadata: { "x-request-id": "req-log-1" } });
+    const handlerLine = t.logLines.find((line) => line.msg === "handler line");
+    expect(handlerLine).toMatchObject({
+      requestId: "req-log-1",
+      rpc: "/stockroom.testing.v1.EchoService/Echo",
+    });
+    const handled = t.logLines.find((line) => line.msg === "rpc handled" && line.requestId === "req-log-1");
+    expect(handled).toMatchObject({ code: "OK", rpc: "/stockroom.testing.v1.EchoService/Echo" });
+  });
+
   it("maps invalid_argument to INVALID_ARGUMENT naming the field, with an ErrorDetail", async () => {
     const t = await start({
       async echo() {
