@@ -1,0 +1,83 @@
+// The batcher in isolation: a lone request runs at once, requests that arrive meanwhile share the next
+// batch, a retry goes into the batch after, and the next batch starts before the previous one's callers
+// are answered.
+import { describe, expect, it } from "vitest";
+import { type BatchOutcome, createRequestBatcher } from "../src/app/request-batcher.ts";
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe("request batcher", () => {
+  it("runs a lone request at once and batches the ones that arrive while it runs", async () => {
+    const batches: number[][] = [];
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const batcher = createRequestBatcher<number, number>({
+      maxBatch: 3,
+      concurrency: 1,
+      run: async (items) => {
+        batches.push(items);
+        const gate = deferred<void>();
+        gates.push(gate);
+        await gate.promise;
+        return items.map((n): BatchOutcome<number> => ({ ok: true, value: n * 10 }));
+      },
+    });
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4, 5].map((n) => batcher.submit(n));
+    expect(batches).toEqual([[1]]);
+    gates[0]?.resolve();
+    await expect(first).resolves.toBe(10);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    gates[1]?.resolve();
+    await new Promise((r) => setImmediate(r));
+    gates[2]?.resolve();
+    await expect(Promise.all(rest)).resolves.toEqual([20, 30, 40, 50]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it("puts a retried request into the next batch and fails only the requests of a failed batch", async () => {
+    const batches: string[][] = [];
+    let calls = 0;
+    const batcher = createRequestBatcher<string, string>({
+      maxBatch: 10,
+      concurrency: 1,
+      run: async (items) => {
+        batches.push(items);
+        calls += 1;
+        if (items.includes("boom")) throw new Error("database gone");
+        return items.map(
+          (item): BatchOutcome<string> =>
+            item === "again" && calls === 1 ? { ok: false, retry: true } : { ok: true, value: item },
+        );
+      },
+    });
+    await expect(batcher.submit("again")).resolves.toBe("again");
+    expect(batches).toEqual([["again"], ["again"]]);
+    await expect(batcher.submit("boom")).rejects.toThrow("database gone");
+    await expect(batcher.submit("fine")).resolves.toBe("fine");
+  });
+
+  it("sends the next batch before answering the previous one's callers", async () => {
+    const events: string[] = [];
+    const gate = deferred<void>();
+    const batcher = createRequestBatcher<string, string>({
+      maxBatch: 10,
+      concurrency: 1,
+      run: async (items) => {
+        events.push(`run ${items.join(",")}`);
+        if (items[0] === "a") await gate.promise;
+        return items.map((item): BatchOutcome<string> => ({ ok: true, value: item }));
+      },
+    });
+    const a = batcher.submit("a").then(() => events.push("answered a"));
+    const b = batcher.submit("b").then(() => events.push("answered b"));
+    gate.resolve();
+    await Promise.all([a, b]);
+    expect(events.indexOf("run b")).toBeLessThan(events.indexOf("answered a"));
+  });
+});
