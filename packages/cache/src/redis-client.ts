@@ -1,9 +1,11 @@
 // A Redis client for caches: commands fail fast instead of queueing while Redis is down (ioredis #285,
-// #61), so the caller falls back to its database within the command timeout.
+// #61), so the caller falls back to its database. How long a cached read waits for Redis is the versioned
+// cache's timeout (breaker.timeoutMs, tolerant of a late event loop); the command timeout here is only a
+// backstop that ends commands the cache stopped waiting for.
 import { Redis, type RedisOptions } from "ioredis";
 
 export const CACHE_REDIS_DEFAULTS = {
-  commandTimeout: 50,
+  commandTimeout: 1_000,
   maxRetriesPerRequest: 1,
   connectTimeout: 1_000,
 } as const;

@@ -12,7 +12,11 @@ import { type BreakerState, createCacheMetrics } from "./cache-metrics.ts";
 import { entryFrom, versionedScripts } from "./versioned-scripts.ts";
 
 export interface CacheBreakerOptions {
-  /** Backstop above the client's command timeout; opossum does not cancel the command itself. */
+  /**
+   * How long a Redis call may take before the read falls back to the loader (and the breaker counts a
+   * failure). Measured by the event loop's clock, but a reply that arrived while the loop itself was late
+   * (a stall, a busy CPU) is taken, not thrown away: see withinTimeout.
+   */
   readonly timeoutMs: number;
   readonly errorThresholdPercentage: number;
   /** Failures needed in the rolling window before the breaker may open. */
@@ -23,7 +27,7 @@ export interface CacheBreakerOptions {
 }
 
 export const DEFAULT_CACHE_BREAKER: CacheBreakerOptions = {
-  timeoutMs: 150,
+  timeoutMs: 50,
   errorThresholdPercentage: 50,
   volumeThreshold: 5,
   resetTimeoutMs: 5_000,
@@ -72,6 +76,37 @@ export interface VersionedCache<V> {
   close(): void;
 }
 
+// A timer that fires late because the event loop was busy finds the replies that came meanwhile still
+// unread in their sockets (timers run before I/O in a loop iteration). Failing then would turn a stall
+// into timeouts of healthy calls, each falling back to the database and adding load: so on expiry the
+// check is deferred by setImmediate, which runs after the loop has read pending I/O.
+function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new Error(`Redis did not answer within ${timeoutMs} ms`));
+      });
+    }, timeoutMs);
+    work.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 // Redis answered (a script or type error): it is alive, so that must not trip the breaker.
 function isNotAnOutage(err: unknown): boolean {
   return err instanceof ReplyError;
@@ -83,20 +118,24 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   const metrics = createCacheMetrics(options.registry, options.name);
   const tombstoneTtlMs = options.tombstoneTtlMs ?? 60_000;
   const breakerOptions = { ...DEFAULT_CACHE_BREAKER, ...options.breaker };
-  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
-    timeout: breakerOptions.timeoutMs,
-    errorThresholdPercentage: breakerOptions.errorThresholdPercentage,
-    volumeThreshold: breakerOptions.volumeThreshold,
-    resetTimeout: breakerOptions.resetTimeoutMs,
-    rollingCountTimeout: breakerOptions.rollingCountTimeoutMs,
-    errorFilter: isNotAnOutage,
-    // Off: with them on, opossum keeps every call's latency for the rolling window and concatenates and
-    // sorts them all on each failure (to decide whether to open) and for a snapshot every second: at
-    // 1,000 reads/s that stalled the event loop for 0.1–0.8 s, long enough to time out the Redis commands
-    // in flight, whose failures each sorted again. Opening needs only the window's counts.
-    rollingPercentilesEnabled: false,
-    enableSnapshots: false,
-  });
+  const breaker = new CircuitBreaker(
+    (call: () => Promise<unknown>) => withinTimeout(call(), breakerOptions.timeoutMs),
+    {
+      // The call times itself out (withinTimeout): one timer per call, and one that tolerates a late loop.
+      timeout: false,
+      errorThresholdPercentage: breakerOptions.errorThresholdPercentage,
+      volumeThreshold: breakerOptions.volumeThreshold,
+      resetTimeout: breakerOptions.resetTimeoutMs,
+      rollingCountTimeout: breakerOptions.rollingCountTimeoutMs,
+      errorFilter: isNotAnOutage,
+      // Off: with them on, opossum keeps every call's latency for the rolling window and concatenates and
+      // sorts them all on each failure (to decide whether to open) and for a snapshot every second: at
+      // 1,000 reads/s that stalled the event loop for 0.1–0.8 s, long enough to time out the Redis commands
+      // in flight, whose failures each sorted again. Opening needs only the window's counts.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+    },
+  );
   breaker.on("open", () => metrics.breakerState("open"));
   breaker.on("halfOpen", () => metrics.breakerState("half_open"));
   breaker.on("close", () => metrics.breakerState("closed"));

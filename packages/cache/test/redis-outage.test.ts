@@ -21,9 +21,11 @@ afterAll(async () => {
 });
 
 // A proxy to the real Redis that can be cut (every connection destroyed, listener closed) and restored
-// on the same port.
+// on the same port, or hold Redis's replies (a Redis that is slow to answer) and then pass them on in order.
 async function redisProxy(target: URL) {
   const sockets = new Set<net.Socket>();
+  const links = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let holding = false;
   let server: net.Server | undefined;
   let port = 0;
   async function open(): Promise<void> {
@@ -34,7 +36,11 @@ async function redisProxy(target: URL) {
         socket.on("close", () => sockets.delete(socket));
         socket.on("error", () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      const link = { client, upstream };
+      links.add(link);
+      client.on("close", () => links.delete(link));
+      client.pipe(upstream);
+      if (!holding) upstream.pipe(client);
     });
     server.listen(port, "127.0.0.1");
     await once(server, "listening");
@@ -45,8 +51,16 @@ async function redisProxy(target: URL) {
     for (const socket of sockets) socket.destroy();
     await closed;
   }
+  function holdReplies(): void {
+    holding = true;
+    for (const { client, upstream } of links) upstream.unpipe(client);
+  }
+  function releaseReplies(): void {
+    holding = false;
+    for (const { client, upstream } of links) upstream.pipe(client);
+  }
   await open();
-  return { url: () => `redis://127.0.0.1:${port}`, cut, open };
+  return { url: () => `redis://127.0.0.1:${port}`, cut, open, holdReplies, releaseReplies };
 }
 
 describe("redis outage", () => {
@@ -74,6 +88,36 @@ describe("redis outage", () => {
     expect(await cache.invalidate("DOWN-1", 3)).toBe(false);
     cache.close();
     redis.disconnect();
+  });
+
+  it("answers from the loader when Redis does not answer within the timeout, and uses Redis again after", async () => {
+    const proxy = await redisProxy(new URL(testRedis.url));
+    const redis = createCacheRedis(proxy.url(), { keyPrefix: testRedis.prefix });
+    await once(redis, "ready");
+    const loader = countingLoader([{ id: "SLOW-1", version: 1, available: 3 }]);
+    const cache = itemCache(redis, loader, { breaker: { timeoutMs: 100, volumeThreshold: 100 } });
+    try {
+      await cache.get("SLOW-1");
+      expect(loader.calls).toHaveLength(1);
+      proxy.holdReplies();
+      // Redis holds the read's answer: the timeout ends the wait and the loader answers.
+      expect(await cache.get("SLOW-1")).toEqual({ id: "SLOW-1", version: 1, available: 3 });
+      expect(loader.calls).toHaveLength(2);
+      proxy.releaseReplies();
+      // The held replies arrive in order (the client's queue stays in step); reads are hits again.
+      await vi.waitFor(
+        async () => {
+          const loadsBefore = loader.calls.length;
+          expect(await cache.get("SLOW-1")).toEqual({ id: "SLOW-1", version: 1, available: 3 });
+          expect(loader.calls).toHaveLength(loadsBefore);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    } finally {
+      cache.close();
+      redis.disconnect();
+      await proxy.cut();
+    }
   });
 
   it("keeps serving from the loader while Redis is gone and uses the cache again once it is back", async () => {
@@ -106,7 +150,7 @@ describe("redis outage", () => {
       );
       // One read may still load (and store) the value; after that every read is a hit.
       // Awaited rather than expected of the next read: on a loaded machine one Redis call may still
-      // exceed the 50 ms command timeout and fall back to the loader, by design.
+      // exceed the cache's timeout and fall back to the loader, by design.
       await vi.waitFor(
         async () => {
           const loadsBefore = loader.calls.length;

@@ -48,5 +48,7 @@ export function itemCache(
     ttlMsOf: (item) => (item.available > 0 ? 60_000 : 2_000),
     loadMany: (ids) => loader.loadMany(ids),
     ...overrides,
+    // Not a timeout test unless it says so: a loaded machine must not turn a slow reply into a fallback.
+    breaker: { timeoutMs: 2_000, ...overrides.breaker },
   });
 }

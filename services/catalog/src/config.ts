@@ -26,6 +26,8 @@ export const catalogConfigSchema = z.object({
   REDIS_URL: redisUrl(),
   // Off: every read goes to the database (for benchmarks and incident response).
   CACHE_ENABLED: boolean().default(true),
+  // How long a read waits for Redis before it falls back to the database (a reply that arrived while the
+  // event loop was busy still counts).
   CACHE_COMMAND_TIMEOUT_MS: durationMs().default(50),
   CACHE_TTL_OUT_OF_STOCK_MS: durationMs().default(2_000),
   CACHE_TTL_LOW_STOCK_MS: durationMs().default(10_000),

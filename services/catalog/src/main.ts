@@ -68,7 +68,6 @@ async function main(config: CatalogConfig): Promise<void> {
   // Redis is optional at start: until it answers, reads fall back to the database.
   const redis = config.CACHE_ENABLED
     ? createCacheRedis(config.REDIS_URL, {
-        commandTimeoutMs: config.CACHE_COMMAND_TIMEOUT_MS,
         keyPrefix: config.CACHE_KEY_PREFIX,
         onError: (err) => logger.warn({ err: err.message }, "redis connection error"),
       })
@@ -78,6 +77,7 @@ async function main(config: CatalogConfig): Promise<void> {
     ? createProductCache({
         redis,
         loadMany: loadProductViews,
+        redisTimeoutMs: config.CACHE_COMMAND_TIMEOUT_MS,
         registry,
         ttlPolicy: {
           outOfStockMs: config.CACHE_TTL_OUT_OF_STOCK_MS,

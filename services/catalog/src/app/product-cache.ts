@@ -22,6 +22,8 @@ export function createProductCache(options: {
   redis: Redis;
   loadMany: (skus: readonly string[]) => Promise<Map<string, ProductView>>;
   ttlPolicy?: StockTtlPolicy;
+  /** How long a read waits for Redis before it falls back to the database. */
+  redisTimeoutMs?: number;
   registry?: Registry;
   onError?: (err: unknown, operation: string) => void;
 }): ProductCache {
@@ -35,6 +37,7 @@ export function createProductCache(options: {
     versionOf: projectionVersionOf,
     ttlMsOf: (view) => ttlForAvailable(view.availability.totalAvailable, ttlPolicy),
     loadMany: options.loadMany,
+    ...(options.redisTimeoutMs !== undefined && { breaker: { timeoutMs: options.redisTimeoutMs } }),
     ...(options.registry && { registry: options.registry }),
     ...(options.onError && { onError: options.onError }),
   });

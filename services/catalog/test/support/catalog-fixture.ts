@@ -38,8 +38,8 @@ export const CONTEXT: RequestContext = { producer: "catalog", actor: "test" };
 export async function createCatalogFixture() {
   const schema: TestSchema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 10 });
   const testRedis: TestRedis = await createTestRedis();
-  // Not a timeout test: a generous command timeout keeps a loaded machine from turning a slow reply into a
-  // fallback load (the outage tests build their own fail-fast client).
+  // Not a timeout test: generous timeouts keep a loaded machine from turning a slow reply into a fallback
+  // load (the outage tests build their own fail-fast client and cache).
   const redis: Redis = createCacheRedis(testRedis.url, {
     keyPrefix: testRedis.prefix,
     commandTimeoutMs: 2_000,
@@ -55,6 +55,7 @@ export async function createCatalogFixture() {
       dbLoads.push([...skus]);
       return loadFromDb(skus);
     },
+    redisTimeoutMs: 2_000,
   });
   const deps = { ...baseDeps, cache };
   return {
