@@ -42,8 +42,13 @@ function statementName(text: string): string {
   return name;
 }
 
-// Kysely talks to pg through this pool: marked statements go out with a name (node-postgres then sends
-// Parse once per connection), everything else unchanged.
+const TRANSACTION_START = /^(begin|start transaction)\b/;
+
+// Kysely talks to pg through this pool:
+// - marked statements go out with a name (node-postgres then sends Parse once per connection);
+// - a transaction's BEGIN is not waited for: node-postgres sends the transaction's first statement as soon
+//   as BEGIN completes, from its own socket handler, and that statement's result waits for BEGIN's, so a
+//   failed BEGIN still fails the transaction. A transaction costs one trip through the event loop less.
 function preparingPool(pool: Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
@@ -53,12 +58,23 @@ function preparingPool(pool: Pool): PostgresPool {
       let facade = wrapped.get(client);
       if (facade === undefined) {
         // Kysely passes either SQL text with its parameters, or a cursor (streaming).
+        let begun: Promise<unknown> | undefined;
         const query = (textOrCursor: unknown, values?: readonly unknown[]): unknown => {
           if (typeof textOrCursor !== "string") return client.query(textOrCursor as pg.Submittable);
           const text = textOrCursor;
-          return text.startsWith(PREPARED_MARKER)
+          if (TRANSACTION_START.test(text)) {
+            begun = client.query(text);
+            // Observed by the next statement; a rejection must not go unhandled meanwhile.
+            begun.catch(() => undefined);
+            return Promise.resolve({ command: "BEGIN", rowCount: null, rows: [] });
+          }
+          const result = text.startsWith(PREPARED_MARKER)
             ? client.query({ name: statementName(text), text, values: values as unknown[] })
             : client.query(text, values as unknown[]);
+          if (begun === undefined) return result;
+          const start = begun;
+          begun = undefined;
+          return Promise.all([start, result]).then(([, answer]) => answer);
         };
         facade = {
           query: query as PostgresPoolClient["query"],

@@ -1,4 +1,5 @@
-// prepared(): a marked statement is parsed once per connection and answers like the unprepared one.
+// How kysely reaches pg: prepared() statements are parsed once per connection and answer like unprepared
+// ones; a transaction's BEGIN is pipelined with its first statement.
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createDb, createPool, type Kysely, migrate, type Pool, prepared, sql } from "../src/index.ts";
 import { dropSchema, FIXTURE_MIGRATIONS, testDatabaseUrl, uniqueSchemaName } from "./test-database.ts";
@@ -49,4 +50,29 @@ it("leaves unmarked statements unprepared", async () => {
   const { rows } = await sql<{ statements: number }>`
     SELECT count(*)::int AS statements FROM pg_prepared_statements`.execute(db);
   expect(rows[0]?.statements).toBe(0);
+});
+
+it("runs a transaction's statements inside its BEGIN, which is not waited for", async () => {
+  const ids = await db
+    .transaction()
+    .setIsolationLevel("serializable")
+    .execute(async (trx) => {
+      const first = await sql<{ id: string; level: string }>`
+        SELECT txid_current()::text AS id, current_setting('transaction_isolation') AS level`.execute(trx);
+      await trx.insertInto("warehouse").values({ id: "IN-TX" }).execute();
+      const second = await sql<{ id: string }>`SELECT txid_current()::text AS id`.execute(trx);
+      return [first.rows[0], second.rows[0]?.id];
+    });
+  expect(ids[0]).toMatchObject({ level: "serializable" });
+  expect(ids[1]).toBe((ids[0] as { id: string }).id);
+  await expect(
+    db.transaction().execute(async (trx) => {
+      await trx.insertInto("warehouse").values({ id: "ROLLED-BACK" }).execute();
+      throw new Error("abort");
+    }),
+  ).rejects.toThrow("abort");
+  const { rows } = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM warehouse WHERE id = 'ROLLED-BACK'`.execute(db);
+  expect(rows[0]?.n).toBe(0);
 });
