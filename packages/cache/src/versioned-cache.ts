@@ -53,6 +53,11 @@ export interface VersionedCacheOptions<V> {
   readonly breaker?: Partial<CacheBreakerOptions>;
   /** How many distinct ids the read counter of warmHottest tracks. Default 10,000. */
   readonly maxTrackedIds?: number;
+  /**
+   * warmHottest rewrites an entry whose version is current only when it expires within this time.
+   * Default 10 s (a warm-up every second keeps hot entries alive with nine passes to spare).
+   */
+  readonly renewWithinMs?: number;
   readonly registry?: Registry;
   /** Told about Redis failures that were absorbed by falling back (for logging). */
   readonly onError?: (err: unknown, operation: string) => void;
@@ -65,8 +70,9 @@ export interface VersionedCache<V> {
   /** Writes unless Redis holds a newer version; false when refused or Redis is unavailable. */
   set(id: string, value: V): Promise<boolean>;
   /**
-   * Reloads the `limit` most-read ids since the last call from the source and stores them (renewing the
-   * TTL of unchanged ones), so hot entries are refreshed before they expire. Returns how many were stored.
+   * Reloads the `limit` most-read ids since the last call from the source and stores those Redis lacks,
+   * holds at an older version, or would expire within renewWithinMs (renewing the TTL of unchanged ones),
+   * so hot entries are refreshed before they expire. Returns how many were stored.
    */
   warmHottest(limit: number): Promise<number>;
   /** The source is now at `version`: drop older values and refuse older writes for the tombstone TTL. */
@@ -145,6 +151,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   // Reads per id since the last warm-up; bounded so a scan over many ids cannot grow it without end.
   const readCounts = new Map<string, number>();
   const maxTracked = options.maxTrackedIds ?? 10_000;
+  const renewWithinMs = options.renewWithinMs ?? 10_000;
   // When an invalidation last failed to reach Redis (0: never).
   let undeliveredInvalidationAt = 0;
 
@@ -184,6 +191,28 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     return results.map(([err, reply]) => {
       if (err) throw err;
       return entryFrom(reply as (Buffer | null)[]);
+    });
+  }
+
+  // What warmHottest needs to know of entries, without their values: version, writer's time, TTL left.
+  async function readEntryStates(keys: string[]) {
+    return throughBreaker(async () => {
+      const pipeline = options.redis.pipeline();
+      for (const key of keys) pipeline.hmget(key, "v", "t").pttl(key);
+      const results = (await pipeline.exec()) ?? [];
+      return keys.map((_, index) => {
+        const [fieldsErr, fields] = results[2 * index] ?? [];
+        const [ttlErr, ttlMs] = results[2 * index + 1] ?? [];
+        if (fieldsErr) throw fieldsErr;
+        if (ttlErr) throw ttlErr;
+        const [version, writtenAt] = fields as (string | null)[];
+        return {
+          version: version ? Number(version) : undefined,
+          // Absent in a tombstone: nothing to serve.
+          writtenAt: writtenAt ? Number(writtenAt) : undefined,
+          ttlMs: ttlMs as number,
+        };
+      });
     });
   }
 
@@ -287,10 +316,24 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
         .map(([id]) => id);
       readCounts.clear();
       if (hottest.length === 0 || breaker.opened) return 0;
-      const loaded = await options.loadMany(hottest);
-      const written = await Promise.all(
-        [...loaded].map(([id, value]) => write(keyspace.keyOf(id), value, true)),
-      );
+      const loaded = [...(await options.loadMany(hottest))];
+      let states: Awaited<ReturnType<typeof readEntryStates>>;
+      try {
+        states = await readEntryStates(loaded.map(([id]) => keyspace.keyOf(id)));
+      } catch (err) {
+        reportError(err, "warm");
+        return 0;
+      }
+      // Rewriting every hot entry on every pass cost a write (encode, script) per entry per second,
+      // in one burst: only entries that are missing, older, distrusted or about to expire are written.
+      const due = loaded.filter(([, value], index) => {
+        const state = states[index];
+        if (state?.writtenAt === undefined || state.version === undefined) return true;
+        const version = options.versionOf(value);
+        if (state.version !== version) return state.version < version;
+        return state.writtenAt <= undeliveredInvalidationAt || state.ttlMs < renewWithinMs;
+      });
+      const written = await Promise.all(due.map(([id, value]) => write(keyspace.keyOf(id), value, true)));
       return written.filter(Boolean).length;
     },
     breakerState() {

@@ -178,4 +178,27 @@ describe("warming", () => {
     expect(await cache.warmHottest(5)).toBe(0);
     cache.close();
   });
+
+  it("leaves an entry that is current and far from expiry as it is, and rewrites a tombstone", async () => {
+    const loader = countingLoader([{ id: "W-STEADY", version: 2, available: 50 }]);
+    const cache = itemCache(redis, loader);
+    await cache.get("W-STEADY");
+    const writtenAt = await redis.hget("test:item:v1:W-STEADY", "t");
+    loader.calls.length = 0;
+    // Read again, so it is among the hottest; its 60 s TTL is far above the 10 s renewal window.
+    await cache.get("W-STEADY");
+    expect(await cache.warmHottest(1)).toBe(0);
+    expect(loader.calls).toEqual([["W-STEADY"]]);
+    expect(await redis.hget("test:item:v1:W-STEADY", "t")).toBe(writtenAt);
+
+    // The source moves to version 3 and the invalidation leaves a tombstone (no value): the warm-up fills it.
+    await cache.get("W-STEADY");
+    loader.values.set("W-STEADY", { id: "W-STEADY", version: 3, available: 49 });
+    expect(await cache.invalidate("W-STEADY", 3)).toBe(true);
+    expect(await cache.warmHottest(1)).toBe(1);
+    loader.calls.length = 0;
+    expect(await cache.get("W-STEADY")).toEqual({ id: "W-STEADY", version: 3, available: 49 });
+    expect(loader.calls).toEqual([]);
+    cache.close();
+  });
 });
