@@ -78,6 +78,7 @@ interface RunResult {
   p99Ms: number;
   p999Ms: number;
   hitRatio?: number;
+  fallbacks?: number;
   /** The load generator's own health: if its event loop lags, its latencies include its own queueing. */
   generator: {
     client: string;
@@ -366,6 +367,7 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
 
 interface ServerCounters {
   cacheHits: number;
+  cacheFallbacks: number;
   cacheReads: number;
   cpuSeconds: number;
   gcSeconds: number;
@@ -378,6 +380,7 @@ async function serverCounters(): Promise<ServerCounters> {
   const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
   const counters: ServerCounters = {
     cacheHits: 0,
+    cacheFallbacks: 0,
     cacheReads: 0,
     cpuSeconds: 0,
     gcSeconds: 0,
@@ -390,6 +393,7 @@ async function serverCounters(): Promise<ServerCounters> {
       const value = Number(cache[2]);
       counters.cacheReads += value;
       if (cache[1] === "hit") counters.cacheHits += value;
+      if (cache[1] === "fallback") counters.cacheFallbacks += value;
       continue;
     }
     const sample = /^(\w+)(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
@@ -430,6 +434,8 @@ async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | u
       if (cacheEnabled && after.cacheReads > before.cacheReads) {
         const ratio = (after.cacheHits - before.cacheHits) / (after.cacheReads - before.cacheReads);
         result.hitRatio = Number(ratio.toFixed(4));
+        // Reads that found Redis unavailable (error, timeout, open breaker) and went to the database.
+        result.fallbacks = after.cacheFallbacks - before.cacheFallbacks;
       }
       result.server = {
         cpuUsPerRequest: Math.round(
