@@ -58,6 +58,20 @@ async function openTransaction(work: (trx: Kysely<WarehouseDatabase>) => Promise
   };
 }
 
+function reserveLateLot(idempotencyKey: string, quantity: number) {
+  return fx.useCases.reserve(
+    {
+      idempotencyKey,
+      reference: { type: "cart", id: key("cart") },
+      lines: [{ sku: "LATE-LOT", quantity, warehouseCode: "W1" }],
+      ttlMs: 60_000,
+      allowPartial: false,
+      allowSplit: false,
+    },
+    CONTEXT,
+  );
+}
+
 async function waitUntilBlockedOnALock(): Promise<void> {
   await vi.waitFor(
     async () => {
@@ -81,17 +95,7 @@ describe("reserve reads under locks it waited for", () => {
         { sku: "LATE-LOT", quantity: 5, lotCode: "NEW", expiresOn: "2026-12-15" },
       ]);
     });
-    const reserving = fx.useCases.reserve(
-      {
-        idempotencyKey: key("late-lot"),
-        reference: { type: "cart", id: key("cart") },
-        lines: [{ sku: "LATE-LOT", quantity: 3, warehouseCode: "W1" }],
-        ttlMs: 60_000,
-        allowPartial: false,
-        allowSplit: false,
-      },
-      CONTEXT,
-    );
+    const reserving = reserveLateLot(key("late-lot"), 3);
     await waitUntilBlockedOnALock();
     await holder.commit();
     const result = await reserving;
@@ -109,19 +113,7 @@ describe("reserve reads under locks it waited for", () => {
         trx,
       );
     });
-    const reserving = errorOf(() =>
-      fx.useCases.reserve(
-        {
-          idempotencyKey,
-          reference: { type: "cart", id: key("cart") },
-          lines: [{ sku: "LATE-LOT", quantity: 1, warehouseCode: "W1" }],
-          ttlMs: 60_000,
-          allowPartial: false,
-          allowSplit: false,
-        },
-        CONTEXT,
-      ),
-    );
+    const reserving = errorOf(() => reserveLateLot(idempotencyKey, 1));
     await waitUntilBlockedOnALock();
     await holder.commit();
     const err = await reserving;

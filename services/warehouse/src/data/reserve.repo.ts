@@ -7,7 +7,7 @@ import type { WarehouseRank } from "../domain/allocation-plan.ts";
 import type { StockLevelKey } from "../domain/stock-level.ts";
 import { levelKey } from "../domain/stock-level.ts";
 import type { IdempotencyClaim } from "./idempotency.repo.ts";
-import { type Db, findLots, type LotRow, type StockLevelRow } from "./stock.repo.ts";
+import { type Db, findLots, type LotRow, type RawLevel, type StockLevelRow, toLevel } from "./stock.repo.ts";
 
 export interface ReserveReadRequest {
   operation: string;
@@ -27,21 +27,11 @@ export interface ReserveRead {
   warehouses: WarehouseRank[];
 }
 
-interface JsonLevel {
-  warehouse_code: string;
-  sku: string;
-  on_hand: number;
-  reserved: number;
-  committed: number;
-  safety_stock: number;
-  damaged: number;
-  quality_control: number;
-  incoming: number;
-  low_stock_threshold: number;
-  low_stock_alerted: boolean;
-  version: number;
-  snapshot_version: number | null;
+// A locked level as JSON: timestamps arrive as text; snapshot_version is the version this statement's
+// snapshot saw (null if it saw none).
+interface JsonLevel extends Omit<RawLevel, "updated_at"> {
   updated_at: string;
+  snapshot_version: number | null;
 }
 
 interface JsonLot {
@@ -138,21 +128,7 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
   const changedUnderUs: StockLevelKey[] = [];
   for (const level of row.levels) {
     const key = levelKey({ warehouseCode: level.warehouse_code, sku: level.sku });
-    result.levels.set(key, {
-      warehouseCode: level.warehouse_code,
-      sku: level.sku,
-      onHand: Number(level.on_hand),
-      reserved: Number(level.reserved),
-      committed: Number(level.committed),
-      safetyStock: Number(level.safety_stock),
-      damaged: Number(level.damaged),
-      qualityControl: Number(level.quality_control),
-      incoming: Number(level.incoming),
-      lowStockThreshold: Number(level.low_stock_threshold),
-      lowStockAlerted: level.low_stock_alerted,
-      version: Number(level.version),
-      updatedAt: new Date(level.updated_at),
-    });
+    result.levels.set(key, toLevel({ ...level, updated_at: new Date(level.updated_at) }));
     if (level.snapshot_version !== level.version)
       changedUnderUs.push(result.levels.get(key) as StockLevelRow);
   }

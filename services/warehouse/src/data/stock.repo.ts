@@ -19,7 +19,7 @@ export interface StockLevelRow extends StockLevelState {
 const levelColumns = sql`s.warehouse_code, s.sku, s.on_hand, s.reserved, s.committed, s.safety_stock, s.damaged,
   s.quality_control, s.incoming, s.low_stock_threshold, s.low_stock_alerted, s.version, s.updated_at`;
 
-interface RawLevel {
+export interface RawLevel {
   warehouse_code: string;
   sku: string;
   on_hand: number;
@@ -35,7 +35,7 @@ interface RawLevel {
   updated_at: Date;
 }
 
-function toLevel(row: RawLevel): StockLevelRow {
+export function toLevel(row: RawLevel): StockLevelRow {
   return {
     warehouseCode: row.warehouse_code,
     sku: row.sku,
