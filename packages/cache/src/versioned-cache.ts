@@ -63,6 +63,8 @@ export interface VersionedCacheOptions<V> {
   readonly onError?: (err: unknown, operation: string) => void;
 }
 
+// Values a cache returns may be shared between callers (concurrent readers of one id, repeated reads of
+// unchanged bytes): treat them as read-only.
 export interface VersionedCache<V> {
   get(id: string): Promise<V | undefined>;
   /** Values of the ids that exist; one Redis round trip and one load for all misses. */
@@ -169,14 +171,36 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     options.onError?.(err, operation);
   }
 
-  async function readCached(keys: string[]): Promise<(V | undefined)[] | undefined> {
+  // The last value decoded per id with its bytes: a hot entry is read far more often than it changes, and
+  // decoding was a tenth of a cached read's CPU. Only identical bytes reuse a value, so what a read returns
+  // is exactly what Redis holds; Redis is still asked every time.
+  const decodedById = new Map<string, { bytes: Buffer; value: V }>();
+
+  function decodeEntry(id: string, bytes: Buffer): V {
+    const last = decodedById.get(id);
+    if (last?.bytes.equals(bytes)) return last.value;
+    const value = options.decode(bytes);
+    if (last === undefined && decodedById.size >= maxTracked) {
+      // Bounded: drop the oldest id (Map iterates in insertion order).
+      const oldest = decodedById.keys().next();
+      if (!oldest.done) decodedById.delete(oldest.value);
+    }
+    // A copy: the client may hand out slices of a buffer it reuses.
+    decodedById.set(id, { bytes: Buffer.from(bytes), value });
+    return value;
+  }
+
+  async function readCached(ids: string[]): Promise<(V | undefined)[] | undefined> {
+    const keys = ids.map((id) => keyspace.keyOf(id));
     try {
       const entries = await throughBreaker(() =>
         keys.length === 1 ? Promise.all([scripts.read(keys[0] as string)]) : readPipelined(keys),
       );
       // An entry written before an invalidation that could not be delivered may be stale: treat it as a miss.
-      return entries.map((entry) =>
-        entry && entry.writtenAt > undeliveredInvalidationAt ? options.decode(entry.value) : undefined,
+      return entries.map((entry, index) =>
+        entry && entry.writtenAt > undeliveredInvalidationAt
+          ? decodeEntry(ids[index] as string, entry.value)
+          : undefined,
       );
     } catch (err) {
       reportError(err, "read");
@@ -234,7 +258,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   // no one else is fetching; readers of the same ids meanwhile await its per-id promises.
   async function fetchGroup(ids: string[]): Promise<Map<string, V>> {
     const result = new Map<string, V>();
-    const cached = await readCached(ids.map((id) => keyspace.keyOf(id)));
+    const cached = await readCached(ids);
     const cacheUsable = cached !== undefined;
     const missing: string[] = [];
     ids.forEach((id, index) => {

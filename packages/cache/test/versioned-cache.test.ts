@@ -13,7 +13,7 @@ import {
   ttlForAvailable,
 } from "../src/index.ts";
 import { luaScript } from "../src/versioned-scripts.ts";
-import { countingLoader, ID_PATTERN, itemCache } from "./support.ts";
+import { countingLoader, ID_PATTERN, type Item, itemCache } from "./support.ts";
 
 let testRedis: TestRedis;
 let redis: Redis;
@@ -138,6 +138,25 @@ describe("versioned cache", () => {
     expect(await redis.script("EXISTS", sha)).toEqual([1]);
     expect(await run(redis, "script-key", "second")).toBe("OK");
     expect(await redis.get("script-key")).toBe("second");
+  });
+
+  it("decodes an unchanged entry once and a changed one again", async () => {
+    const loader = countingLoader([{ id: "D-1", version: 1, available: 5 }]);
+    let decodes = 0;
+    const cache = itemCache(redis, loader, {
+      decode: (bytes) => {
+        decodes++;
+        return JSON.parse(Buffer.from(bytes).toString("utf8")) as Item;
+      },
+    });
+    await cache.get("D-1");
+    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 1, available: 5 });
+    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 1, available: 5 });
+    expect(decodes).toBe(1);
+    expect(await cache.set("D-1", { id: "D-1", version: 2, available: 4 })).toBe(true);
+    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 2, available: 4 });
+    expect(decodes).toBe(2);
+    cache.close();
   });
 
   it("counts hits and misses", async () => {

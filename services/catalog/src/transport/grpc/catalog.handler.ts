@@ -24,8 +24,17 @@ export const CATALOG_POLICY: ServicePolicy<typeof CatalogService> = {
   listProducts: READERS,
 };
 
+// The message built for a view, kept as long as the view lives: the cache hands out the same (read-only)
+// view while its bytes in Redis are unchanged, so a hot product is not rebuilt for every response.
+const messageByView = new WeakMap<ProductView, ReturnType<typeof productMessage>>();
+
 function encodeView(view: ProductView) {
-  return productMessage(view.product, view.availability);
+  let message = messageByView.get(view);
+  if (message === undefined) {
+    message = productMessage(view.product, view.availability);
+    messageByView.set(view, message);
+  }
+  return message;
 }
 
 export function createCatalogHandler(useCases: CatalogUseCases): ServiceImpl<typeof CatalogService> {
