@@ -1,7 +1,13 @@
 // TTLs spread with jitter so entries written together do not expire together (no synchronized stampede).
 
+export const DEFAULT_JITTER_RATIO = 0.1;
+
 /** ttlMs ± jitterRatio, never below 1 ms. */
-export function jitteredTtl(ttlMs: number, jitterRatio = 0.1, random: () => number = Math.random): number {
+export function jitteredTtl(
+  ttlMs: number,
+  jitterRatio = DEFAULT_JITTER_RATIO,
+  random: () => number = Math.random,
+): number {
   const spread = ttlMs * jitterRatio;
   return Math.max(1, Math.round(ttlMs - spread + random() * 2 * spread));
 }

@@ -1,7 +1,7 @@
 // Hit ratio, fallbacks and breaker state of every versioned cache, labelled by cache name.
 import { Counter, Gauge, type Registry } from "prom-client";
 
-export type CacheOutcome = "hit" | "miss" | "fallback";
+export type CacheOutcome = "local" | "hit" | "miss" | "fallback";
 export type BreakerState = "closed" | "half_open" | "open";
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -20,7 +20,7 @@ function metricsOf(registry: Registry) {
     metrics = {
       requests: new Counter({
         name: "cache_requests_total",
-        help: "Cache reads by outcome: hit, miss (loaded and stored), fallback (Redis unavailable, loaded)",
+        help: "Cache reads by outcome: local (process memory), hit (Redis), miss (loaded and stored), fallback (Redis unavailable, loaded)",
         labelNames: ["cache", "outcome"],
         registers: [registry],
       }),

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { ReplyError } from "ioredis";
 import CircuitBreaker from "opossum";
 import type { Registry } from "prom-client";
-import { jitteredTtl } from "./adaptive-ttl.ts";
+import { DEFAULT_JITTER_RATIO, jitteredTtl } from "./adaptive-ttl.ts";
 import type { CacheKeyspace } from "./cache-key.ts";
 import { type BreakerState, createCacheMetrics } from "./cache-metrics.ts";
 import { entryFrom, versionedScripts } from "./versioned-scripts.ts";
@@ -53,6 +53,14 @@ export interface VersionedCacheOptions<V> {
   readonly breaker?: Partial<CacheBreakerOptions>;
   /** How many distinct ids the read counter of warmHottest tracks. Default 10,000. */
   readonly maxTrackedIds?: number;
+  /**
+   * How long a value read from Redis (or just loaded and stored) may be answered from this process's
+   * memory without asking Redis. 0 (the default) turns that off. The bound it puts on staleness: an
+   * invalidation made by this process drops its copy at once (and a read racing with it does not keep
+   * one); an invalidation made by another process is seen here at most this long after it reached Redis;
+   * and a copy is never kept past the Redis entry's own TTL (its writer's time plus the TTL less jitter).
+   */
+  readonly localTtlMs?: number;
   /**
    * warmHottest rewrites an entry whose version is current only when it expires within this time.
    * Default 10 s (a warm-up every second keeps hot entries alive with nine passes to spare).
@@ -154,6 +162,8 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   const readCounts = new Map<string, number>();
   const maxTracked = options.maxTrackedIds ?? 10_000;
   const renewWithinMs = options.renewWithinMs ?? 10_000;
+  const localTtlMs = options.localTtlMs ?? 0;
+  const jitterRatio = options.jitterRatio ?? DEFAULT_JITTER_RATIO;
   // When an invalidation last failed to reach Redis (0: never).
   let undeliveredInvalidationAt = 0;
 
@@ -190,7 +200,33 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     return value;
   }
 
-  async function readCached(ids: string[]): Promise<(V | undefined)[] | undefined> {
+  // Values answered from process memory (localTtlMs), each until its deadline (wall clock, ms).
+  const localById = new Map<string, { value: V; until: number }>();
+  // Bumped by every invalidation and write of this process: a read that started before one does not keep
+  // a local copy, since what it read from Redis may predate it.
+  let localGeneration = 0;
+
+  function keepLocal(id: string, value: V, writtenAt: number, generation: number): void {
+    if (localTtlMs <= 0 || generation !== localGeneration) return;
+    const now = Date.now();
+    // Never past the Redis entry's expiry: the shortest TTL its writer could have given it.
+    const expiresAt = writtenAt + options.ttlMsOf(value) * (1 - jitterRatio);
+    if (expiresAt <= now) return;
+    if (!localById.has(id) && localById.size >= maxTracked) {
+      const oldest = localById.keys().next();
+      if (!oldest.done) localById.delete(oldest.value);
+    }
+    localById.set(id, { value, until: Math.min(now + localTtlMs, expiresAt) });
+  }
+
+  function dropLocal(id: string): void {
+    localGeneration++;
+    localById.delete(id);
+  }
+
+  async function readCached(
+    ids: string[],
+  ): Promise<({ value: V; writtenAt: number } | undefined)[] | undefined> {
     const keys = ids.map((id) => keyspace.keyOf(id));
     try {
       const entries = await throughBreaker(() =>
@@ -199,7 +235,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       // An entry written before an invalidation that could not be delivered may be stale: treat it as a miss.
       return entries.map((entry, index) =>
         entry && entry.writtenAt > undeliveredInvalidationAt
-          ? decodeEntry(ids[index] as string, entry.value)
+          ? { value: decodeEntry(ids[index] as string, entry.value), writtenAt: entry.writtenAt }
           : undefined,
       );
     } catch (err) {
@@ -241,7 +277,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   }
 
   async function write(key: string, value: V, renew = false): Promise<boolean> {
-    const ttl = jitteredTtl(options.ttlMsOf(value), options.jitterRatio);
+    const ttl = jitteredTtl(options.ttlMsOf(value), jitterRatio);
     try {
       const written = await throughBreaker(() =>
         scripts.setIfNewer(key, options.versionOf(value), Buffer.from(options.encode(value)), ttl, renew),
@@ -258,13 +294,15 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   // no one else is fetching; readers of the same ids meanwhile await its per-id promises.
   async function fetchGroup(ids: string[]): Promise<Map<string, V>> {
     const result = new Map<string, V>();
+    const generation = localGeneration;
     const cached = await readCached(ids);
     const cacheUsable = cached !== undefined;
     const missing: string[] = [];
     ids.forEach((id, index) => {
-      const value = cached?.[index];
-      if (value !== undefined) {
-        result.set(id, value);
+      const entry = cached?.[index];
+      if (entry !== undefined) {
+        result.set(id, entry.value);
+        keepLocal(id, entry.value, entry.writtenAt, generation);
         metrics.request("hit");
       } else {
         missing.push(id);
@@ -276,7 +314,13 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     // A Redis that just failed is not written to: the breaker counts one failure, not two per request.
     if (cacheUsable) {
       // Just read from the source: an equal version is rewritten too (renewing a distrusted entry).
-      await Promise.all([...loaded].map(([id, value]) => write(keyspace.keyOf(id), value, true)));
+      // Kept locally only when stored: a refused write means Redis holds something newer.
+      const writtenAt = Date.now();
+      await Promise.all(
+        [...loaded].map(async ([id, value]) => {
+          if (await write(keyspace.keyOf(id), value, true)) keepLocal(id, value, writtenAt, generation);
+        }),
+      );
     }
     for (const [id, value] of loaded) result.set(id, value);
     return result;
@@ -287,9 +331,17 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     // Validation first: a non-canonical id throws before anything reaches Redis.
     for (const id of unique) keyspace.keyOf(id);
     for (const id of unique) countRead(id);
+    const result = new Map<string, V>();
     const flights = new Map<string, Promise<V | undefined>>();
     const toFetch: string[] = [];
+    const now = localTtlMs > 0 ? Date.now() : 0;
     for (const id of unique) {
+      const local = localTtlMs > 0 ? localById.get(id) : undefined;
+      if (local !== undefined && local.until > now) {
+        result.set(id, local.value);
+        metrics.request("local");
+        continue;
+      }
       const existing = inFlight.get(id);
       if (existing) flights.set(id, existing);
       else toFetch.push(id);
@@ -306,9 +358,9 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
         flights.set(id, registered);
       }
     }
+    if (flights.size === 0) return result;
     // Promise.all attaches to every flight, so one failed load leaves no unhandled rejection behind.
     const entries = await Promise.all([...flights].map(async ([id, flight]) => [id, await flight] as const));
-    const result = new Map<string, V>();
     for (const [id, value] of entries) if (value !== undefined) result.set(id, value);
     return result;
   }
@@ -319,16 +371,20 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     },
     getMany,
     async set(id, value) {
-      return write(keyspace.keyOf(id), value);
+      const key = keyspace.keyOf(id);
+      dropLocal(id);
+      return write(key, value);
     },
     async invalidate(id, version) {
       const key = keyspace.keyOf(id);
+      dropLocal(id);
       try {
         return await throughBreaker(() => scripts.invalidateBelow(key, version, tombstoneTtlMs));
       } catch (err) {
         // Redis may still hold the old value (and will once it is back): from now on this process
         // distrusts every entry written before this moment, until it is rewritten from the source.
         undeliveredInvalidationAt = Date.now();
+        localById.clear();
         reportError(err, "invalidate");
         return false;
       }
@@ -350,14 +406,26 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       }
       // Rewriting every hot entry on every pass cost a write (encode, script) per entry per second,
       // in one burst: only entries that are missing, older, distrusted or about to expire are written.
-      const due = loaded.filter(([, value], index) => {
+      const due: { id: string; value: V; replaces: boolean }[] = [];
+      loaded.forEach(([id, value], index) => {
         const state = states[index];
-        if (state?.writtenAt === undefined || state.version === undefined) return true;
         const version = options.versionOf(value);
-        if (state.version !== version) return state.version < version;
-        return state.writtenAt <= undeliveredInvalidationAt || state.ttlMs < renewWithinMs;
+        if (state?.writtenAt === undefined || state.version === undefined || state.version < version) {
+          // Redis holds no value (absent, tombstone) or an older one (an invalidation that never came).
+          due.push({ id, value, replaces: true });
+        } else if (state.version === version) {
+          const renew = state.writtenAt <= undeliveredInvalidationAt || state.ttlMs < renewWithinMs;
+          if (renew) due.push({ id, value, replaces: false });
+        }
       });
-      const written = await Promise.all(due.map(([id, value]) => write(keyspace.keyOf(id), value, true)));
+      const written = await Promise.all(
+        due.map(async ({ id, value, replaces }) => {
+          const stored = await write(keyspace.keyOf(id), value, true);
+          // What this process may hold locally is older than what was just stored.
+          if (stored && replaces) dropLocal(id);
+          return stored;
+        }),
+      );
       return written.filter(Boolean).length;
     },
     breakerState() {

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { createTestRedis, type TestRedis } from "@stockroom/testkit";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   CacheKeyError,
   createCacheRedis,
@@ -169,6 +169,71 @@ describe("versioned cache", () => {
     expect(text).toContain('cache_requests_total{cache="test_item",outcome="miss"} 1');
     expect(text).toContain('cache_requests_total{cache="test_item",outcome="hit"} 1');
     expect(text).toContain('cache_breaker_state{cache="test_item"} 0');
+    cache.close();
+  });
+});
+
+describe("local copies (localTtlMs)", () => {
+  it("answers a recent read from memory, and drops the copy when this process invalidates or writes", async () => {
+    const loader = countingLoader([{ id: "L-1", version: 1, available: 50 }]);
+    // A long local TTL, so the test does not depend on timing: only invalidations end the copy.
+    const cache = itemCache(redis, loader, { localTtlMs: 60_000 });
+    await cache.get("L-1");
+    await cache.get("L-1");
+    // Redis loses the entry behind the cache's back: the copy still answers, without Redis or the loader.
+    await redis.del("test:item:v1:L-1");
+    expect(await cache.get("L-1")).toEqual({ id: "L-1", version: 1, available: 50 });
+    expect(loader.calls).toEqual([["L-1"]]);
+
+    loader.values.set("L-1", { id: "L-1", version: 2, available: 10 });
+    await cache.invalidate("L-1", 2);
+    expect(await cache.get("L-1")).toEqual({ id: "L-1", version: 2, available: 10 });
+    expect(loader.calls).toHaveLength(2);
+    expect(await cache.set("L-1", { id: "L-1", version: 3, available: 9 })).toBe(true);
+    expect(await cache.get("L-1")).toEqual({ id: "L-1", version: 3, available: 9 });
+    cache.close();
+  });
+
+  it("sees another process's invalidation once the local TTL has passed", async () => {
+    const loader = countingLoader([{ id: "L-2", version: 1, available: 50 }]);
+    const reader = itemCache(redis, loader, { localTtlMs: 200 });
+    const writer = itemCache(redis, loader);
+    await reader.get("L-2");
+    loader.values.set("L-2", { id: "L-2", version: 2, available: 0 });
+    await writer.invalidate("L-2", 2);
+    await vi.waitFor(async () => expect((await reader.get("L-2"))?.version).toBe(2), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    reader.close();
+    writer.close();
+  });
+
+  it("never keeps a copy past the Redis entry's TTL", async () => {
+    // Out of stock: a 2 s TTL in Redis, far below the 60 s local TTL.
+    const loader = countingLoader([{ id: "L-3", version: 1, available: 0 }]);
+    const cache = itemCache(redis, loader, { localTtlMs: 60_000 });
+    await cache.get("L-3");
+    expect(loader.calls).toHaveLength(1);
+    await vi.waitFor(
+      async () => {
+        await cache.get("L-3");
+        expect(loader.calls.length).toBeGreaterThan(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    cache.close();
+  });
+
+  it("counts local answers as their own outcome", async () => {
+    const registry = new Registry();
+    const loader = countingLoader([{ id: "L-4", version: 1, available: 50 }]);
+    const cache = itemCache(redis, loader, { localTtlMs: 60_000, registry });
+    await cache.get("L-4");
+    await cache.get("L-4");
+    const text = await registry.metrics();
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="miss"} 1');
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="local"} 1');
     cache.close();
   });
 });

@@ -77,7 +77,10 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
+  /** Hits (from Redis or from the server's local copy) over all cache reads. */
   hitRatio?: number;
+  /** The share of cache reads answered from the server's local copy (CATALOG_CACHE_LOCAL_TTL_MS). */
+  localShare?: number;
   fallbacks?: number;
   /** The load generator's own health: if its event loop lags, its latencies include its own queueing. */
   generator: {
@@ -96,6 +99,12 @@ interface ServerSample {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   gcMsPerSecond: number;
+  /**
+   * Share of the run's calls whose time inside the server (handler start to status, the wrapper's own
+   * histogram) exceeded 5, 25 and 100 ms: what the client saw beyond that was spent queued before the
+   * handler ran, in the network or in the generator.
+   */
+  handledOver: Record<string, number>;
 }
 
 type CaseOp = "get" | "batch";
@@ -304,6 +313,13 @@ async function driveAtRate(op: CaseOp, rps: number, seconds: number, token: stri
   };
 }
 
+function handledOver(before: Map<number, number>, after: Map<number, number>): Record<string, number> {
+  const within = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = within(Number.POSITIVE_INFINITY);
+  const share = (le: number) => Number((1 - within(le) / Math.max(1, total)).toFixed(4));
+  return { "5ms": share(0.005), "25ms": share(0.025), "100ms": share(0.1) };
+}
+
 function round2(value: number): number {
   return Number(value.toFixed(2));
 }
@@ -366,11 +382,15 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
 }
 
 interface ServerCounters {
+  /** Answered from Redis or from the process's local copy. */
   cacheHits: number;
+  cacheLocal: number;
   cacheFallbacks: number;
   cacheReads: number;
   cpuSeconds: number;
   gcSeconds: number;
+  /** grpc_server_handling_seconds buckets summed over methods: le (seconds) → count. */
+  handling: Map<number, number>;
   /** Since the previous scrape: prom-client resets its event-loop histogram on every collection. */
   loopDelayP99Seconds: number;
   loopDelayMaxSeconds: number;
@@ -379,7 +399,9 @@ interface ServerCounters {
 async function serverCounters(): Promise<ServerCounters> {
   const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
   const counters: ServerCounters = {
+    handling: new Map(),
     cacheHits: 0,
+    cacheLocal: 0,
     cacheFallbacks: 0,
     cacheReads: 0,
     cpuSeconds: 0,
@@ -392,8 +414,15 @@ async function serverCounters(): Promise<ServerCounters> {
     if (cache) {
       const value = Number(cache[2]);
       counters.cacheReads += value;
-      if (cache[1] === "hit") counters.cacheHits += value;
+      if (cache[1] === "hit" || cache[1] === "local") counters.cacheHits += value;
+      if (cache[1] === "local") counters.cacheLocal += value;
       if (cache[1] === "fallback") counters.cacheFallbacks += value;
+      continue;
+    }
+    const bucket = /^grpc_server_handling_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (bucket) {
+      const le = bucket[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(bucket[1]);
+      counters.handling.set(le, (counters.handling.get(le) ?? 0) + Number(bucket[2]));
       continue;
     }
     const sample = /^(\w+)(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
@@ -434,6 +463,8 @@ async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | u
       if (cacheEnabled && after.cacheReads > before.cacheReads) {
         const ratio = (after.cacheHits - before.cacheHits) / (after.cacheReads - before.cacheReads);
         result.hitRatio = Number(ratio.toFixed(4));
+        const local = (after.cacheLocal - before.cacheLocal) / (after.cacheReads - before.cacheReads);
+        result.localShare = Number(local.toFixed(4));
         // Reads that found Redis unavailable (error, timeout, open breaker) and went to the database.
         result.fallbacks = after.cacheFallbacks - before.cacheFallbacks;
       }
@@ -444,6 +475,7 @@ async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | u
         loopDelayP99Ms: round2(after.loopDelayP99Seconds * 1000),
         loopDelayMaxMs: round2(after.loopDelayMaxSeconds * 1000),
         gcMsPerSecond: round2(((after.gcSeconds - before.gcSeconds) * 1000) / SECONDS),
+        handledOver: handledOver(before.handling, after.handling),
       };
       results[name] = result;
     }

@@ -29,6 +29,10 @@ export const catalogConfigSchema = z.object({
   // How long a read waits for Redis before it falls back to the database (a reply that arrived while the
   // event loop was busy still counts).
   CACHE_COMMAND_TIMEOUT_MS: durationMs().default(50),
+  // How long a product view read from Redis may be answered from this process's memory (0: never). The
+  // staleness it adds: another instance's invalidation is seen here at most this long after it reached
+  // Redis; this instance's own invalidations and the Redis TTL still take effect at once.
+  CACHE_LOCAL_TTL_MS: durationMs().default(250),
   CACHE_TTL_OUT_OF_STOCK_MS: durationMs().default(2_000),
   CACHE_TTL_LOW_STOCK_MS: durationMs().default(10_000),
   CACHE_LOW_STOCK_BELOW: positiveInt().default(10),

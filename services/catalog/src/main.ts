@@ -78,6 +78,7 @@ async function main(config: CatalogConfig): Promise<void> {
         redis,
         loadMany: loadProductViews,
         redisTimeoutMs: config.CACHE_COMMAND_TIMEOUT_MS,
+        localTtlMs: config.CACHE_LOCAL_TTL_MS,
         registry,
         ttlPolicy: {
           outOfStockMs: config.CACHE_TTL_OUT_OF_STOCK_MS,

@@ -24,6 +24,8 @@ export function createProductCache(options: {
   ttlPolicy?: StockTtlPolicy;
   /** How long a read waits for Redis before it falls back to the database. */
   redisTimeoutMs?: number;
+  /** How long a view read from Redis may be answered from memory (see VersionedCacheOptions.localTtlMs). */
+  localTtlMs?: number;
   registry?: Registry;
   onError?: (err: unknown, operation: string) => void;
 }): ProductCache {
@@ -38,6 +40,7 @@ export function createProductCache(options: {
     ttlMsOf: (view) => ttlForAvailable(view.availability.totalAvailable, ttlPolicy),
     loadMany: options.loadMany,
     ...(options.redisTimeoutMs !== undefined && { breaker: { timeoutMs: options.redisTimeoutMs } }),
+    ...(options.localTtlMs !== undefined && { localTtlMs: options.localTtlMs }),
     ...(options.registry && { registry: options.registry }),
     ...(options.onError && { onError: options.onError }),
   });
