@@ -59,6 +59,9 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.keepalive_time_ms": 60_000,
   "grpc.keepalive_timeout_ms": 20_000,
   "grpc.max_receive_message_length": 8 * 1024 * 1024,
+  // Nothing reads channelz (no admin service is registered), yet it timestamps and counts every call and
+  // message per session; RPC metrics and logs come from the wrapper below.
+  "grpc.enable_channelz": 0,
 };
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; status: GrpcStatus };
