@@ -325,7 +325,9 @@ function round2(value: number): number {
 }
 
 function startCatalog(cacheEnabled: boolean): ChildProcess {
-  return spawn(process.execPath, ["src/main.ts"], {
+  // Node or V8 flags NODE_OPTIONS refuses (e.g. --trace-gc, --single-threaded-gc), for the service only.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
       ...process.env,
