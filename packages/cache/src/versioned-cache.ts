@@ -157,7 +157,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   breaker.on("close", () => metrics.breakerState("closed"));
   metrics.breakerState("closed");
   // One load in flight per key; every concurrent reader of that key awaits the same promise.
-  const inFlight = new Map<string, Promise<V | undefined>>();
+  const inFlight = new Map<string, Promise<Map<string, V>>>();
   // Reads per id since the last warm-up; bounded so a scan over many ids cannot grow it without end.
   const readCounts = new Map<string, number>();
   const maxTracked = options.maxTrackedIds ?? 10_000;
@@ -327,12 +327,13 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   }
 
   async function getMany(ids: readonly string[]): Promise<Map<string, V>> {
-    const unique = [...new Set(ids)];
+    const unique = ids.length === 1 ? ids : [...new Set(ids)];
     // Validation first: a non-canonical id throws before anything reaches Redis.
     for (const id of unique) keyspace.keyOf(id);
     for (const id of unique) countRead(id);
     const result = new Map<string, V>();
-    const flights = new Map<string, Promise<V | undefined>>();
+    // The groups this read waits for, each with the ids it wants from it.
+    const waits = new Map<Promise<Map<string, V>>, string[]>();
     const toFetch: string[] = [];
     const now = localTtlMs > 0 ? Date.now() : 0;
     for (const id of unique) {
@@ -343,25 +344,35 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
         continue;
       }
       const existing = inFlight.get(id);
-      if (existing) flights.set(id, existing);
-      else toFetch.push(id);
-    }
-    if (toFetch.length > 0) {
-      // Registered synchronously, before the first await, so every concurrent reader finds it.
-      const group = fetchGroup(toFetch);
-      for (const id of toFetch) {
-        const flight = group.then((values) => values.get(id));
-        const registered = flight.finally(() => {
-          if (inFlight.get(id) === registered) inFlight.delete(id);
-        });
-        inFlight.set(id, registered);
-        flights.set(id, registered);
+      if (existing === undefined) toFetch.push(id);
+      else {
+        const wanted = waits.get(existing);
+        if (wanted) wanted.push(id);
+        else waits.set(existing, [id]);
       }
     }
-    if (flights.size === 0) return result;
-    // Promise.all attaches to every flight, so one failed load leaves no unhandled rejection behind.
-    const entries = await Promise.all([...flights].map(async ([id, flight]) => [id, await flight] as const));
-    for (const [id, value] of entries) if (value !== undefined) result.set(id, value);
+    if (toFetch.length > 0) {
+      // Registered synchronously, before the first await, so every concurrent reader finds it. One
+      // promise per group, not per id: a batch read made a dozen promises per id before.
+      const group = fetchGroup(toFetch);
+      for (const id of toFetch) inFlight.set(id, group);
+      const settled = () => {
+        for (const id of toFetch) if (inFlight.get(id) === group) inFlight.delete(id);
+      };
+      // Both paths handled: the cleanup's own promise never rejects unhandled.
+      group.then(settled, settled);
+      waits.set(group, toFetch);
+    }
+    if (waits.size === 0) return result;
+    // Promise.all attaches to every group, so one failed load leaves no unhandled rejection behind.
+    const groups = [...waits];
+    const values = await Promise.all(groups.map(([group]) => group));
+    groups.forEach(([, wanted], index) => {
+      for (const id of wanted) {
+        const value = values[index]?.get(id);
+        if (value !== undefined) result.set(id, value);
+      }
+    });
     return result;
   }
 

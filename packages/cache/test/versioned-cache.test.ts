@@ -62,6 +62,27 @@ describe("versioned cache", () => {
     cache.close();
   });
 
+  it("fails every reader of a failed load, and loads again on the next read", async () => {
+    const loader = countingLoader([{ id: "F-1", version: 1, available: 2 }]);
+    let failNext = true;
+    const cache = itemCache(redis, {
+      async loadMany(ids) {
+        if (failNext) {
+          failNext = false;
+          throw new Error("database down");
+        }
+        return loader.loadMany(ids);
+      },
+    });
+    const reads = [cache.get("F-1"), cache.getMany(["F-1", "F-2"]), cache.get("F-1")];
+    const outcomes = await Promise.allSettled(reads);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(await cache.getMany(["F-1", "F-2"])).toEqual(
+      new Map([["F-1", { id: "F-1", version: 1, available: 2 }]]),
+    );
+    cache.close();
+  });
+
   it("loads the misses of a batch in one call and reads hits from Redis", async () => {
     const loader = countingLoader([
       { id: "B-1", version: 1, available: 1 },
