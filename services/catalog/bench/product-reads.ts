@@ -3,8 +3,15 @@
 //   get-nocache / batch-nocache: the same with CATALOG_CACHE_ENABLED=false (every read from PostgreSQL)
 // Skus are drawn from a Zipf distribution (exponent BENCH_ZIPF_S) over BENCH_SKUS products; the hit ratio
 // is read from the service's own cache_requests_total counters. Requests are sent open-loop at BENCH_RPS
-// (latency counts from the scheduled send, so a stalled server cannot hide its queueing).
-// The catalog runs as its own process (node src/main.ts) on a throwaway schema, consumer group and key prefix.
+// (latency counts from the scheduled send, so a stalled server cannot hide its queueing, and neither can
+// a late generator: its own delays are charged to the calls too).
+// The load comes from BENCH_GENERATORS worker threads (default 2), each with its own event loop and HTTP/2
+// connection, speaking gRPC over node:http2 (BENCH_CLIENT=grpc-js uses the services' own client, which
+// cost ~0.9 ms of CPU per call here, as much as the server, and could not drive 2,000 rps alongside it).
+// Each run reports the generators' event-loop delay and CPU per call, so a loaded generator shows, and the
+// server's CPU per call, event-loop delay, GC time and share of calls slow inside the handler.
+// The catalog runs as its own process (node src/main.ts) on a throwaway schema, consumer group and key prefix;
+// BENCH_SERVER_NODE_OPTIONS / BENCH_SERVER_NODE_ARGS pass flags to it (e.g. --cpu-prof --cpu-prof-dir=...).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:http2";
