@@ -1,7 +1,7 @@
 // Applies one warehouse.stock.v1 event to the availability projection. The per-warehouse row moves only
 // forward (newer level version), so duplicates and out-of-order deliveries change nothing; totals are
 // summed at read time. Runs in the consumer's transaction, next to its event_processing_log row.
-import { anyIs, anyUnpack, timestampDate } from "@bufbuild/protobuf/wkt";
+import { anyIs, anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { EventEnvelope } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import type { Transaction } from "kysely";
@@ -9,6 +9,7 @@ import { upsertLevelIfNewer } from "../data/availability.repo.ts";
 import type { CatalogDatabase } from "../data/database.ts";
 import { projectionVersion } from "../data/product-view.repo.ts";
 import { isValidSku, isValidWarehouseCode } from "../domain/product.ts";
+import { levelUpdateFrom } from "./level-update.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 export type StockApplyOutcome =
@@ -43,16 +44,7 @@ export function createApplyStockLevelChanged(deps: Pick<UseCaseDeps, "cache">) {
       throw new StockEventInvalidError(`event ${envelope.eventId}: StockLevelChanged without a valid level`);
     }
     const sku = level.sku;
-    const written = await upsertLevelIfNewer(trx, {
-      sku,
-      warehouseCode: level.warehouseCode,
-      available: Math.max(0, Number(level.available)),
-      onHand: Number(level.onHand),
-      reserved: Number(level.reserved),
-      committed: Number(level.committed),
-      levelVersion: Number(level.version),
-      updatedAt: level.updatedAt ? timestampDate(level.updatedAt) : new Date(),
-    });
+    const written = await upsertLevelIfNewer(trx, levelUpdateFrom(level));
     if (!written) return { outcome: "stale", sku };
     const version = await projectionVersion(trx, sku);
     // Before commit on purpose: the tombstone at the new version refuses every older view from then on,

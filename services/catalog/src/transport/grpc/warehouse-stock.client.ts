@@ -1,9 +1,9 @@
 // The warehouse's BatchGetStock as RebuildAvailability's FetchStockLevels: a client that signs each call
 // with a short-lived service token and maps the answer's levels to the projection's shape.
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { levelUpdateFrom } from "../../app/level-update.ts";
 import type { FetchStockLevels } from "../../app/rebuild-availability.ts";
 
 export interface WarehouseStockClientOptions {
@@ -24,18 +24,7 @@ export function createWarehouseStockFetcher(options: WarehouseStockClientOptions
   return {
     async fetch(skus) {
       const response = await client.batchGetStock({ skus: [...skus] });
-      return response.stocks.flatMap((stock) =>
-        stock.levels.map((level) => ({
-          sku: level.sku,
-          warehouseCode: level.warehouseCode,
-          available: Math.max(0, Number(level.available)),
-          onHand: Number(level.onHand),
-          reserved: Number(level.reserved),
-          committed: Number(level.committed),
-          levelVersion: Number(level.version),
-          updatedAt: level.updatedAt ? timestampDate(level.updatedAt) : new Date(),
-        })),
-      );
+      return response.stocks.flatMap((stock) => stock.levels.map(levelUpdateFrom));
     },
     close: () => client.close(),
   };
