@@ -31,6 +31,11 @@ export interface OutboxRelayOptions {
   /** How often the loop runs retention; 5 minutes by default. */
   readonly retentionEveryMs?: number;
   /**
+   * Put before every row's topic when publishing (default none): a benchmark or a staging copy of a
+   * service publishes to topics of its own instead of the ones its consumers read.
+   */
+  readonly topicPrefix?: string;
+  /**
    * Tests only: runs after the broker acked a send and before its rows are marked published; throwing
    * here simulates a relay that crashed in between.
    */
@@ -148,7 +153,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // that took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
       if (!lease.isHeld()) return false;
       try {
-        await kafkaProducer.send({ topic, acks: -1, messages: topicRows.map(toKafkaMessage) });
+        await kafkaProducer.send({
+          topic: `${options.topicPrefix ?? ""}${topic}`,
+          acks: -1,
+          messages: topicRows.map(toKafkaMessage),
+        });
       } catch (err) {
         metrics.failed(topicRows.length);
         await discardProducer();

@@ -21,12 +21,12 @@ const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse")
 const quiet = { info() {}, warn() {}, error() {} };
 
 let schema: TestSchema;
-let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake">;
+let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake" | "prefixed">;
 let db: Kysely<OutboxDatabase>;
 
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 8 });
-  kafkaTopics = await createTestTopics(["ordered", "late", "pair", "loop", "wake"]);
+  kafkaTopics = await createTestTopics(["ordered", "late", "pair", "loop", "wake", "prefixed"]);
   db = createDb<OutboxDatabase>(schema.pool);
 });
 
@@ -150,6 +150,31 @@ describe("outbox relay", () => {
     expect(first?.headers?.["aggregate-id"]?.toString()).toBe("a-1");
     expect(Buffer.from(first?.value ?? []).equals(Buffer.from(row?.envelope ?? []))).toBe(true);
     expect(await unpublishedCount()).toBe(0);
+  });
+
+  it("publishes to the prefixed topic when given a topic prefix", async () => {
+    // The test topic is "prefixed.t<suffix>": rows name "t<suffix>", the relay puts "prefixed." before it.
+    const target = kafkaTopics.topics.prefixed;
+    const cut = target.indexOf(".") + 1;
+    const rows = await appendToOutbox(db, { producer: "test" }, [
+      event(target.slice(cut), "p-1", 1),
+      event(target.slice(cut), "p-1", 2),
+    ]);
+    const relay = createOutboxRelay({
+      pool: schema.pool,
+      kafka: kafkaTopics.kafka,
+      schema: schema.schema,
+      logger: quiet,
+      batchSize: 100,
+      pollIntervalMs: 50,
+      topicPrefix: target.slice(0, cut),
+    });
+    try {
+      expect(await publishUntil(relay, rows.length)).toBe(rows.length);
+    } finally {
+      await relay.stop();
+    }
+    expect(await messageCount(target)).toBe(2);
   });
 
   it("does not publish past a transaction that is still open, then publishes it first", async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -20,7 +21,11 @@ const PORT = Number(process.env.BENCH_PORT ?? 50151);
 // Comma-separated subset of grpc-hot, grpc-spread, sql-hot, sql-spread (default: all).
 const CASES = new Set((process.env.BENCH_CASES ?? "grpc-hot,grpc-spread,sql-hot,sql-spread").split(","));
 const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
-const SCHEMA = `bench_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+const RUN_ID = randomUUID().replaceAll("-", "").slice(0, 12);
+const SCHEMA = `bench_${RUN_ID}`;
+// The service's relay publishes to topics of this run (deleted at the end), never to the real
+// warehouse.stock.v1 that a running catalog consumes.
+const TOPIC_PREFIX = `warehouse-bench-${RUN_ID}.`;
 const WAREHOUSE = "BENCH";
 const STOCK_PER_SKU = 100_000_000;
 
@@ -117,6 +122,7 @@ function startWarehouse(components: string, port: number): ChildProcess {
       WAREHOUSE_GRPC_PORT: String(port),
       WAREHOUSE_METRICS_PORT: String(port + 1),
       WAREHOUSE_COMPONENTS: components,
+      WAREHOUSE_OUTBOX_TOPIC_PREFIX: TOPIC_PREFIX,
       JWT_SECRET,
       LOG_LEVEL: "warn",
       DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
@@ -130,6 +136,18 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
+}
+
+async function deleteRunTopics(): Promise<void> {
+  const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
+  const admin = new Kafka({ clientId: "warehouse-bench", brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(TOPIC_PREFIX));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function main(): Promise<void> {
@@ -233,6 +251,7 @@ async function main(): Promise<void> {
   } finally {
     client.close();
     await Promise.all(servers.map(stop));
+    await deleteRunTopics();
     await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await pool.end();
   }

@@ -48,6 +48,12 @@ export const warehouseConfigSchema = z.object({
   TOPIC_PARTITIONS: positiveInt().default(6),
   OUTBOX_BATCH_SIZE: positiveInt().default(2000),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
+  // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
+  // then never reach the consumers of the real topics.
+  OUTBOX_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
+    .default(""),
   COMPONENTS: commaList()
     .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
     .default([...WAREHOUSE_COMPONENTS]),

@@ -157,7 +157,10 @@ async function startRelay(
   try {
     await ensureTopics(
       kafkaAdmin,
-      [STOCK_TOPIC, RESERVATION_TOPIC].map((topic) => ({ topic, numPartitions: config.TOPIC_PARTITIONS })),
+      [STOCK_TOPIC, RESERVATION_TOPIC].map((topic) => ({
+        topic: `${config.OUTBOX_TOPIC_PREFIX}${topic}`,
+        numPartitions: config.TOPIC_PARTITIONS,
+      })),
     );
   } finally {
     await kafkaAdmin.disconnect();
@@ -169,6 +172,7 @@ async function startRelay(
     logger,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    topicPrefix: config.OUTBOX_TOPIC_PREFIX,
     registry,
   });
   relay.start();

@@ -35,3 +35,15 @@ describe("WAREHOUSE_COMPONENTS", () => {
     }
   });
 });
+
+describe("WAREHOUSE_OUTBOX_TOPIC_PREFIX", () => {
+  it("is empty unless set, and refuses characters a topic name cannot carry", () => {
+    expect(loadWarehouseConfig(BASE).OUTBOX_TOPIC_PREFIX).toBe("");
+    expect(
+      loadWarehouseConfig({ ...BASE, WAREHOUSE_OUTBOX_TOPIC_PREFIX: "bench-1." }).OUTBOX_TOPIC_PREFIX,
+    ).toBe("bench-1.");
+    expect(() => loadWarehouseConfig({ ...BASE, WAREHOUSE_OUTBOX_TOPIC_PREFIX: "bad prefix/" })).toThrow(
+      /OUTBOX_TOPIC_PREFIX/,
+    );
+  });
+});
