@@ -354,7 +354,8 @@ function startCatalog(cacheEnabled: boolean): ChildProcess {
       LOG_LEVEL: "warn",
       DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    // The service's logs go to stderr: stdout carries only the benchmark's JSON.
+    stdio: ["ignore", process.stderr, process.stderr],
   });
 }
 

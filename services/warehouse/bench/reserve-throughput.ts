@@ -127,7 +127,8 @@ function startWarehouse(components: string, port: number): ChildProcess {
       LOG_LEVEL: "warn",
       DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    // The service's logs go to stderr: stdout carries only the benchmark's JSON.
+    stdio: ["ignore", process.stderr, process.stderr],
   });
 }
 
