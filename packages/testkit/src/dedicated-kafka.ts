@@ -97,8 +97,10 @@ export async function startDedicatedKafkaBroker(
   }
 
   try {
-    // A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints).
-    const clusterId = randomBytes(16).toString("base64url");
+    // A cluster id is 16 random bytes in URL-safe base64, never starting with "-" (the tool's argument
+    // parser would read it as an option: "expected one argument"), as StorageTool random-uuid makes them.
+    let clusterId = randomBytes(16).toString("base64url");
+    while (clusterId.startsWith("-")) clusterId = randomBytes(16).toString("base64url");
     await execFileAsync(
       "java",
       java("kafka.tools.StorageTool", ["format", "-t", clusterId, "-c", propertiesFile], "WARN, stderr"),
