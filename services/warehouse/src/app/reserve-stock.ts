@@ -1,7 +1,8 @@
 // Reserve: holds stock for a cart or checkout. Concurrent requests are batched (request-batcher.ts):
-// one transaction claims their idempotency keys, locks every level they may draw from (in a fixed
-// order), plans each request in turn against what the earlier ones left (across warehouses, FEFO over
-// lots), and writes every reservation, balance, ledger row and event in one statement. Each request is
+// one transaction claims their idempotency keys and locks every level they may draw from (in a fixed
+// order) in one statement (reserve.repo.ts), plans each request in turn against what the earlier ones
+// left (across warehouses, FEFO over lots), and writes every reservation, balance, ledger row and event
+// in a second one. Each request is
 // all-or-nothing unless allow_partial; one request's shortage never fails the others in its batch.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { type OutboxRow, toOutboxRow } from "@stockroom/outbox";
