@@ -43,6 +43,12 @@ export const warehouseConfigSchema = z.object({
   // RESERVE_BATCH_CONCURRENCY transactions at once.
   RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
   RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
+  RESERVE_BATCH_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(DEFAULT_RESERVE_BATCHING.lingerMs ?? 0),
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   KAFKA_BROKERS: commaList(),
   TOPIC_PARTITIONS: positiveInt().default(6),

@@ -76,7 +76,11 @@ async function main(config: WarehouseConfig): Promise<void> {
     getReservation: createGetReservation(deps),
     reserve: createReserveStock({
       ...withPolicy,
-      batching: { maxBatch: config.RESERVE_BATCH_MAX, concurrency: config.RESERVE_BATCH_CONCURRENCY },
+      batching: {
+        maxBatch: config.RESERVE_BATCH_MAX,
+        concurrency: config.RESERVE_BATCH_CONCURRENCY,
+        lingerMs: config.RESERVE_BATCH_LINGER_MS,
+      },
     }),
     extend: createExtendReservation(withPolicy),
     release: createReleaseReservation(deps),

@@ -80,4 +80,35 @@ describe("request batcher", () => {
     await Promise.all([a, b]);
     expect(events.indexOf("run b")).toBeLessThan(events.indexOf("answered a"));
   });
+
+  it("after a large batch waits briefly for the callers it answered; after a small one it does not", async () => {
+    const batches: number[][] = [];
+    const gate = deferred<void>();
+    const batcher = createRequestBatcher<number, number>({
+      maxBatch: 8,
+      concurrency: 1,
+      lingerMs: 500,
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 2) await gate.promise;
+        return items.map((n): BatchOutcome<number> => ({ ok: true, value: n }));
+      },
+    });
+    // A lone request (small batch): the next one runs at once.
+    await batcher.submit(0);
+    const first = batcher.submit(1);
+    expect(batches).toEqual([[0], [1]]);
+    // Requests 2..5 queue behind batch [1] and go together once it ends.
+    const large = [2, 3, 4, 5].map((n) => batcher.submit(n));
+    gate.resolve();
+    await first;
+    await Promise.all(large);
+    expect(batches).toEqual([[0], [1], [2, 3, 4, 5]]);
+    // After that large batch, a single follower is held for the others that are on their way.
+    const followers = [batcher.submit(6)];
+    await new Promise((r) => setTimeout(r, 5));
+    followers.push(batcher.submit(7));
+    await Promise.all(followers);
+    expect(batches).toEqual([[0], [1], [2, 3, 4, 5], [6, 7]]);
+  });
 });

@@ -9,6 +9,10 @@ export type BatchOutcome<O> =
 export interface RequestBatcherOptions<I, O> {
   maxBatch: number;
   concurrency: number;
+  // Under load (a batch of at least a quarter of maxBatch has just finished), a batch that would start
+  // with fewer than that waits up to this long for the callers just answered to send their next
+  // requests. At low load (small batches) and when idle the batcher never waits. 0 turns it off.
+  lingerMs?: number;
   // Returns one outcome per item, in order; `retry` puts the item back for the next batch.
   run: (items: I[]) => Promise<BatchOutcome<O>[]>;
   onBatch?: (size: number) => void;
@@ -23,8 +27,14 @@ interface Pending<I, O> {
 export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>) {
   const queue: Pending<I, O>[] = [];
   let running = 0;
+  let lingering: ReturnType<typeof setTimeout> | undefined;
+  const lingerMs = options.lingerMs ?? 0;
+  const fewItems = Math.max(2, Math.ceil(options.maxBatch / 4));
 
   function pump(): void {
+    if (lingering !== undefined && queue.length < options.maxBatch) return;
+    clearTimeout(lingering);
+    lingering = undefined;
     while (running < options.concurrency && queue.length > 0) {
       const batch = queue.splice(0, options.maxBatch);
       running += 1;
@@ -42,18 +52,29 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
             else settle.push(() => pending.reject(outcome.error));
           });
           queue.unshift(...retry);
-          finish(settle);
+          finish(batch.length, settle);
         },
-        (error: unknown) => finish(batch.map((pending) => () => pending.reject(error))),
+        (error: unknown) =>
+          finish(
+            batch.length,
+            batch.map((pending) => () => pending.reject(error)),
+          ),
       );
     }
   }
 
   // The next batch goes to the database before this one's callers are answered: answering (encoding and
   // writing responses) then overlaps the next batch's first round trip instead of delaying it.
-  function finish(settle: (() => void)[]): void {
+  function finish(finishedBatchSize: number, settle: (() => void)[]): void {
     running -= 1;
-    pump();
+    if (lingerMs > 0 && running === 0 && finishedBatchSize >= fewItems && queue.length < fewItems) {
+      lingering = setTimeout(() => {
+        lingering = undefined;
+        pump();
+      }, lingerMs);
+    } else {
+      pump();
+    }
     for (const answer of settle) answer();
   }
 
