@@ -1,4 +1,8 @@
 // Product read latency over gRPC at a fixed arrival rate, on this machine. Not a test: prints JSON.
+//   floor: the same GetProduct load against a bare grpc-js server (packages/grpc/bench/support/
+//     bare-unary-server.ts) answering a constant, pre-encoded GetProductResponse of a seeded product's
+//     size, with no catalog code: what this machine, grpc-js and the generator cost by themselves. The
+//     catalog's latency and CPU minus the floor's are what the catalog adds. Runs first.
 //   get-warm / batch-warm: GetProduct / BatchGetProducts (BENCH_BATCH skus) with the Redis cache, after a warm-up
 //   get-nocache / batch-nocache: the same with CATALOG_CACHE_ENABLED=false (every read from PostgreSQL)
 // Skus are drawn from a Zipf distribution (exponent BENCH_ZIPF_S) over BENCH_SKUS products; the hit ratio
@@ -9,9 +13,10 @@
 // connection, speaking gRPC over node:http2 (BENCH_CLIENT=grpc-js uses the services' own client, which
 // cost ~0.9 ms of CPU per call here, as much as the server, and could not drive 2,000 rps alongside it).
 // Each run reports the generators' event-loop delay and CPU per call, so a loaded generator shows, and the
-// server's CPU per call, event-loop delay, GC time and share of calls slow inside the handler.
-// The catalog runs as its own process (node src/main.ts) on a throwaway schema, consumer group and key prefix;
-// BENCH_SERVER_NODE_OPTIONS / BENCH_SERVER_NODE_ARGS pass flags to it (e.g. --cpu-prof --cpu-prof-dir=...).
+// server's CPU per call, event-loop delay, GC time and (catalog only) share of calls slow inside the handler.
+// The catalog runs as its own process (node src/main.ts) on a throwaway schema, consumer group and key prefix,
+// and so does the floor's server; BENCH_SERVER_NODE_OPTIONS / BENCH_SERVER_NODE_ARGS pass flags to both
+// (e.g. --cpu-prof --cpu-prof-dir=...). BENCH_CASES picks cases (comma-separated; default all).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { connect } from "node:http2";
@@ -26,10 +31,13 @@ import {
   BatchGetProductsRequestSchema,
   CatalogService,
   GetProductRequestSchema,
+  GetProductResponseSchema,
 } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
+import type { BareServerSample } from "../../../packages/grpc/bench/support/bare-unary-server.ts";
+import { productMessage } from "../src/app/product-message.ts";
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -44,12 +52,15 @@ const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
 // How they call: "http2" (gRPC framed by hand, cheap) or "grpc-js" (the service's own client).
 const CLIENT = process.env.BENCH_CLIENT ?? "http2";
 const CASES = new Set(
-  (process.env.BENCH_CASES ?? "get-warm,batch-warm,get-nocache,batch-nocache").split(","),
+  (process.env.BENCH_CASES ?? "floor,get-warm,batch-warm,get-nocache,batch-nocache").split(","),
 );
 const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
 const RUN_ID = randomUUID().replaceAll("-", "").slice(0, 12);
 const SCHEMA = `bench_${RUN_ID}`;
 const KEY_PREFIX = `bench:${RUN_ID}:`;
+const FLOOR_SERVER = fileURLToPath(
+  new URL("../../../packages/grpc/bench/support/bare-unary-server.ts", import.meta.url),
+);
 
 if (!DATABASE_URL) {
   process.stderr.write("set TEST_DATABASE_URL or BENCH_DATABASE_URL (run via `npm run bench:catalog`)\n");
@@ -97,8 +108,10 @@ interface RunResult {
     loopDelayMaxMs: number;
     cpuUsPerRequest: number;
   };
-  /** The catalog process over the measured run (from its /metrics). */
+  /** The server process over the measured run (the catalog's /metrics, or the floor server's own sample). */
   server?: ServerSample;
+  /** floor only: the size of the constant GetProductResponse it answers. */
+  responseBytes?: number;
 }
 
 interface ServerSample {
@@ -109,9 +122,9 @@ interface ServerSample {
   /**
    * Share of the run's calls whose time inside the server (handler start to status, the wrapper's own
    * histogram) exceeded 5, 25 and 100 ms: what the client saw beyond that was spent queued before the
-   * handler ran, in the network or in the generator.
+   * handler ran, in the network or in the generator. Absent for the floor, which has no handler to time.
    */
-  handledOver: Record<string, number>;
+  handledOver?: Record<string, number>;
 }
 
 type CaseOp = "get" | "batch";
@@ -376,7 +389,7 @@ async function waitReady(client: TypedClient<typeof CatalogService>): Promise<vo
   }
 }
 
-async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
+async function seedProducts(pool: pg.Pool, skus: string[]): Promise<void> {
   await pool.query(
     `INSERT INTO ${SCHEMA}.products (sku, name, brand, category_path, status, price_minor, currency)
      SELECT s, 'Bench ' || s, 'bench', 'bench/items', 'active', 1999, 'EUR' FROM unnest($1::text[]) AS s`,
@@ -392,48 +405,51 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
   );
 }
 
+// What a server process reports about itself; cumulative except the loop delay.
 interface ServerCounters {
-  /** Answered from Redis or from the process's local copy. */
-  cacheHits: number;
-  cacheLocal: number;
-  cacheFallbacks: number;
-  cacheReads: number;
   cpuSeconds: number;
   gcSeconds: number;
-  /** grpc_server_handling_seconds buckets summed over methods: le (seconds) → count. */
-  handling: Map<number, number>;
-  /** Since the previous scrape: prom-client resets its event-loop histogram on every collection. */
+  /** Since the previous sample: prom-client resets its event-loop histogram on every collection. */
   loopDelayP99Seconds: number;
   loopDelayMaxSeconds: number;
+  /** The catalog's grpc_server_handling_seconds buckets summed over methods: le (seconds) → count. */
+  handling?: Map<number, number>;
+  /** The catalog's cache_requests_total. */
+  cache?: {
+    /** Answered from Redis or from the process's local copy. */
+    hits: number;
+    local: number;
+    fallbacks: number;
+    reads: number;
+  };
 }
 
-async function serverCounters(): Promise<ServerCounters> {
+async function catalogCounters(): Promise<ServerCounters> {
   const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
+  const handling = new Map<number, number>();
+  const cache = { hits: 0, local: 0, fallbacks: 0, reads: 0 };
   const counters: ServerCounters = {
-    handling: new Map(),
-    cacheHits: 0,
-    cacheLocal: 0,
-    cacheFallbacks: 0,
-    cacheReads: 0,
     cpuSeconds: 0,
     gcSeconds: 0,
     loopDelayP99Seconds: 0,
     loopDelayMaxSeconds: 0,
+    handling,
+    cache,
   };
   for (const line of text.split("\n")) {
-    const cache = /^cache_requests_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/.exec(line);
-    if (cache) {
-      const value = Number(cache[2]);
-      counters.cacheReads += value;
-      if (cache[1] === "hit" || cache[1] === "local") counters.cacheHits += value;
-      if (cache[1] === "local") counters.cacheLocal += value;
-      if (cache[1] === "fallback") counters.cacheFallbacks += value;
+    const cacheLine = /^cache_requests_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)/.exec(line);
+    if (cacheLine) {
+      const value = Number(cacheLine[2]);
+      cache.reads += value;
+      if (cacheLine[1] === "hit" || cacheLine[1] === "local") cache.hits += value;
+      if (cacheLine[1] === "local") cache.local += value;
+      if (cacheLine[1] === "fallback") cache.fallbacks += value;
       continue;
     }
     const bucket = /^grpc_server_handling_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/.exec(line);
     if (bucket) {
       const le = bucket[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(bucket[1]);
-      counters.handling.set(le, (counters.handling.get(le) ?? 0) + Number(bucket[2]));
+      handling.set(le, (handling.get(le) ?? 0) + Number(bucket[2]));
       continue;
     }
     const sample = /^(\w+)(?:\{[^}]*\})? ([\d.e+-]+)$/.exec(line);
@@ -447,48 +463,118 @@ async function serverCounters(): Promise<ServerCounters> {
   return counters;
 }
 
-async function runCases(cacheEnabled: boolean, skus: string[], pool: pg.Pool | undefined) {
+// One case, the same for the floor and the catalog: a warm-up at the measured rate (fills the cache; JIT),
+// then the measured run between two samples of the server's counters.
+async function measure(
+  op: CaseOp,
+  token: string,
+  counters: () => Promise<ServerCounters>,
+): Promise<RunResult> {
+  await driveAtRate(op, RPS, Math.min(3, SECONDS), token);
+  const before = await counters();
+  const result = await driveAtRate(op, RPS, SECONDS, token);
+  const after = await counters();
+  if (before.cache && after.cache && after.cache.reads > before.cache.reads) {
+    const reads = after.cache.reads - before.cache.reads;
+    result.hitRatio = Number(((after.cache.hits - before.cache.hits) / reads).toFixed(4));
+    result.localShare = Number(((after.cache.local - before.cache.local) / reads).toFixed(4));
+    // Reads that found Redis unavailable (error, timeout, open breaker) and went to the database.
+    result.fallbacks = after.cache.fallbacks - before.cache.fallbacks;
+  }
+  result.server = {
+    cpuUsPerRequest: Math.round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.sent)),
+    loopDelayP99Ms: round2(after.loopDelayP99Seconds * 1000),
+    loopDelayMaxMs: round2(after.loopDelayMaxSeconds * 1000),
+    gcMsPerSecond: round2(((after.gcSeconds - before.gcSeconds) * 1000) / SECONDS),
+    ...(before.handling && after.handling && { handledOver: handledOver(before.handling, after.handling) }),
+  };
+  return result;
+}
+
+// A GetProductResponse as the catalog would answer it for a seeded product (same fields and sizes).
+function floorResponse(): Uint8Array {
+  const now = new Date();
+  const warehouse = (warehouseCode: string) => ({
+    warehouseCode,
+    available: 50,
+    onHand: 50,
+    reserved: 0,
+    committed: 0,
+    levelVersion: 1,
+    updatedAt: now,
+  });
+  const product = productMessage(
+    {
+      sku: `BENCH-${SKUS - 1}`,
+      name: `Bench BENCH-${SKUS - 1}`,
+      description: "",
+      brand: "bench",
+      categoryPath: "bench/items",
+      attributes: {},
+      status: "active",
+      price: { amountMinor: 1999n, currency: "EUR" },
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    },
+    { totalAvailable: 100, warehouses: [warehouse("W1"), warehouse("W2")], asOf: now, lagMs: 1234 },
+  );
+  return toBinary(GetProductResponseSchema, create(GetProductResponseSchema, { product }));
+}
+
+async function runFloor(): Promise<RunResult> {
+  const response = floorResponse();
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, FLOOR_SERVER], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
+      BARE_SERVER_PORT: String(PORT),
+      BARE_SERVER_PATH: `/${CatalogService.typeName}/${CatalogService.method.getProduct.name}`,
+      BARE_SERVER_RESPONSE: Buffer.from(response).toString("base64"),
+    },
+    stdio: ["ignore", process.stderr, process.stderr, "ipc"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("message", () => resolve());
+      server.once("exit", (code) => reject(new Error(`floor server exited with ${code}`)));
+    });
+    const counters = () =>
+      new Promise<ServerCounters>((resolve) => {
+        server.once("message", (sample: BareServerSample) => resolve(sample));
+        server.send("sample");
+      });
+    // The server ignores the token; the generator sends the same headers as to the catalog.
+    const result = await measure("get", "floor", counters);
+    result.responseBytes = response.length;
+    return result;
+  } finally {
+    await stop(server);
+  }
+}
+
+// seed fills the schema once the catalog migrated it (the first catalog run of the bench calls it).
+async function runCases(cacheEnabled: boolean, skus: string[], seed: () => Promise<void>) {
+  const suffix = cacheEnabled ? "warm" : "nocache";
+  const names = (["get", "batch"] as const).map((op) => ({ op, name: `${op}-${suffix}` }));
+  const results: Record<string, RunResult | undefined> = {};
+  if (!names.some(({ name }) => CASES.has(name))) return results;
   const server = startCatalog(cacheEnabled);
   const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
   const token = await issuer.issue({ subject: "bench", roles: ["storefront"], ttlSec: 3600 });
   const client = createClient(CatalogService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
-  const results: Record<string, RunResult | undefined> = {};
   try {
     await waitReady(client);
-    if (pool) await seed(pool, skus);
-    const suffix = cacheEnabled ? "warm" : "nocache";
+    await seed();
     // "Warm" means every sku was read once before measuring (100 per call, like a storefront's listing).
     if (cacheEnabled) {
       for (let start = 0; start < skus.length; start += 100) {
         await client.batchGetProducts({ skus: skus.slice(start, start + 100) });
       }
     }
-    for (const op of ["get", "batch"] as const) {
-      const name = `${op}-${suffix}`;
-      if (!CASES.has(name)) continue;
-      // Warm-up at the same rate (fills the cache; JIT), then the measured run.
-      await driveAtRate(op, RPS, Math.min(3, SECONDS), token);
-      const before = await serverCounters();
-      const result = await driveAtRate(op, RPS, SECONDS, token);
-      const after = await serverCounters();
-      if (cacheEnabled && after.cacheReads > before.cacheReads) {
-        const ratio = (after.cacheHits - before.cacheHits) / (after.cacheReads - before.cacheReads);
-        result.hitRatio = Number(ratio.toFixed(4));
-        const local = (after.cacheLocal - before.cacheLocal) / (after.cacheReads - before.cacheReads);
-        result.localShare = Number(local.toFixed(4));
-        // Reads that found Redis unavailable (error, timeout, open breaker) and went to the database.
-        result.fallbacks = after.cacheFallbacks - before.cacheFallbacks;
-      }
-      result.server = {
-        cpuUsPerRequest: Math.round(
-          ((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, result.sent),
-        ),
-        loopDelayP99Ms: round2(after.loopDelayP99Seconds * 1000),
-        loopDelayMaxMs: round2(after.loopDelayMaxSeconds * 1000),
-        gcMsPerSecond: round2(((after.gcSeconds - before.gcSeconds) * 1000) / SECONDS),
-        handledOver: handledOver(before.handling, after.handling),
-      };
-      results[name] = result;
+    for (const { op, name } of names) {
+      if (CASES.has(name)) results[name] = await measure(op, token, catalogCounters);
     }
   } finally {
     client.close();
@@ -515,8 +601,14 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
   const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${i}`);
   try {
-    const warm = await runCases(true, skus, pool);
-    const noCache = await runCases(false, skus, undefined);
+    let seeded: Promise<void> | undefined;
+    const seed = () => {
+      seeded ??= seedProducts(pool, skus);
+      return seeded;
+    };
+    const floor = CASES.has("floor") ? { floor: await runFloor() } : {};
+    const warm = await runCases(true, skus, seed);
+    const noCache = await runCases(false, skus, seed);
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -526,6 +618,7 @@ async function main(): Promise<void> {
           skus: SKUS,
           zipfS: ZIPF_S,
           batchSize: BATCH,
+          ...floor,
           ...warm,
           ...noCache,
         },
