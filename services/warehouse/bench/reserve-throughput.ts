@@ -3,13 +3,28 @@
 //   spread: SPREAD_SKUS skus, each request picks one at random
 //   sql:    the naive transaction (conditional UPDATE + reservation INSERT + outbox INSERT) for comparison
 // The warehouse runs as its own process (node src/main.ts) on a throwaway schema, its relay publishing to
-// Kafka, like in production.
+// Kafka, like in production. Each case also reports its CPU per operation (ms) by where it was spent: the
+// load generator, the service, PostgreSQL and the Kafka broker (from /proc; Linux only). On a shared
+// 2-core machine this varies far less between runs than throughput, and shows what a change saved.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
-import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import {
+  type ClosedLoopReport,
+  closedLoop,
+  cpuPerOperation,
+  grpcOverHttp2,
+  type ProcessGroups,
+  summarize,
+} from "@stockroom/loadgen";
+import {
+  ReserveRequestSchema,
+  WarehouseService,
+} from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 
@@ -34,42 +49,87 @@ if (!DATABASE_URL) {
   process.exit(2);
 }
 
-interface RunResult {
-  operations: number;
-  failures: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+// The gRPC load comes from BENCH_GENERATORS worker threads (default 2), each with its own event loop and
+// HTTP/2 connection, sharing the CONCURRENCY clients. By default they speak gRPC over node:http2
+// (@stockroom/loadgen): the grpc-js client cost ~0.5–0.9 ms of CPU per call, as much as the server spends,
+// on the same 2 cores the server is measured on. BENCH_CLIENT=grpc-js uses the services' own client.
+const spreadSku = (index: number) => `SPREAD-${index}`;
+const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
+const CLIENT = process.env.BENCH_CLIENT ?? "http2";
+
+interface GeneratorJob {
+  clients: number;
+  seconds: number;
+  /** One sku for every call, or undefined: each call picks one of SPREAD_SKUS at random. */
+  sku: string | undefined;
+  token: string;
 }
 
-async function drive(concurrency: number, seconds: number, op: () => Promise<void>): Promise<RunResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        try {
-          await op();
-          latencies.push(performance.now() - t0);
-        } catch {
-          failures += 1;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Number((latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2));
-  return {
-    operations: latencies.length,
-    failures,
-    perSecond: Math.round(latencies.length / elapsed),
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
+// Runs in a worker thread: reserves 1 unit per call, each with a fresh idempotency key and reference.
+async function generate(job: GeneratorJob): Promise<ClosedLoopReport> {
+  const request = () => {
+    const sku = job.sku ?? spreadSku(Math.floor(Math.random() * SPREAD_SKUS));
+    return {
+      idempotencyKey: randomUUID(),
+      reference: { type: "cart", id: randomUUID() },
+      lines: [{ sku, quantity: 1, warehouseCode: WAREHOUSE }],
+    };
   };
+  let call: () => Promise<void>;
+  let close: () => void;
+  if (CLIENT === "grpc-js") {
+    const client = createClient(WarehouseService, `127.0.0.1:${PORT}`, {
+      token: job.token,
+      defaultDeadlineMs: 10_000,
+    });
+    call = () => client.reserve(request()).then(() => undefined);
+    close = () => client.close();
+  } else {
+    const grpc = grpcOverHttp2(`127.0.0.1:${PORT}`, { token: job.token });
+    const path = `/${WarehouseService.typeName}/${WarehouseService.method.reserve.name}`;
+    call = () => grpc.unary(path, toBinary(ReserveRequestSchema, create(ReserveRequestSchema, request())));
+    close = () => grpc.close();
+  }
+  // Warms this generator's connection and JIT, then waits for every generator to be ready: the clock
+  // and the CPU accounting start together, after the threads have loaded their modules.
+  for (let i = 0; i < 20; i++) await call().catch(() => undefined);
+  parentPort?.postMessage("ready");
+  await new Promise((resolve) => parentPort?.once("message", resolve));
+  const report = await closedLoop(job.clients, job.seconds, call);
+  close();
+  return report;
+}
+
+async function driveGrpc(sku: string | undefined, token: string, onStart: () => void) {
+  const workers = Array.from({ length: GENERATORS }, (_, index) => {
+    const job: GeneratorJob = {
+      // CONCURRENCY clients in all, shared as evenly as they divide.
+      clients: Math.floor(CONCURRENCY / GENERATORS) + (index < CONCURRENCY % GENERATORS ? 1 : 0),
+      seconds: SECONDS,
+      sku,
+      token,
+    };
+    return new Worker(fileURLToPath(import.meta.url), { workerData: job });
+  });
+  const message = (worker: Worker) =>
+    new Promise<unknown>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+  try {
+    await Promise.all(workers.map(message));
+    onStart();
+    const reports = Promise.all(workers.map(message)) as Promise<ClosedLoopReport[]>;
+    for (const worker of workers) worker.postMessage("go");
+    return await reports;
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+}
+
+function failureSamples(reports: readonly ClosedLoopReport[]): string[] | undefined {
+  const samples = [...new Set(reports.flatMap((report) => report.failureSamples))];
+  return samples.length > 0 ? samples : undefined;
 }
 
 async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
@@ -172,17 +232,9 @@ async function main(): Promise<void> {
       }
     }
     const hotSku = "HOT-1";
-    const spread = Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${i}`);
+    const spread = Array.from({ length: SPREAD_SKUS }, (_, i) => spreadSku(i));
     await seed(pool, [hotSku, ...spread]);
 
-    const reserve = (sku: string) => () =>
-      client
-        .reserve({
-          idempotencyKey: randomUUID(),
-          reference: { type: "cart", id: randomUUID() },
-          lines: [{ sku, quantity: 1, warehouseCode: WAREHOUSE }],
-        })
-        .then(() => undefined);
     const pick = () => spread[Math.floor(Math.random() * spread.length)] as string;
 
     const naiveSql = (chooseSku: () => string) => async () => {
@@ -216,16 +268,48 @@ async function main(): Promise<void> {
       }
     };
 
-    await drive(8, 1, reserve(hotSku)); // warm-up
-    const run = (name: string, op: () => Promise<void>) =>
-      CASES.has(name) ? drive(CONCURRENCY, SECONDS, op) : Promise.resolve(undefined);
-    const grpcHot = await run("grpc-hot", reserve(hotSku));
-    const grpcSpread = await run("grpc-spread", () => reserve(pick())());
-    const sqlHot = await run(
+    // Where each case's CPU went, per operation (ms): the load generator's threads, the service,
+    // PostgreSQL, the Kafka broker.
+    const cpuGroups: ProcessGroups = {
+      service: (_, pid) => servers.some((server) => server.pid === pid),
+      postgres: (command) => command.startsWith("postgres:") || command.includes("/bin/postgres "),
+      kafka: (command) => command.includes("kafka.Kafka"),
+    };
+    const runGrpc = async (name: string, sku: string | undefined) => {
+      if (!CASES.has(name)) return undefined;
+      let cpu = cpuPerOperation(cpuGroups);
+      const reports = await driveGrpc(sku, token, () => {
+        cpu = cpuPerOperation(cpuGroups);
+      });
+      const summary = summarize(reports);
+      // The generator's CPU is its threads' own over the measured loop, not module loading before it.
+      const generator = reports.reduce((sum, report) => sum + report.cpuUs, 0) / 1000;
+      return {
+        ...summary,
+        cpuMsPerOp: cpu(summary.operations, { generator }),
+        failureSamples: failureSamples(reports),
+      };
+    };
+    const runSql = async (name: string, op: () => Promise<void>) => {
+      if (!CASES.has(name)) return undefined;
+      const cpu = cpuPerOperation(cpuGroups);
+      const report = await closedLoop(CONCURRENCY, SECONDS, op);
+      const summary = summarize([report]);
+      // The naive transactions' client is this thread.
+      const generator = report.cpuUs / 1000;
+      return {
+        ...summary,
+        cpuMsPerOp: cpu(summary.operations, { generator }),
+        failureSamples: failureSamples([report]),
+      };
+    };
+    const grpcHot = await runGrpc("grpc-hot", hotSku);
+    const grpcSpread = await runGrpc("grpc-spread", undefined);
+    const sqlHot = await runSql(
       "sql-hot",
       naiveSql(() => hotSku),
     );
-    const sqlSpread = await run("sql-spread", naiveSql(pick));
+    const sqlSpread = await runSql("sql-spread", naiveSql(pick));
 
     const { rows } = await pool.query(
       `SELECT count(*) FILTER (WHERE reserved + committed > on_hand OR reserved < 0) AS oversold,
@@ -238,6 +322,7 @@ async function main(): Promise<void> {
           machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
           seconds: SECONDS,
           concurrency: CONCURRENCY,
+          generators: { threads: GENERATORS, client: CLIENT },
           layout: LAYOUT,
           spreadSkus: SPREAD_SKUS,
           grpc: { hot: grpcHot, spread: grpcSpread },
@@ -258,4 +343,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isMainThread) await main();
+else parentPort?.postMessage(await generate(workerData as GeneratorJob));
