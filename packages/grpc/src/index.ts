@@ -14,6 +14,7 @@ export {
   type RetryOptions,
   type TypedClient,
 } from "./client.ts";
+export { EncodedMessage } from "./encoded-message.ts";
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
   ERROR_DETAIL_METADATA_KEY,

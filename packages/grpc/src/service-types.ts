@@ -8,23 +8,27 @@ import type {
 } from "@bufbuild/protobuf";
 import type { Policy } from "@stockroom/auth";
 import type { CallContext } from "./call-context.ts";
+import type { EncodedMessage } from "./encoded-message.ts";
+
+// What a handler answers: a message (or its init shape), encoded per call, or bytes it encoded before.
+type Response<O extends DescMessage> = MessageInitShape<O> | EncodedMessage<O>;
 
 type Unary<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
   ctx: CallContext,
-) => Promise<MessageInitShape<O>>;
+) => Promise<Response<O>>;
 type ServerStreaming<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,
   ctx: CallContext,
-) => AsyncIterable<MessageInitShape<O>>;
+) => AsyncIterable<Response<O>>;
 type ClientStreaming<I extends DescMessage, O extends DescMessage> = (
   requests: AsyncIterable<MessageShape<I>>,
   ctx: CallContext,
-) => Promise<MessageInitShape<O>>;
+) => Promise<Response<O>>;
 type BidiStreaming<I extends DescMessage, O extends DescMessage> = (
   requests: AsyncIterable<MessageShape<I>>,
   ctx: CallContext,
-) => AsyncIterable<MessageInitShape<O>>;
+) => AsyncIterable<Response<O>>;
 
 export type MethodImpl<M extends DescMethod> = M extends {
   methodKind: infer K;

@@ -5,10 +5,21 @@ import { loadSync } from "@grpc/proto-loader";
 import { aborted, ErrorReason, failedPrecondition, invalidArgument, unavailable } from "@stockroom/errors";
 import { createLogger } from "@stockroom/logging";
 import { Health, HealthCheckResponse_ServingStatus } from "@stockroom/proto/grpc/health/v1/health_pb.js";
-import { EchoService } from "@stockroom/proto/stockroom/testing/v1/echo_pb.js";
+import {
+  EchoResponseSchema,
+  EchoService,
+  EchoStreamResponseSchema,
+  PublicEchoResponseSchema,
+} from "@stockroom/proto/stockroom/testing/v1/echo_pb.js";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient, createGrpcServer, GrpcCallError, HEALTH_SERVICE_NAME } from "../src/index.ts";
+import {
+  createClient,
+  createGrpcServer,
+  EncodedMessage,
+  GrpcCallError,
+  HEALTH_SERVICE_NAME,
+} from "../src/index.ts";
 import { echoImpl, echoPolicy, startEchoServer, type TestServer } from "./echo-server.ts";
 
 let current: TestServer | undefined;
@@ -115,6 +126,54 @@ describe("unary calls", () => {
     expect(err.reason).toBe(ErrorReason.INTERNAL);
     const logged = t.logLines.find((line) => line.msg === "rpc failed");
     expect(JSON.stringify(logged)).toContain("secret db password in message");
+  });
+});
+
+describe("pre-encoded responses", () => {
+  it("sends a handler's EncodedMessage as it is, to every call it answers", async () => {
+    const encoded = EncodedMessage.encode(EchoResponseSchema, {
+      message: "encoded once",
+      subject: "s",
+      requestId: "r",
+    });
+    const before = Buffer.from(encoded.bytes);
+    const t = await start({
+      async echo() {
+        return encoded;
+      },
+      async *echoStream() {
+        yield EncodedMessage.encode(EchoStreamResponseSchema, { message: "streamed", index: 7 });
+      },
+    });
+    const client = t.client({ token: await opsToken(t) });
+    for (let call = 0; call < 2; call++) {
+      const res = await client.echo({ message: "ignored" });
+      expect(res).toMatchObject({ message: "encoded once", subject: "s", requestId: "r" });
+    }
+    expect(encoded.bytes.equals(before)).toBe(true);
+    const streamed: { message: string; index: number }[] = [];
+    for await (const res of client.echoStream({ message: "m", count: 1 })) streamed.push(res);
+    expect(streamed).toMatchObject([{ message: "streamed", index: 7 }]);
+  });
+
+  it("refuses bytes of another message type with INTERNAL", async () => {
+    const t = await start({
+      async echo() {
+        // The types refuse it too; only a cast gets it this far.
+        return EncodedMessage.encode(PublicEchoResponseSchema, { message: "x" }) as never;
+      },
+    });
+    const err = await failure(t.client({ token: await opsToken(t) }).echo({ message: "hi" }));
+    expect(err.code).toBe(status.INTERNAL);
+    // grpc-js reports no more than this to the client.
+    expect(err.details).toBe("Error serializing response");
+  });
+
+  it("types a method's EncodedMessage by its output", () => {
+    echoImpl({
+      // @ts-expect-error: Echo answers EchoResponse, not PublicEchoResponse.
+      echo: async () => EncodedMessage.encode(PublicEchoResponseSchema, { message: "x" }),
+    });
   });
 });
 

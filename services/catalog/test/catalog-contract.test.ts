@@ -133,6 +133,27 @@ describe("catalog gRPC contract", () => {
     expect(product?.availability?.projectionLag).toBeDefined();
   });
 
+  it("answers a product's new price and stock once they change, after answering the old ones", async () => {
+    await admin.createProduct(createRequest("C-5"), as("ops"));
+    for (let read = 0; read < 3; read++) {
+      const { product } = await catalog.getProduct({ sku: "C-5" }, as("storefront"));
+      expect(product?.price?.amountMinor).toBe(4999n);
+    }
+    await admin.changePrice(
+      {
+        idempotencyKey: "p-C-5",
+        sku: "C-5",
+        price: { amountMinor: 3999n, currency: "EUR" },
+        expectedVersion: 1n,
+      },
+      as("ops"),
+    );
+    await f.apply(stockEvent({ sku: "C-5", warehouseCode: "W1", version: 1, onHand: 3 }));
+    const { product } = await catalog.getProduct({ sku: "C-5" }, as("storefront"));
+    expect(product?.price?.amountMinor).toBe(3999n);
+    expect(product?.availability?.totalAvailable).toBe(3n);
+  });
+
   it("batch reads report missing skus and refuse more than 100", async () => {
     await admin.createProduct(createRequest("C-2"), as("admin"));
     const batch = await catalog.batchGetProducts({ skus: ["C-2", "C-404"] }, as("storefront"));

@@ -1,6 +1,9 @@
 // CatalogService over gRPC: decode and validate, call one use case, encode.
-import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
-import type { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { EncodedMessage, type ServiceImpl, type ServicePolicy } from "@stockroom/grpc";
+import {
+  type CatalogService,
+  GetProductResponseSchema,
+} from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { productMessage } from "../../app/product-message.ts";
 import type {
   createBatchGetProducts,
@@ -37,10 +40,23 @@ function encodeView(view: ProductView) {
   return message;
 }
 
+// GetProduct's whole response, encoded once per view the same way: encoding it was a tenth of a cached
+// GetProduct's CPU.
+const getProductResponseByView = new WeakMap<ProductView, EncodedMessage<typeof GetProductResponseSchema>>();
+
+function getProductResponse(view: ProductView) {
+  let response = getProductResponseByView.get(view);
+  if (response === undefined) {
+    response = EncodedMessage.encode(GetProductResponseSchema, { product: encodeView(view) });
+    getProductResponseByView.set(view, response);
+  }
+  return response;
+}
+
 export function createCatalogHandler(useCases: CatalogUseCases): ServiceImpl<typeof CatalogService> {
   return {
     async getProduct(request) {
-      return { product: encodeView(await useCases.getProduct(validate.sku(request.sku))) };
+      return getProductResponse(await useCases.getProduct(validate.sku(request.sku)));
     },
     async batchGetProducts(request) {
       const result = await useCases.batchGetProducts(validate.skuList(request.skus));
