@@ -35,6 +35,21 @@ function pids(): number[] {
   }
 }
 
+/** CPU milliseconds the whole machine has been busy (all cores, every process and the kernel). */
+export function machineBusyMs(): number {
+  try {
+    const [, ...ticks] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+    return (
+      (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) /
+      TICKS_PER_SECOND
+    );
+  } catch {
+    return 0;
+  }
+}
+
 export type ProcessGroups = Record<string, (command: string, pid: number) => boolean>;
 
 /** CPU milliseconds used so far by each group of processes (matched by command line or pid). */
@@ -51,14 +66,17 @@ export function cpuMsByGroup(groups: ProcessGroups): Record<string, number> {
 
 /**
  * Starts measuring; the returned function gives each group's CPU ms per operation since then, plus any
- * CPU measured otherwise (`measuredMs`, e.g. a load generator's threads over their own loop), and the total.
+ * CPU measured otherwise (`measuredMs`, e.g. a load generator's threads over their own loop), their total,
+ * and the whole machine's busy time per operation (`machine`).
  */
 export function cpuPerOperation(
   groups: ProcessGroups,
 ): (operations: number, measuredMs?: Record<string, number>) => Record<string, number> {
   const before = cpuMsByGroup(groups);
+  const machineBefore = machineBusyMs();
   return (operations, measuredMs = {}) => {
     const after = cpuMsByGroup(groups);
+    const machineMs = machineBusyMs() - machineBefore;
     const spentMs: Record<string, number> = { ...measuredMs };
     for (const name of Object.keys(groups)) spentMs[name] = (after[name] ?? 0) - (before[name] ?? 0);
     const perOp = (ms: number) => Number((ms / Math.max(1, operations)).toFixed(3));
@@ -69,6 +87,8 @@ export function cpuPerOperation(
       total += ms;
     }
     result.total = perOp(total);
+    // The whole machine over the same time: what is left beyond total is other processes and the kernel.
+    result.machine = perOp(machineMs);
     return result;
   };
 }

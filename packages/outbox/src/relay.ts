@@ -60,11 +60,12 @@ export interface OutboxRelay {
 }
 
 export class OutboxPublishError extends Error {
-  readonly topic: string;
-  constructor(topic: string, rows: number, cause: unknown) {
-    super(`publishing ${rows} outbox rows to ${topic} failed`, { cause });
+  /** The topics of the failed send (each row's own topic, before any prefix). */
+  readonly topics: readonly string[];
+  constructor(topics: readonly string[], rows: number, cause: unknown) {
+    super(`publishing ${rows} outbox rows to ${topics.join(", ")} failed`, { cause });
     this.name = "OutboxPublishError";
-    this.topic = topic;
+    this.topics = topics;
   }
 }
 
@@ -144,36 +145,39 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return settled.reduce((sum, result) => sum + (result.status === "fulfilled" ? result.value : 0), 0);
   }
 
-  // Keys live within one topic and rows are in id order, so one send per topic keeps each key's order.
-  // A failed topic stops the pass: its rows (and everything after them) are retried by the next pass.
+  // One produce request for the whole batch, every topic in it: keys live within one topic and each
+  // topic's rows stay in id order, so each key keeps its order. (One send per topic took one broker round
+  // trip and one mark per topic.) A failed send stops the pass: its rows, and everything after them, are
+  // retried by the next pass; the broker may have kept some of them, and consumers dedupe by event id.
   // Returns false when the lock was lost and sending must stop.
   async function sendBatch(kafkaProducer: Producer, rows: PublishableRow[], marks: Promise<number>[]) {
-    for (const [topic, topicRows] of groupByTopic(rows)) {
-      // The lock went with its connection: another relay may be active now, so stop sending. (A peer
-      // that took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
-      if (!lease.isHeld()) return false;
-      try {
-        await kafkaProducer.send({
+    // The lock went with its connection: another relay may be active now, so stop sending. (A peer that
+    // took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
+    if (!lease.isHeld()) return false;
+    const byTopic = groupByTopic(rows);
+    try {
+      await kafkaProducer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicRows]) => ({
           topic: `${options.topicPrefix ?? ""}${topic}`,
-          acks: -1,
           messages: topicRows.map(toKafkaMessage),
-        });
-      } catch (err) {
-        metrics.failed(topicRows.length);
-        await discardProducer();
-        throw new OutboxPublishError(topic, topicRows.length, err);
-      }
-      await options.afterPublishForTest?.();
-      marks.push(
-        markPublished(
-          pool,
-          topicRows.map((row) => row.id),
-        ).then(() => {
-          metrics.published(topicRows.length);
-          return topicRows.length;
-        }),
-      );
+        })),
+      });
+    } catch (err) {
+      metrics.failed(rows.length);
+      await discardProducer();
+      throw new OutboxPublishError([...byTopic.keys()], rows.length, err);
     }
+    await options.afterPublishForTest?.();
+    marks.push(
+      markPublished(
+        pool,
+        rows.map((row) => row.id),
+      ).then(() => {
+        metrics.published(rows.length);
+        return rows.length;
+      }),
+    );
     return true;
   }
 

@@ -21,12 +21,21 @@ const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse")
 const quiet = { info() {}, warn() {}, error() {} };
 
 let schema: TestSchema;
-let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake" | "prefixed">;
+let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake" | "prefixed" | "mixedA" | "mixedB">;
 let db: Kysely<OutboxDatabase>;
 
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 8 });
-  kafkaTopics = await createTestTopics(["ordered", "late", "pair", "loop", "wake", "prefixed"]);
+  kafkaTopics = await createTestTopics([
+    "ordered",
+    "late",
+    "pair",
+    "loop",
+    "wake",
+    "prefixed",
+    "mixedA",
+    "mixedB",
+  ]);
   db = createDb<OutboxDatabase>(schema.pool);
 });
 
@@ -150,6 +159,33 @@ describe("outbox relay", () => {
     expect(first?.headers?.["aggregate-id"]?.toString()).toBe("a-1");
     expect(Buffer.from(first?.value ?? []).equals(Buffer.from(row?.envelope ?? []))).toBe(true);
     expect(await unpublishedCount()).toBe(0);
+  });
+
+  it("one pass publishes a batch of interleaved topics, each topic's keys in order, and marks them all", async () => {
+    const [topicA, topicB] = [kafkaTopics.topics.mixedA, kafkaTopics.topics.mixedB];
+    const events = [1, 2, 3, 4].flatMap((version) => [
+      event(topicA, "mix-a1", version),
+      event(topicB, "mix-b1", version),
+      event(topicA, "mix-a2", version),
+    ]);
+    const rows = await appendToOutbox(db, { producer: "test" }, events);
+    const relay = relayFor();
+    try {
+      expect(await relay.runOnce()).toEqual({ active: true, published: rows.length });
+    } finally {
+      await relay.stop();
+    }
+    expect(await unpublishedCount()).toBe(0);
+    const versionsOf = (messages: KafkaMessage[], key: string) =>
+      messages
+        .filter((m) => m.key?.toString() === key)
+        .map((m) => Number(m.headers?.["aggregate-version"]?.toString()));
+    const onA = await consumeAll(topicA, 8);
+    const onB = await consumeAll(topicB, 4);
+    expect(versionsOf(onA, "mix-a1")).toEqual([1, 2, 3, 4]);
+    expect(versionsOf(onA, "mix-a2")).toEqual([1, 2, 3, 4]);
+    expect(versionsOf(onA, "mix-b1")).toEqual([]);
+    expect(versionsOf(onB, "mix-b1")).toEqual([1, 2, 3, 4]);
   });
 
   it("publishes to the prefixed topic when given a topic prefix", async () => {
