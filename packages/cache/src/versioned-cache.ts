@@ -291,7 +291,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   }
 
   // Reads the ids from Redis, loads the misses in one call and stores them. Runs once per group of ids
-  // no one else is fetching; readers of the same ids meanwhile await its per-id promises.
+  // no one else is fetching; readers of the same ids meanwhile await its promise.
   async function fetchGroup(ids: string[]): Promise<Map<string, V>> {
     const result = new Map<string, V>();
     const generation = localGeneration;
@@ -326,6 +326,26 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     return result;
   }
 
+  // The ids reads of this turn of the event loop want from Redis, fetched as one group when the turn's I/O
+  // callbacks have run (setImmediate, as ioredis's auto-pipelining does): one breaker call, one timeout
+  // timer, one pipelined read and one load of the misses for all the calls that arrived together, instead
+  // of each call's own. A read waits at most for the rest of the turn it arrived in.
+  let thisTurn: { ids: string[]; group: Promise<Map<string, V>> } | undefined;
+
+  function fetchThisTurn(ids: string[]): Promise<Map<string, V>> {
+    if (thisTurn === undefined) {
+      const { promise, resolve, reject } = Promise.withResolvers<Map<string, V>>();
+      const turn = { ids: [] as string[], group: promise };
+      thisTurn = turn;
+      setImmediate(() => {
+        thisTurn = undefined;
+        fetchGroup(turn.ids).then(resolve, reject);
+      });
+    }
+    thisTurn.ids.push(...ids);
+    return thisTurn.group;
+  }
+
   async function getMany(ids: readonly string[]): Promise<Map<string, V>> {
     const unique = ids.length === 1 ? ids : [...new Set(ids)];
     // Validation first: a non-canonical id throws before anything reaches Redis.
@@ -354,14 +374,17 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     if (toFetch.length > 0) {
       // Registered synchronously, before the first await, so every concurrent reader finds it. One
       // promise per group, not per id: a batch read made a dozen promises per id before.
-      const group = fetchGroup(toFetch);
+      const group = fetchThisTurn(toFetch);
       for (const id of toFetch) inFlight.set(id, group);
       const settled = () => {
         for (const id of toFetch) if (inFlight.get(id) === group) inFlight.delete(id);
       };
       // Both paths handled: the cleanup's own promise never rejects unhandled.
       group.then(settled, settled);
-      waits.set(group, toFetch);
+      // The group of this turn may already be awaited for ids other readers asked for first.
+      const wanted = waits.get(group);
+      if (wanted) wanted.push(...toFetch);
+      else waits.set(group, toFetch);
     }
     if (waits.size === 0) return result;
     // Promise.all attaches to every group, so one failed load leaves no unhandled rejection behind.

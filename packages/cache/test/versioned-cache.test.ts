@@ -100,6 +100,43 @@ describe("versioned cache", () => {
     cache.close();
   });
 
+  it("reads what the calls of one event-loop turn want in one Redis round trip, and loads their misses in one call", async () => {
+    const loader = countingLoader([
+      { id: "T-1", version: 1, available: 1 },
+      { id: "T-2", version: 1, available: 2 },
+      { id: "T-3", version: 1, available: 3 },
+    ]);
+    // Pipelines made before the load: the read's (the stores after it are pipelined by ioredis too).
+    let pipelinesBeforeLoad: number | undefined;
+    const cache = itemCache(redis, {
+      loadMany(ids) {
+        pipelinesBeforeLoad ??= pipelines.mock.calls.length;
+        return loader.loadMany(ids);
+      },
+    });
+    await cache.set("T-1", { id: "T-1", version: 1, available: 1 });
+    await cache.set("T-2", { id: "T-2", version: 1, available: 2 });
+    const pipelines = vi.spyOn(redis, "pipeline");
+    const singleReads = vi.spyOn(redis, "hmgetBuffer");
+    try {
+      const [one, two, three, batch] = await Promise.all([
+        cache.get("T-1"),
+        cache.get("T-2"),
+        cache.get("T-3"),
+        cache.getMany(["T-3", "T-404"]),
+      ]);
+      expect([one?.available, two?.available, three?.available]).toEqual([1, 2, 3]);
+      expect([...batch]).toEqual([["T-3", { id: "T-3", version: 1, available: 3 }]]);
+      expect(pipelinesBeforeLoad).toBe(1);
+      expect(singleReads).not.toHaveBeenCalled();
+      expect(loader.calls).toEqual([["T-3", "T-404"]]);
+    } finally {
+      pipelines.mockRestore();
+      singleReads.mockRestore();
+      cache.close();
+    }
+  });
+
   it("refuses crafted ids before they reach Redis, so no key can be poisoned", async () => {
     const loader = countingLoader([{ id: "SAFE-1", version: 1, available: 1 }]);
     const cache = itemCache(redis, loader);
