@@ -100,7 +100,7 @@ async function generate(job: GeneratorJob): Promise<ClosedLoopReport> {
   return report;
 }
 
-async function driveGrpc(sku: string | undefined, token: string, onStart: () => void) {
+async function driveGrpc(sku: string | undefined, token: string, onStart: () => Promise<void>) {
   const workers = Array.from({ length: GENERATORS }, (_, index) => {
     const job: GeneratorJob = {
       // CONCURRENCY clients in all, shared as evenly as they divide.
@@ -118,13 +118,41 @@ async function driveGrpc(sku: string | undefined, token: string, onStart: () => 
     });
   try {
     await Promise.all(workers.map(message));
-    onStart();
+    await onStart();
     const reports = Promise.all(workers.map(message)) as Promise<ClosedLoopReport[]>;
     for (const worker of workers) worker.postMessage("go");
     return await reports;
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
+}
+
+// The service's reserve batches over a case, from its /metrics: how many, their mean size, and the mean
+// time from a batch's start to its outcome. Batches per second times the mean time is the share of the
+// run a batch was in flight; the rest is the service answering and collecting the next batch.
+async function batchTotals(): Promise<{ count: number; requests: number; seconds: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return {
+    count: read("warehouse_reserve_batch_size_count"),
+    requests: read("warehouse_reserve_batch_size_sum"),
+    seconds: read("warehouse_reserve_batch_seconds_sum"),
+  };
+}
+
+function batchesBetween(
+  before: Awaited<ReturnType<typeof batchTotals>>,
+  after: Awaited<ReturnType<typeof batchTotals>>,
+) {
+  const count = after.count - before.count;
+  const round = (n: number) => Number(n.toFixed(2));
+  return {
+    count,
+    meanSize: round((after.requests - before.requests) / Math.max(1, count)),
+    meanMs: round(((after.seconds - before.seconds) * 1000) / Math.max(1, count)),
+    inFlightShare: round((after.seconds - before.seconds) / SECONDS),
+  };
 }
 
 function failureSamples(reports: readonly ClosedLoopReport[]): string[] | undefined {
@@ -278,17 +306,17 @@ async function main(): Promise<void> {
     const runGrpc = async (name: string, sku: string | undefined) => {
       if (!CASES.has(name)) return undefined;
       let cpu = cpuPerOperation(cpuGroups);
-      const reports = await driveGrpc(sku, token, () => {
+      let batchesBefore = await batchTotals();
+      const reports = await driveGrpc(sku, token, async () => {
+        batchesBefore = await batchTotals();
         cpu = cpuPerOperation(cpuGroups);
       });
       const summary = summarize(reports);
       // The generator's CPU is its threads' own over the measured loop, not module loading before it.
       const generator = reports.reduce((sum, report) => sum + report.cpuUs, 0) / 1000;
-      return {
-        ...summary,
-        cpuMsPerOp: cpu(summary.operations, { generator }),
-        failureSamples: failureSamples(reports),
-      };
+      const cpuMsPerOp = cpu(summary.operations, { generator });
+      const batches = batchesBetween(batchesBefore, await batchTotals());
+      return { ...summary, cpuMsPerOp, batches, failureSamples: failureSamples(reports) };
     };
     const runSql = async (name: string, op: () => Promise<void>) => {
       if (!CASES.has(name)) return undefined;

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export interface WarehouseMetrics {
   reservations: Counter<"outcome">;
   reserveBatchSize: Histogram;
+  reserveBatchSeconds: Histogram;
   transitions: Counter<"command" | "outcome">;
   expired: Counter;
   oldestActiveReservationSeconds: Gauge;
@@ -21,6 +22,12 @@ export function createWarehouseMetrics(registry: Registry): WarehouseMetrics {
       name: "warehouse_reserve_batch_size",
       help: "Reserve requests written by one transaction (concurrent requests are batched).",
       buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
+    reserveBatchSeconds: new Histogram({
+      name: "warehouse_reserve_batch_seconds",
+      help: "Time from a reserve batch's start to its outcome: its transaction, with waits for locks and the pool.",
+      buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     transitions: new Counter({

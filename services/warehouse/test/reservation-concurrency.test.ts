@@ -2,10 +2,14 @@
 // oversell it, and mixed traffic over several levels leaves the model, the ledger and the lots agreeing.
 import { sql } from "@stockroom/db";
 import { ErrorReason } from "@stockroom/errors";
+import { createMetricsRegistry } from "@stockroom/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { ReservationView } from "../src/domain/reservation.ts";
+import { createWarehouseMetrics } from "../src/warehouse-metrics.ts";
 import {
   assertInvariants,
+  buildUseCases,
   CONTEXT,
   createWarehouseFixture,
   insertWarehouse,
@@ -289,5 +293,50 @@ describe("mixed concurrent traffic over two warehouses and lots with expiry", ()
         ...e,
       });
     }
+  });
+});
+
+describe("reserve metrics", () => {
+  useOwnSchema();
+  it("counts every reservation and times every batch that carried them", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "METERED-1", quantity: 10 }]);
+    const registry = createMetricsRegistry({ service: "warehouse-metrics-test", collectDefaults: false });
+    const metrics = createWarehouseMetrics(registry);
+    const useCases = buildUseCases(createUseCaseDeps(fx.db, { clock: () => fx.clock.now, metrics }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () =>
+        useCases.reserve(
+          {
+            idempotencyKey: key("reserve"),
+            reference: { type: "cart", id: key("cart") },
+            lines: [{ sku: "METERED-1", quantity: 1 }],
+            allowPartial: false,
+            allowSplit: false,
+          },
+          CONTEXT,
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
+    // A sample of a metric: by its sample name (a histogram's name_sum, name_count, name_bucket) and labels.
+    const sample = async (metric: string, name: string, labels: Record<string, string> = {}) => {
+      const values = (await registry.getSingleMetric(metric)?.get())?.values ?? [];
+      return values.find(
+        (v) =>
+          ((v as { metricName?: string }).metricName ?? metric) === name &&
+          Object.entries(labels).every(([k, l]) => (v.labels as Record<string, string>)[k] === l),
+      )?.value;
+    };
+    const reservations = "warehouse_reservations_total";
+    expect(await sample(reservations, reservations, { outcome: "reserved" })).toBe(10);
+    expect(await sample(reservations, reservations, { outcome: "insufficient" })).toBe(20);
+    // Every request went through a batch; each batch was both sized and timed.
+    const size = "warehouse_reserve_batch_size";
+    const seconds = "warehouse_reserve_batch_seconds";
+    const batches = await sample(size, `${size}_count`);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(await sample(size, `${size}_sum`)).toBe(30);
+    expect(await sample(seconds, `${seconds}_count`)).toBe(batches);
+    expect(await sample(seconds, `${seconds}_sum`)).toBeGreaterThan(0);
   });
 });

@@ -86,7 +86,14 @@ export function createReserveStock(
   const batching = deps.batching ?? DEFAULT_RESERVE_BATCHING;
   const batcher = createRequestBatcher<ReserveRequest, ReserveResult>({
     ...batching,
-    run: (requests) => reserveBatch(deps, requests),
+    run: async (requests) => {
+      const stopTimer = deps.metrics?.reserveBatchSeconds.startTimer();
+      try {
+        return await reserveBatch(deps, requests);
+      } finally {
+        stopTimer?.();
+      }
+    },
     onBatch: (size) => deps.metrics?.reserveBatchSize.observe(size),
   });
   return async function reserveStock(
