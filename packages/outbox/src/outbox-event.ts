@@ -1,4 +1,6 @@
 // An event as a use case describes it, and the envelope + outbox row it becomes.
+
+import { randomFillSync } from "node:crypto";
 import { create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
@@ -38,8 +40,23 @@ export interface OutboxRow {
   occurred_at: Date;
 }
 
+// uuid's own v7 asks WebCrypto for 16 random bytes per id, ~5 µs each on the reserve path's two events
+// per reservation. Event ids take their random bytes from a pool refilled 256 ids at a time instead.
+const randomPool = new Uint8Array(4096);
+let randomOffset = randomPool.length;
+
+function newEventId(): string {
+  if (randomOffset + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const random = randomPool.subarray(randomOffset, randomOffset + 16);
+  randomOffset += 16;
+  return uuidv7({ random });
+}
+
 export function toOutboxRow(context: EventContext, event: OutboxEvent): OutboxRow {
-  const eventId = uuidv7();
+  const eventId = newEventId();
   const occurredAt = event.occurredAt ?? new Date();
   const envelope = create(EventEnvelopeSchema, {
     eventId,
