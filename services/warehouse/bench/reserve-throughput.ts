@@ -1,7 +1,9 @@
 // Reservation throughput, through gRPC and as plain SQL, on this machine. Not a test: prints JSON.
 //   hot:    one sku, CONCURRENCY clients reserving 1 unit each
 //   spread: SPREAD_SKUS skus, each request picks one at random
-//   sql:    the naive transaction (conditional UPDATE + reservation INSERT + outbox INSERT) for comparison
+//   sql:    the naive transaction (conditional UPDATE + reservation INSERT + outbox INSERT) for comparison,
+//           as a driver runs it (BEGIN, three statements, COMMIT: five round trips)
+//   sql1:   the same naive transaction as one statement (one round trip), the stronger baseline
 // The warehouse runs as its own process (node src/main.ts) on a throwaway schema, its relay publishing to
 // Kafka, like in production. Each case also reports its CPU per operation (ms) by where it was spent: the
 // load generator, the service, PostgreSQL and the Kafka broker (from /proc; Linux only). On a shared
@@ -33,8 +35,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const SPREAD_SKUS = Number(process.env.BENCH_SPREAD_SKUS ?? 10_000);
 const PORT = Number(process.env.BENCH_PORT ?? 50151);
-// Comma-separated subset of grpc-hot, grpc-spread, sql-hot, sql-spread (default: all).
-const CASES = new Set((process.env.BENCH_CASES ?? "grpc-hot,grpc-spread,sql-hot,sql-spread").split(","));
+// Comma-separated subset of grpc-hot, grpc-spread, sql-hot, sql-spread, sql1-hot, sql1-spread (default: all).
+const CASES = new Set(
+  (process.env.BENCH_CASES ?? "grpc-hot,grpc-spread,sql-hot,sql-spread,sql1-hot,sql1-spread").split(","),
+);
 const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
 const RUN_ID = randomUUID().replaceAll("-", "").slice(0, 12);
 const SCHEMA = `bench_${RUN_ID}`;
@@ -338,6 +342,31 @@ async function main(): Promise<void> {
       naiveSql(() => hotSku),
     );
     const sqlSpread = await runSql("sql-spread", naiveSql(pick));
+    // The same naive transaction as one statement: one round trip instead of five, its own implicit
+    // transaction. The stronger baseline: on this machine each round trip costs more than the SQL.
+    const naiveOneStatement = (chooseSku: () => string) => async () => {
+      const sku = chooseSku();
+      const id = randomUUID();
+      const r = await pool.query(
+        `WITH u AS (
+           UPDATE ${SCHEMA}.stock_levels SET reserved = reserved + 1, version = version + 1
+           WHERE warehouse_code = $1 AND sku = $2 AND on_hand - reserved - committed - safety_stock >= 1
+           RETURNING 1),
+         r AS (
+           INSERT INTO ${SCHEMA}.reservations (reservation_id, reference_type, reference_id, status, expires_at)
+           SELECT $3::uuid, 'cart', $3::text, 'active', now() + interval '30 minutes' FROM u
+           RETURNING reservation_id)
+         INSERT INTO ${SCHEMA}.naive_outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type, envelope)
+         SELECT r.reservation_id, 'bench', $2, 'bench', r.reservation_id::text, 1, 'Bench', '\\x00' FROM r`,
+        [WAREHOUSE, sku, id],
+      );
+      if (r.rowCount !== 1) throw new Error("insufficient");
+    };
+    const sql1Hot = await runSql(
+      "sql1-hot",
+      naiveOneStatement(() => hotSku),
+    );
+    const sql1Spread = await runSql("sql1-spread", naiveOneStatement(pick));
 
     const { rows } = await pool.query(
       `SELECT count(*) FILTER (WHERE reserved + committed > on_hand OR reserved < 0) AS oversold,
@@ -355,6 +384,7 @@ async function main(): Promise<void> {
           spreadSkus: SPREAD_SKUS,
           grpc: { hot: grpcHot, spread: grpcSpread },
           sql: { hot: sqlHot, spread: sqlSpread },
+          sqlOneStatement: { hot: sql1Hot, spread: sql1Spread },
           oversoldLevels: Number(rows[0]?.oversold ?? -1),
           reservationsWritten: Number(rows[0]?.reservations ?? 0),
         },
