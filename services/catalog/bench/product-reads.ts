@@ -2,7 +2,10 @@
 //   floor: the same GetProduct load against a bare grpc-js server (packages/grpc/bench/support/
 //     bare-unary-server.ts) answering a constant, pre-encoded GetProductResponse of a seeded product's
 //     size, with no catalog code: what this machine, grpc-js and the generator cost by themselves. The
-//     catalog's latency and CPU minus the floor's are what the catalog adds. Runs first.
+//     catalog's latency and CPU minus the floor's are what the catalog adds. Runs first. Even this server
+//     is bistable here: in some runs nearly every call's grpc-js and http2 objects outlive a young-generation
+//     GC (~10 MB promoted per scavenge; GC 25-35 ms/s, p99 30-45 ms), in others they die young (GC 2-5 ms/s,
+//     p99 9-15 ms), independently of the server's code; read a p99 next to its gcMsPerSecond.
 //   get-warm / batch-warm: GetProduct / BatchGetProducts (BENCH_BATCH skus) with the Redis cache, after a warm-up
 //   get-nocache / batch-nocache: the same with CATALOG_CACHE_ENABLED=false (every read from PostgreSQL)
 // Skus are drawn from a Zipf distribution (exponent BENCH_ZIPF_S) over BENCH_SKUS products; the hit ratio

@@ -65,6 +65,11 @@ process.on("message", (message) => {
   loopDelay.reset();
   process.send?.(sample);
 });
+// An orderly exit on SIGTERM, so flags like --cpu-prof get to write their files.
+process.on("SIGTERM", () => {
+  server.forceShutdown();
+  process.exit(0);
+});
 process.on("disconnect", () => server.forceShutdown());
 
 server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err) => {
