@@ -181,22 +181,27 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     options.onError?.(err, operation);
   }
 
-  // The last value decoded per id with its bytes: a hot entry is read far more often than it changes, and
-  // decoding was a tenth of a cached read's CPU. Only identical bytes reuse a value, so what a read returns
-  // is exactly what Redis holds; Redis is still asked every time.
+  // The last value decoded (or stored) per id with its bytes: a hot entry is read far more often than it
+  // changes, and decoding was a tenth of a cached read's CPU. Only identical bytes reuse a value, so what a
+  // read returns is exactly what Redis holds; Redis is still asked every time. A value this process stored
+  // is remembered with the bytes it was stored as, so the reads after a load do not decode it again.
   const decodedById = new Map<string, { bytes: Buffer; value: V }>();
+
+  function rememberDecoded(id: string, bytes: Buffer, value: V): void {
+    if (!decodedById.has(id) && decodedById.size >= maxTracked) {
+      // Bounded: drop the oldest id (Map iterates in insertion order).
+      const oldest = decodedById.keys().next();
+      if (!oldest.done) decodedById.delete(oldest.value);
+    }
+    decodedById.set(id, { bytes, value });
+  }
 
   function decodeEntry(id: string, bytes: Buffer): V {
     const last = decodedById.get(id);
     if (last?.bytes.equals(bytes)) return last.value;
     const value = options.decode(bytes);
-    if (last === undefined && decodedById.size >= maxTracked) {
-      // Bounded: drop the oldest id (Map iterates in insertion order).
-      const oldest = decodedById.keys().next();
-      if (!oldest.done) decodedById.delete(oldest.value);
-    }
     // A copy: the client may hand out slices of a buffer it reuses.
-    decodedById.set(id, { bytes: Buffer.from(bytes), value });
+    rememberDecoded(id, Buffer.from(bytes), value);
     return value;
   }
 
@@ -276,13 +281,18 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     });
   }
 
-  async function write(key: string, value: V, renew = false): Promise<boolean> {
+  async function write(id: string, value: V, renew = false): Promise<boolean> {
+    const key = keyspace.keyOf(id);
     const ttl = jitteredTtl(options.ttlMsOf(value), jitterRatio);
+    const encoded = options.encode(value);
+    // A view, not a copy: kept in decodedById, a small copy would hold a whole 8 KB pool slab alive.
+    const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     try {
       const written = await throughBreaker(() =>
-        scripts.setIfNewer(key, options.versionOf(value), Buffer.from(options.encode(value)), ttl, renew),
+        scripts.setIfNewer(key, options.versionOf(value), bytes, ttl, renew),
       );
-      if (!written) metrics.writeRefused();
+      if (written) rememberDecoded(id, bytes, value);
+      else metrics.writeRefused();
       return written;
     } catch (err) {
       reportError(err, "write");
@@ -318,7 +328,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       const writtenAt = Date.now();
       await Promise.all(
         [...loaded].map(async ([id, value]) => {
-          if (await write(keyspace.keyOf(id), value, true)) keepLocal(id, value, writtenAt, generation);
+          if (await write(id, value, true)) keepLocal(id, value, writtenAt, generation);
         }),
       );
     }
@@ -405,9 +415,8 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     },
     getMany,
     async set(id, value) {
-      const key = keyspace.keyOf(id);
       dropLocal(id);
-      return write(key, value);
+      return write(id, value);
     },
     async invalidate(id, version) {
       const key = keyspace.keyOf(id);
@@ -454,7 +463,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
       });
       const written = await Promise.all(
         due.map(async ({ id, value, replaces }) => {
-          const stored = await write(keyspace.keyOf(id), value, true);
+          const stored = await write(id, value, true);
           // What this process may hold locally is older than what was just stored.
           if (stored && replaces) dropLocal(id);
           return stored;

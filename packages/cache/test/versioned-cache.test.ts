@@ -198,7 +198,7 @@ describe("versioned cache", () => {
     expect(await redis.get("script-key")).toBe("second");
   });
 
-  it("decodes an unchanged entry once and a changed one again", async () => {
+  it("decodes an entry another process wrote once, and none this process stored", async () => {
     const loader = countingLoader([{ id: "D-1", version: 1, available: 5 }]);
     let decodes = 0;
     const cache = itemCache(redis, loader, {
@@ -207,14 +207,18 @@ describe("versioned cache", () => {
         return JSON.parse(Buffer.from(bytes).toString("utf8")) as Item;
       },
     });
+    const otherProcess = itemCache(redis, loader);
     await cache.get("D-1");
     expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 1, available: 5 });
-    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 1, available: 5 });
-    expect(decodes).toBe(1);
     expect(await cache.set("D-1", { id: "D-1", version: 2, available: 4 })).toBe(true);
     expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 2, available: 4 });
-    expect(decodes).toBe(2);
+    expect(decodes).toBe(0);
+    expect(await otherProcess.set("D-1", { id: "D-1", version: 3, available: 3 })).toBe(true);
+    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 3, available: 3 });
+    expect(await cache.get("D-1")).toEqual({ id: "D-1", version: 3, available: 3 });
+    expect(decodes).toBe(1);
     cache.close();
+    otherProcess.close();
   });
 
   it("counts hits and misses", async () => {

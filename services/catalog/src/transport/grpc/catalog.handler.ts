@@ -41,13 +41,16 @@ function encodeView(view: ProductView) {
 }
 
 // GetProduct's whole response, encoded once per view the same way: encoding it was a tenth of a cached
-// GetProduct's CPU.
+// GetProduct's CPU. Only the bytes are kept: a message per view (bigints, timestamps) held several KB
+// per product in the heap that every old-space collection walks.
 const getProductResponseByView = new WeakMap<ProductView, EncodedMessage<typeof GetProductResponseSchema>>();
 
 function getProductResponse(view: ProductView) {
   let response = getProductResponseByView.get(view);
   if (response === undefined) {
-    response = EncodedMessage.encode(GetProductResponseSchema, { product: encodeView(view) });
+    response = EncodedMessage.encode(GetProductResponseSchema, {
+      product: messageByView.get(view) ?? productMessage(view.product, view.availability),
+    });
     getProductResponseByView.set(view, response);
   }
   return response;
