@@ -24,7 +24,11 @@ import {
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const suffix = uniqueSuffix();
-const TOPIC = `warehouse.stock.v1.t${suffix}`;
+// The relay publishes this test's rows under a prefix of its own, to topics this test creates: the broker
+// does not create topics on demand, and a fresh one has no warehouse topics.
+const TOPIC_PREFIX = `e2e${suffix}.`;
+const TOPIC = `${TOPIC_PREFIX}warehouse.stock.v1`;
+const RESERVATION_TOPIC = `${TOPIC_PREFIX}warehouse.reservation.v1`;
 const SKU = `E2E-${suffix}`.slice(0, 64);
 
 let warehouse: WarehouseFixture;
@@ -38,21 +42,19 @@ beforeAll(async () => {
   await ensureTopics(admin, [
     { topic: TOPIC, numPartitions: 2 },
     { topic: dlqTopicOf(TOPIC), numPartitions: 1 },
+    { topic: RESERVATION_TOPIC, numPartitions: 1 },
   ]);
 });
 
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [TOPIC, dlqTopicOf(TOPIC)] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [TOPIC, dlqTopicOf(TOPIC), RESERVATION_TOPIC] }).catch(() => undefined);
   await admin.disconnect();
   await catalog?.cleanup();
   await warehouse?.drop();
 });
 
-// Publishes everything the warehouse wrote so far, on this test's topic.
+// Publishes everything the warehouse wrote so far, on this test's topics.
 async function relayWarehouseOutbox(): Promise<void> {
-  await warehouse.schema.pool.query("UPDATE outbox SET topic = $1 WHERE topic = 'warehouse.stock.v1'", [
-    TOPIC,
-  ]);
   const relay = createOutboxRelay({
     pool: warehouse.schema.pool,
     kafka,
@@ -60,9 +62,9 @@ async function relayWarehouseOutbox(): Promise<void> {
     logger: quiet,
     batchSize: 100,
     pollIntervalMs: 100,
+    topicPrefix: TOPIC_PREFIX,
   });
   try {
-    // Rows of reservation events stay on their own topic; only the pass result matters here.
     let pass = await relay.runOnce();
     while (pass.published > 0) pass = await relay.runOnce();
   } finally {
