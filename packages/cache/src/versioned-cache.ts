@@ -66,6 +66,8 @@ export interface VersionedCacheOptions<V> {
    * Default 10 s (a warm-up every second keeps hot entries alive with nine passes to spare).
    */
   readonly renewWithinMs?: number;
+  /** warmHottest loads and stores the ids in chunks of this many, one chunk after another. Default 25. */
+  readonly warmChunkSize?: number;
   readonly registry?: Registry;
   /** Told about Redis failures that were absorbed by falling back (for logging). */
   readonly onError?: (err: unknown, operation: string) => void;
@@ -162,6 +164,7 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
   const readCounts = new Map<string, number>();
   const maxTracked = options.maxTrackedIds ?? 10_000;
   const renewWithinMs = options.renewWithinMs ?? 10_000;
+  const warmChunkSize = Math.max(1, options.warmChunkSize ?? 25);
   const localTtlMs = options.localTtlMs ?? 0;
   const jitterRatio = options.jitterRatio ?? DEFAULT_JITTER_RATIO;
   // When an invalidation last failed to reach Redis (0: never).
@@ -356,6 +359,42 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
     return thisTurn.group;
   }
 
+  // One chunk of warmHottest: loads the ids from the source and stores those Redis lacks, holds older, or
+  // would soon expire. Undefined when Redis could not be read (the pass stops).
+  async function warmChunk(ids: string[]): Promise<number | undefined> {
+    const loaded = [...(await options.loadMany(ids))];
+    let states: Awaited<ReturnType<typeof readEntryStates>>;
+    try {
+      states = await readEntryStates(loaded.map(([id]) => keyspace.keyOf(id)));
+    } catch (err) {
+      reportError(err, "warm");
+      return undefined;
+    }
+    // Rewriting every hot entry on every pass cost a write (encode, script) per entry per second,
+    // in one burst: only entries that are missing, older, distrusted or about to expire are written.
+    const due: { id: string; value: V; replaces: boolean }[] = [];
+    loaded.forEach(([id, value], index) => {
+      const state = states[index];
+      const version = options.versionOf(value);
+      if (state?.writtenAt === undefined || state.version === undefined || state.version < version) {
+        // Redis holds no value (absent, tombstone) or an older one (an invalidation that never came).
+        due.push({ id, value, replaces: true });
+      } else if (state.version === version) {
+        const renew = state.writtenAt <= undeliveredInvalidationAt || state.ttlMs < renewWithinMs;
+        if (renew) due.push({ id, value, replaces: false });
+      }
+    });
+    const written = await Promise.all(
+      due.map(async ({ id, value, replaces }) => {
+        const stored = await write(id, value, true);
+        // What this process may hold locally is older than what was just stored.
+        if (stored && replaces) dropLocal(id);
+        return stored;
+      }),
+    );
+    return written.filter(Boolean).length;
+  }
+
   async function getMany(ids: readonly string[]): Promise<Map<string, V>> {
     const unique = ids.length === 1 ? ids : [...new Set(ids)];
     // Validation first: a non-canonical id throws before anything reaches Redis.
@@ -438,38 +477,17 @@ export function createVersionedCache<V>(options: VersionedCacheOptions<V>): Vers
         .slice(0, limit)
         .map(([id]) => id);
       readCounts.clear();
-      if (hottest.length === 0 || breaker.opened) return 0;
-      const loaded = [...(await options.loadMany(hottest))];
-      let states: Awaited<ReturnType<typeof readEntryStates>>;
-      try {
-        states = await readEntryStates(loaded.map(([id]) => keyspace.keyOf(id)));
-      } catch (err) {
-        reportError(err, "warm");
-        return 0;
+      let stored = 0;
+      // In chunks, one after the other: a pass over a few hundred ids in one go (one load, one pipeline,
+      // their replies parsed in one callback) held the event loop for up to ~150 ms every second, which
+      // every read queued behind it paid for.
+      for (let start = 0; start < hottest.length; start += warmChunkSize) {
+        if (breaker.opened) break;
+        const chunk = await warmChunk(hottest.slice(start, start + warmChunkSize));
+        if (chunk === undefined) break;
+        stored += chunk;
       }
-      // Rewriting every hot entry on every pass cost a write (encode, script) per entry per second,
-      // in one burst: only entries that are missing, older, distrusted or about to expire are written.
-      const due: { id: string; value: V; replaces: boolean }[] = [];
-      loaded.forEach(([id, value], index) => {
-        const state = states[index];
-        const version = options.versionOf(value);
-        if (state?.writtenAt === undefined || state.version === undefined || state.version < version) {
-          // Redis holds no value (absent, tombstone) or an older one (an invalidation that never came).
-          due.push({ id, value, replaces: true });
-        } else if (state.version === version) {
-          const renew = state.writtenAt <= undeliveredInvalidationAt || state.ttlMs < renewWithinMs;
-          if (renew) due.push({ id, value, replaces: false });
-        }
-      });
-      const written = await Promise.all(
-        due.map(async ({ id, value, replaces }) => {
-          const stored = await write(id, value, true);
-          // What this process may hold locally is older than what was just stored.
-          if (stored && replaces) dropLocal(id);
-          return stored;
-        }),
-      );
-      return written.filter(Boolean).length;
+      return stored;
     },
     breakerState() {
       if (breaker.opened) return "open";

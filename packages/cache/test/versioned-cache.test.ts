@@ -325,6 +325,22 @@ describe("warming", () => {
     cache.close();
   });
 
+  it("warms in chunks, hottest first, and fills every chunk's missing entries", async () => {
+    const ids = ["W-C1", "W-C2", "W-C3", "W-C4", "W-C5"];
+    const loader = countingLoader(ids.map((id) => ({ id, version: 1, available: 5 })));
+    const cache = itemCache(redis, loader, { warmChunkSize: 2 });
+    // W-C1 read five times, W-C2 four, ... W-C5 once; then their entries are gone from Redis.
+    for (const [index, id] of ids.entries()) {
+      for (let i = 0; i < ids.length - index; i++) await cache.get(id);
+    }
+    await redis.del(...ids.map((id) => `test:item:v1:${id}`));
+    loader.calls.length = 0;
+    expect(await cache.warmHottest(5)).toBe(5);
+    expect(loader.calls).toEqual([["W-C1", "W-C2"], ["W-C3", "W-C4"], ["W-C5"]]);
+    for (const id of ids) expect(await redis.hget(`test:item:v1:${id}`, "v")).toBe("1");
+    cache.close();
+  });
+
   it("leaves an entry that is current and far from expiry as it is, and rewrites a tombstone", async () => {
     const loader = countingLoader([{ id: "W-STEADY", version: 2, available: 50 }]);
     const cache = itemCache(redis, loader);
