@@ -117,6 +117,11 @@ export function createReserveStock(
   };
 }
 
+// Placeholders for outcomes a batch fills in later, never answered as such: shared, because an Error per
+// request (its stack captured) cost as much as planning that request.
+const NOT_RUN = new Error("reserve batch: request not run");
+const NOT_PLANNED = new Error("reserve batch: request not planned");
+
 async function reserveBatch(
   deps: UseCaseDeps,
   requests: ReserveRequest[],
@@ -126,7 +131,7 @@ async function reserveBatch(
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
     if (seen.has(request.command.idempotencyKey)) return { ok: false, retry: true };
     seen.add(request.command.idempotencyKey);
-    return { ok: false, error: new Error("not run") };
+    return { ok: false, error: NOT_RUN };
   });
   const runnable = requests.flatMap((_request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
   const computed = await deps.transaction((trx) =>
@@ -163,7 +168,7 @@ async function reserveInTransaction(
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
     const claim = claims.get(request.command.idempotencyKey);
     if (claim === undefined) return { ok: false, retry: true };
-    if (claim.status === "claimed") return { ok: false, error: new Error("not planned") };
+    if (claim.status === "claimed") return { ok: false, error: NOT_PLANNED };
     if (claim.fingerprint !== request.fingerprint)
       return { ok: false, error: keyReused(request.command.idempotencyKey) };
     return { ok: true, value: claim.response as ReserveResult };
