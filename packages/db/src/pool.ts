@@ -27,6 +27,13 @@ export interface CreatePoolOptions {
    * 1.1 is the usual setting for such databases.
    */
   readonly randomPageCost?: number;
+  /**
+   * Pipeline mode (node-postgres): each statement is written at once, without waiting for the previous
+   * one's answer. A transaction's BEGIN then leaves with its first statement, saving a round trip and a
+   * wake-up of the event loop per transaction. Cursors and streams are refused on such a pool: give them
+   * a pool of their own. Off by default.
+   */
+  readonly pipeline?: boolean;
   readonly logger?: DbLogger;
 }
 
@@ -53,6 +60,7 @@ export function createPool(options: CreatePoolOptions): Pool {
       options.idleInTransactionSessionTimeoutMillis ?? POOL_DEFAULTS.idleInTransactionSessionTimeoutMillis,
     application_name: options.applicationName ?? options.schema ?? "stockroom",
     keepAlive: true,
+    pipeline: options.pipeline ?? false,
     options: [
       ...(options.schema ? [searchPathOption(options.schema)] : []),
       `-c random_page_cost=${options.randomPageCost ?? POOL_DEFAULTS.randomPageCost}`,

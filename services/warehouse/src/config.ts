@@ -40,7 +40,7 @@ export const warehouseConfigSchema = z.object({
   EXPIRY_BATCH_SIZE: positiveInt().default(200),
   SHUTDOWN_GRACE_MS: durationMs().default(10_000),
   // Concurrent reserves are written in batches: at most this many per transaction, and at most
-  // RESERVE_BATCH_CONCURRENCY transactions at once.
+  // RESERVE_BATCH_CONCURRENCY transactions at once, each on a connection of its own (beside DB_POOL_MAX).
   RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
   RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
   RESERVE_BATCH_LINGER_MS: z.coerce

@@ -56,6 +56,18 @@ async function main(config: WarehouseConfig): Promise<void> {
   const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
   logger.info({ migrated }, "migrations applied");
   const db = createDb<WarehouseDatabase>(pool);
+  // Reserve batches run on connections of their own in pipeline mode: a batch's BEGIN leaves with its
+  // first statement instead of costing a round trip, and a batch is always in flight under load. (Only
+  // those transactions: a pipelined pool refuses cursors.)
+  const reservePool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA,
+    max: config.RESERVE_BATCH_CONCURRENCY,
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
+    applicationName: `${SERVICE}-reserve`,
+    pipeline: true,
+    logger,
+  });
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
@@ -75,7 +87,8 @@ async function main(config: WarehouseConfig): Promise<void> {
     getStock: createGetStock(deps),
     getReservation: createGetReservation(deps),
     reserve: createReserveStock({
-      ...withPolicy,
+      ...createUseCaseDeps(createDb<WarehouseDatabase>(reservePool), { metrics }),
+      ttlPolicy: config.ttlPolicy,
       batching: {
         maxBatch: config.RESERVE_BATCH_MAX,
         concurrency: config.RESERVE_BATCH_CONCURRENCY,
@@ -143,7 +156,7 @@ async function main(config: WarehouseConfig): Promise<void> {
       graceMs: config.SHUTDOWN_GRACE_MS,
       onShutdown: async () => {
         await metricsServer.close();
-        await pool.end();
+        await Promise.all([pool.end(), reservePool.end()]);
       },
     },
   );

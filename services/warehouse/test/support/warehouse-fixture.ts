@@ -2,7 +2,7 @@
 // clock the test controls, helpers to seed warehouses and stock, and assertInvariants, which reads the
 // whole schema back and lists every way the stock model disagrees with itself.
 import { fileURLToPath } from "node:url";
-import { createDb, type Kysely, sql, withTransaction } from "@stockroom/db";
+import { createDb, createPool, type Kysely, sql, withTransaction } from "@stockroom/db";
 import { AppError, type ErrorReason } from "@stockroom/errors";
 import { createTestSchema, type TestSchema, uniqueSuffix } from "@stockroom/testkit";
 import { expect } from "vitest";
@@ -40,11 +40,12 @@ export function createTestClock(start = new Date("2026-11-22T10:00:00.000Z")): T
   };
 }
 
-export function buildUseCases(deps: UseCaseDeps) {
+// `reserveDeps`: what reserve batches run on, like the service's pipelined pool of their own (main.ts).
+export function buildUseCases(deps: UseCaseDeps, reserveDeps: UseCaseDeps = deps) {
   const withTtl = { ...deps, ttlPolicy: DEFAULT_TTL_POLICY };
   return {
     deps,
-    reserve: createReserveStock(withTtl),
+    reserve: createReserveStock({ ...reserveDeps, ttlPolicy: DEFAULT_TTL_POLICY }),
     release: createReleaseReservation(deps),
     confirm: createConfirmReservation(deps),
     cancel: createCancelReservation(deps),
@@ -73,8 +74,21 @@ export interface WarehouseFixture {
 export async function createWarehouseFixture(options: { poolMax?: number } = {}): Promise<WarehouseFixture> {
   const schema = await createTestSchema({ migrations: MIGRATIONS, poolMax: options.poolMax ?? 16 });
   const db = createDb<WarehouseDatabase>(schema.pool);
+  // Reserve batches run as in the service: on a pool of their own in pipeline mode.
+  const reservePool = createPool({
+    connectionString: schema.connectionString,
+    schema: schema.schema,
+    max: 2,
+    pipeline: true,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const reserveDb = createDb<WarehouseDatabase>(reservePool);
   const clock = createTestClock();
-  const useCasesAt = (clockFn: () => Date) => buildUseCases(createUseCaseDeps(db, { clock: clockFn }));
+  const useCasesAt = (clockFn: () => Date) =>
+    buildUseCases(
+      createUseCaseDeps(db, { clock: clockFn }),
+      createUseCaseDeps(reserveDb, { clock: clockFn }),
+    );
   return {
     schema,
     db,
@@ -82,7 +96,8 @@ export async function createWarehouseFixture(options: { poolMax?: number } = {})
     useCases: useCasesAt(() => clock.now),
     useCasesAt,
     async drop() {
-      // Ends the pool the db runs on and drops the schema.
+      // Ends the pools and drops the schema.
+      await reservePool.end();
       await schema.drop();
     },
   };
