@@ -76,6 +76,11 @@ function preparingPool(pool: Pool): PostgresPool {
           begun = undefined;
           return Promise.all([start, result]).then(([, answer]) => answer);
         };
+        // A checked-out client whose connection breaks (a terminated backend, a restarted server) emits
+        // "error" on itself as well as failing the statement in flight; pg-pool only listens while the client
+        // is idle, and an unheard "error" event ends the process. The statement's own failure reports it,
+        // and the pool drops the broken client when it is released.
+        client.on("error", () => undefined);
         facade = {
           query: query as PostgresPoolClient["query"],
           release: (destroy?: boolean) => client.release(destroy),

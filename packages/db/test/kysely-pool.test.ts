@@ -54,6 +54,18 @@ describe.each([false, true])("pipeline mode %s", (pipeline) => {
     expect(rows[0]?.statements).toBe(0);
   });
 
+  it("a connection that breaks while checked out fails its statements, not the process", async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sql`SELECT pg_terminate_backend(pg_backend_pid())`.execute(trx);
+        await sql`SELECT 1`.execute(trx);
+      }),
+    ).rejects.toThrow();
+    // The broken client was dropped: the pool's next statement runs on a new connection.
+    const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+
   it("runs a transaction's statements inside its BEGIN, which is not waited for", async () => {
     const ids = await db
       .transaction()

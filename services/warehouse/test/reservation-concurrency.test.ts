@@ -1,6 +1,6 @@
 // Proof under contention, against real PostgreSQL: many clients reserving the same stock can never
 // oversell it, and mixed traffic over several levels leaves the model, the ledger and the lots agreeing.
-import { sql } from "@stockroom/db";
+import { ConnectionError, sql } from "@stockroom/db";
 import { ErrorReason } from "@stockroom/errors";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -338,5 +338,39 @@ describe("reserve metrics", () => {
     expect(await sample(size, `${size}_sum`)).toBe(30);
     expect(await sample(seconds, `${seconds}_count`)).toBe(batches);
     expect(await sample(seconds, `${seconds}_sum`)).toBeGreaterThan(0);
+  });
+});
+
+describe("reserve connection killed", () => {
+  useOwnSchema();
+  it("a reserve on a terminated pipelined connection fails as a connection error, and the next one succeeds", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "KILLED-1", quantity: 10 }]);
+    const reserveOne = () =>
+      fx.useCases.reserve(
+        {
+          idempotencyKey: key("reserve"),
+          reference: { type: "cart", id: key("cart") },
+          lines: [{ sku: "KILLED-1", quantity: 1 }],
+          allowPartial: false,
+          allowSplit: false,
+        },
+        CONTEXT,
+      );
+    await reserveOne();
+    // The reserve pool's backends (by application name) are killed between two batches.
+    const { rows } = await sql<{ killed: number }>`
+      SELECT count(*)::int AS killed FROM (
+        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = ${`${fx.schema.schema}-reserve`}) t`.execute(fx.db);
+    expect(rows[0]?.killed).toBeGreaterThanOrEqual(1);
+    const afterKill = await reserveOne().then(
+      () => "reserved",
+      (err: unknown) => err,
+    );
+    if (afterKill !== "reserved") expect(afterKill).toBeInstanceOf(ConnectionError);
+    await reserveOne();
+    const reserved = 2 + (afterKill === "reserved" ? 1 : 0);
+    expect(await level(fx.db, "W1", "KILLED-1")).toMatchObject({ on_hand: 10, reserved });
+    await assertInvariants(fx.db);
   });
 });

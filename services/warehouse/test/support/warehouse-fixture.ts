@@ -80,6 +80,7 @@ export async function createWarehouseFixture(options: { poolMax?: number } = {})
     schema: schema.schema,
     max: 2,
     pipeline: true,
+    applicationName: `${schema.schema}-reserve`,
     logger: { info() {}, warn() {}, error() {} },
   });
   const reserveDb = createDb<WarehouseDatabase>(reservePool);
