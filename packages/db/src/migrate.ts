@@ -63,6 +63,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const pool = options.pool ?? ownPool;
   if (!pool) throw new Error("migrate: pass a pool or a connectionString");
   const client = await pool.connect();
+  // A connection that breaks mid-migration fails the statement in flight, which fails migrate(); its
+  // "error" event on the checked-out client must not also end the process unheard.
+  client.on("error", () => undefined);
   try {
     // One migrator per schema at a time, across processes: a session lock, so each file still gets its
     // own transaction. Taken before CREATE SCHEMA, which itself races between concurrent starters.
