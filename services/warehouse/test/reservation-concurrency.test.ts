@@ -35,20 +35,20 @@ function useOwnSchema() {
   });
 }
 
+// All-or-nothing, any warehouse, a fresh key and cart each time.
+function reserveCommand(sku: string, quantity: number) {
+  return {
+    idempotencyKey: key("reserve"),
+    reference: { type: "cart", id: key("cart") },
+    lines: [{ sku, quantity }],
+    allowPartial: false,
+    allowSplit: false,
+  };
+}
+
 async function reserveConcurrently(sku: string, quantities: number[]) {
   return Promise.allSettled(
-    quantities.map((quantity) =>
-      fx.useCases.reserve(
-        {
-          idempotencyKey: key("reserve"),
-          reference: { type: "cart", id: key("cart") },
-          lines: [{ sku, quantity }],
-          allowPartial: false,
-          allowSplit: false,
-        },
-        CONTEXT,
-      ),
-    ),
+    quantities.map((quantity) => fx.useCases.reserve(reserveCommand(sku, quantity), CONTEXT)),
   );
 }
 
@@ -304,18 +304,7 @@ describe("reserve metrics", () => {
     const metrics = createWarehouseMetrics(registry);
     const useCases = buildUseCases(createUseCaseDeps(fx.db, { clock: () => fx.clock.now, metrics }));
     const results = await Promise.allSettled(
-      Array.from({ length: 30 }, () =>
-        useCases.reserve(
-          {
-            idempotencyKey: key("reserve"),
-            reference: { type: "cart", id: key("cart") },
-            lines: [{ sku: "METERED-1", quantity: 1 }],
-            allowPartial: false,
-            allowSplit: false,
-          },
-          CONTEXT,
-        ),
-      ),
+      Array.from({ length: 30 }, () => useCases.reserve(reserveCommand("METERED-1", 1), CONTEXT)),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
     // A sample of a metric: by its sample name (a histogram's name_sum, name_count, name_bucket) and labels.
@@ -345,17 +334,7 @@ describe("reserve connection killed", () => {
   useOwnSchema();
   it("a reserve on a terminated pipelined connection fails as a connection error, and the next one succeeds", async () => {
     await receive(fx.useCases, "W1", [{ sku: "KILLED-1", quantity: 10 }]);
-    const reserveOne = () =>
-      fx.useCases.reserve(
-        {
-          idempotencyKey: key("reserve"),
-          reference: { type: "cart", id: key("cart") },
-          lines: [{ sku: "KILLED-1", quantity: 1 }],
-          allowPartial: false,
-          allowSplit: false,
-        },
-        CONTEXT,
-      );
+    const reserveOne = () => fx.useCases.reserve(reserveCommand("KILLED-1", 1), CONTEXT);
     await reserveOne();
     // The reserve pool's backends (by application name) are killed between two batches.
     const { rows } = await sql<{ killed: number }>`
