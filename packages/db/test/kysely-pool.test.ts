@@ -2,24 +2,21 @@
 // ones; a transaction's BEGIN is pipelined with its first statement. The same on a pool in pipeline mode,
 // where every statement is written without waiting for the previous answer.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDb, createPool, type Kysely, migrate, type Pool, prepared, sql } from "../src/index.ts";
-import { dropSchema, FIXTURE_MIGRATIONS, testDatabaseUrl, uniqueSchemaName } from "./test-database.ts";
+import { createDb, type Kysely, type Pool, prepared, sql } from "../src/index.ts";
+import { dropSchema, migratedFixturePool } from "./test-database.ts";
 
 interface FixtureDb {
   warehouse: { id: string };
 }
 
 describe.each([false, true])("pipeline mode %s", (pipeline) => {
-  const silent = { info() {}, warn() {}, error() {} };
   let schema: string;
   let pool: Pool;
   let db: Kysely<FixtureDb>;
 
   beforeEach(async () => {
-    schema = uniqueSchemaName();
     // One connection, so every statement below runs in the same session.
-    pool = createPool({ connectionString: testDatabaseUrl(), schema, max: 1, logger: silent, pipeline });
-    await migrate({ pool, schema, directory: FIXTURE_MIGRATIONS, logger: silent });
+    ({ schema, pool } = await migratedFixturePool({ max: 1, pipeline }));
     db = createDb<FixtureDb>(pool);
     await db
       .insertInto("warehouse")

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { createPool, migrate, type Pool } from "../src/index.ts";
 
 export const FIXTURE_MIGRATIONS = fileURLToPath(new URL("./fixtures/migrations", import.meta.url));
 
@@ -27,4 +28,17 @@ export async function dropSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export const silentLogger = { info() {}, warn() {}, error() {} };
+
+/** A pool on a new schema with the fixture migrations applied. */
+export async function migratedFixturePool(options: {
+  max: number;
+  pipeline?: boolean;
+}): Promise<{ schema: string; pool: Pool }> {
+  const schema = uniqueSchemaName();
+  const pool = createPool({ connectionString: testDatabaseUrl(), schema, logger: silentLogger, ...options });
+  await migrate({ pool, schema, directory: FIXTURE_MIGRATIONS, logger: silentLogger });
+  return { schema, pool };
 }

@@ -10,7 +10,6 @@ import {
   isRetryable,
   type Kysely,
   mapPgError,
-  migrate,
   NotNullViolationError,
   type Pool,
   RetryableTransactionError,
@@ -19,7 +18,7 @@ import {
   UniqueViolationError,
   withTransaction,
 } from "../src/index.ts";
-import { dropSchema, FIXTURE_MIGRATIONS, testDatabaseUrl, uniqueSchemaName } from "./test-database.ts";
+import { dropSchema, migratedFixturePool, silentLogger, testDatabaseUrl } from "./test-database.ts";
 
 interface FixtureDb {
   warehouse: { id: string };
@@ -27,15 +26,13 @@ interface FixtureDb {
   counter: { id: number; n: number };
 }
 
-const silent = { info() {}, warn() {}, error() {} };
+const silent = silentLogger;
 let schema: string;
 let pool: Pool;
 let db: Kysely<FixtureDb>;
 
 beforeEach(async () => {
-  schema = uniqueSchemaName();
-  pool = createPool({ connectionString: testDatabaseUrl(), schema, max: 4, logger: silent });
-  await migrate({ pool, schema, directory: FIXTURE_MIGRATIONS, logger: silent });
+  ({ schema, pool } = await migratedFixturePool({ max: 4 }));
   db = createDb<FixtureDb>(pool);
 });
 
