@@ -159,6 +159,14 @@ function batchesBetween(
   };
 }
 
+function ratio(
+  measured: { perSecond: number } | undefined,
+  baseline: { perSecond: number } | undefined,
+): number | undefined {
+  if (!measured || !baseline || baseline.perSecond === 0) return undefined;
+  return Number((measured.perSecond / baseline.perSecond).toFixed(2));
+}
+
 function failureSamples(reports: readonly ClosedLoopReport[]): string[] | undefined {
   const samples = [...new Set(reports.flatMap((report) => report.failureSamples))];
   return samples.length > 0 ? samples : undefined;
@@ -385,6 +393,14 @@ async function main(): Promise<void> {
           grpc: { hot: grpcHot, spread: grpcSpread },
           sql: { hot: sqlHot, spread: sqlSpread },
           sqlOneStatement: { hot: sql1Hot, spread: sql1Spread },
+          // gRPC throughput over the naive transaction's, from this run: the machine's speed drifts between
+          // runs far more than between the cases of one run.
+          grpcOverNaive: {
+            hot: ratio(grpcHot, sqlHot),
+            spread: ratio(grpcSpread, sqlSpread),
+            hotOneStatement: ratio(grpcHot, sql1Hot),
+            spreadOneStatement: ratio(grpcSpread, sql1Spread),
+          },
           oversoldLevels: Number(rows[0]?.oversold ?? -1),
           reservationsWritten: Number(rows[0]?.reservations ?? 0),
         },
