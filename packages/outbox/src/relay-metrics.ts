@@ -1,14 +1,16 @@
 // The relay's Prometheus series, labelled by schema; several relays may share one registry.
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { PendingStats } from "./outbox.repo.ts";
 
 export interface RelayMetrics {
   published(count: number): void;
+  // One produce request's rows, acked by the broker.
+  sent(rows: number): void;
   failed(count: number): void;
   pending(stats: PendingStats): void;
 }
 
-const noMetrics: RelayMetrics = { published() {}, failed() {}, pending() {} };
+const noMetrics: RelayMetrics = { published() {}, sent() {}, failed() {}, pending() {} };
 
 export function createRelayMetrics(registry: Registry | undefined, schema: string): RelayMetrics {
   if (!registry) return noMetrics;
@@ -24,9 +26,16 @@ export function createRelayMetrics(registry: Registry | undefined, schema: strin
     "outbox_publish_failures_total",
     "Outbox rows whose publish to Kafka failed (they are retried).",
   );
+  const sentRows = histogram(
+    registry,
+    "outbox_publish_batch_rows",
+    "Rows per produce request the broker acked (its count is the number of requests).",
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000],
+  );
   const labels = { schema };
   return {
     published: (count) => publishedTotal.inc(labels, count),
+    sent: (rows) => sentRows.observe(labels, rows),
     failed: (count) => failuresTotal.inc(labels, count),
     pending: (stats) => {
       pendingRows.set(labels, stats.pending);
@@ -45,4 +54,10 @@ function counter(registry: Registry, name: string, help: string): Counter<"schem
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<"schema">;
   return new Counter({ name, help, labelNames: ["schema"], registers: [registry] });
+}
+
+function histogram(registry: Registry, name: string, help: string, buckets: number[]): Histogram<"schema"> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Histogram<"schema">;
+  return new Histogram({ name, help, labelNames: ["schema"], buckets, registers: [registry] });
 }

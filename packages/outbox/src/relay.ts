@@ -25,6 +25,13 @@ export interface OutboxRelayOptions {
   readonly batchSize: number;
   /** Fallback poll (and standby retry) interval when no NOTIFY arrives. */
   readonly pollIntervalMs: number;
+  /**
+   * Least time from one pass's start to the next one's (0, the default: none). Under a steady stream of
+   * commits each NOTIFY would otherwise start a pass of a few rows, each costing a select, a produce
+   * request and a mark; lingering makes them fewer and larger. A pass after a quiet spell starts at once,
+   * so this adds at most lingerMs to an event's publish delay, and only under load.
+   */
+  readonly lingerMs?: number;
   readonly registry?: Registry;
   /** Published rows older than this are deleted by the loop; 7 days by default. */
   readonly retentionMs?: number;
@@ -79,6 +86,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { pool, kafka, schema, logger, batchSize, pollIntervalMs } = options;
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const retentionEveryMs = options.retentionEveryMs ?? DEFAULT_RETENTION_EVERY_MS;
+  const lingerMs = options.lingerMs ?? 0;
   const lease = createRelayLease(pool, schema, logger);
   const metrics = createRelayMetrics(options.registry, schema);
   const serialize = createSerializer();
@@ -87,6 +95,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | undefined;
   let lastRetention = 0;
   let lastStats = 0;
+  const lingering = createInterruptibleSleep();
 
   async function connectedProducer(): Promise<Producer> {
     if (producer) return producer;
@@ -168,6 +177,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await discardProducer();
       throw new OutboxPublishError([...byTopic.keys()], rows.length, err);
     }
+    metrics.sent(rows.length);
     await options.afterPublishForTest?.();
     marks.push(
       markPublished(
@@ -211,13 +221,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function runLoop(): Promise<void> {
+    // When the last pass that published anything started; a pass that found nothing resets it.
+    let publishingPassStarted = 0;
     while (running) {
+      const lingerLeft = publishingPassStarted + lingerMs - Date.now();
+      if (lingerLeft > 0) await lingering.sleep(lingerLeft);
+      if (!running) break;
+      const started = Date.now();
       try {
         const pass = await runOnce();
         if (pass.active) await housekeeping();
-        // A full batch means a backlog: go again without waiting.
+        // A full batch means a backlog: go again without waiting (or lingering).
+        publishingPassStarted = pass.published > 0 && pass.published < batchSize ? started : 0;
         if (pass.published === batchSize) continue;
       } catch (err) {
+        publishingPassStarted = 0;
         logger.error({ err, schema }, "outbox relay pass failed; retrying after the poll interval");
       }
       if (running) await lease.waitForWake(pollIntervalMs);
@@ -233,6 +251,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function stop(): Promise<void> {
     running = false;
     lease.interrupt();
+    lingering.interrupt();
     await loop;
     loop = undefined;
     await serialize(async () => {
@@ -266,6 +285,26 @@ function toKafkaMessage(row: PublishableRow): Message {
       "aggregate-type": row.aggregate_type,
       "aggregate-id": row.aggregate_id,
       "aggregate-version": String(row.aggregate_version),
+    },
+  };
+}
+
+function createInterruptibleSleep() {
+  let cut: (() => void) | undefined;
+  return {
+    sleep(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          cut = undefined;
+          resolve();
+        }
+        cut = done;
+      });
+    },
+    interrupt(): void {
+      cut?.();
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   uniqueSuffix,
 } from "@stockroom/testkit";
 import type { Consumer, KafkaMessage } from "kafkajs";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendToOutbox, type OutboxDatabase, type OutboxEvent, toOutboxRow } from "../src/index.ts";
 import { createOutboxRelay, type OutboxRelay } from "../src/relay.ts";
@@ -21,7 +22,9 @@ const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse")
 const quiet = { info() {}, warn() {}, error() {} };
 
 let schema: TestSchema;
-let kafkaTopics: TestTopics<"ordered" | "late" | "pair" | "loop" | "wake" | "prefixed" | "mixedA" | "mixedB">;
+let kafkaTopics: TestTopics<
+  "ordered" | "late" | "pair" | "loop" | "wake" | "prefixed" | "mixedA" | "mixedB" | "linger"
+>;
 let db: Kysely<OutboxDatabase>;
 
 beforeAll(async () => {
@@ -35,6 +38,7 @@ beforeAll(async () => {
     "prefixed",
     "mixedA",
     "mixedB",
+    "linger",
   ]);
   db = createDb<OutboxDatabase>(schema.pool);
 });
@@ -364,6 +368,38 @@ describe("outbox relay", () => {
       await relay.stop();
       listener.release(true);
     }
+  });
+
+  it("lingers after a pass that published, not after a quiet spell, and stop() cuts the linger short", async () => {
+    const topic = kafkaTopics.topics.linger;
+    const registry = new Registry();
+    const relay = createOutboxRelay({
+      pool: schema.pool,
+      kafka: kafkaTopics.kafka,
+      schema: schema.schema,
+      logger: quiet,
+      batchSize: 100,
+      pollIntervalMs: 50,
+      lingerMs: 3_600_000,
+      registry,
+    });
+    relay.start();
+    try {
+      // Idle relay: the first row goes out on the next wake, with no linger before it.
+      await appendToOutbox(db, { producer: "test" }, [event(topic, "linger-1", 1)]);
+      await waitFor(async () => (await topicUnpublished(topic)) === 0);
+      // One produce request, of one row.
+      const sent = await registry.getSingleMetricAsString("outbox_publish_batch_rows");
+      expect(sent).toMatch(/^outbox_publish_batch_rows_count\{[^}]*\} 1$/m);
+      expect(sent).toMatch(/^outbox_publish_batch_rows_sum\{[^}]*\} 1$/m);
+      // Within the hour after that pass, a new row waits, through 20 poll intervals and NOTIFYs.
+      await appendToOutbox(db, { producer: "test" }, [event(topic, "linger-2", 1)]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await topicUnpublished(topic)).toBe(1);
+    } finally {
+      await relay.stop();
+    }
+    expect(await messageCount(topic)).toBe(1);
   });
 
   it("retention deletes published rows older than the age and keeps unpublished ones", async () => {

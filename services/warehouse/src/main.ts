@@ -189,6 +189,7 @@ async function startRelay(
     logger,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    lingerMs: config.OUTBOX_LINGER_MS,
     topicPrefix: config.OUTBOX_TOPIC_PREFIX,
     registry,
   });

@@ -78,6 +78,13 @@ interface ReserveRequest {
   context: RequestContext;
   fingerprint: string;
   ttlMs: number;
+  // What its batch's transaction locks for it: every level of each sku it names (a line without a
+  // warehouse may draw from any), and its idempotency record.
+  locks: string[];
+}
+
+function locksOf(command: ReserveCommand): string[] {
+  return [`key:${command.idempotencyKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
 }
 
 export function createReserveStock(
@@ -95,6 +102,7 @@ export function createReserveStock(
       }
     },
     onBatch: (size) => deps.metrics?.reserveBatchSize.observe(size),
+    conflictKeys: (request) => request.locks,
   });
   return async function reserveStock(
     command: ReserveCommand,
@@ -107,6 +115,7 @@ export function createReserveStock(
         context,
         fingerprint: fingerprintOf(request),
         ttlMs: ttlFor(deps.ttlPolicy, command),
+        locks: locksOf(command),
       });
       deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
       return result;
