@@ -134,7 +134,13 @@ async function driveGrpc(sku: string | undefined, token: string, onStart: () => 
 // The service's reserve batches over a case, from its /metrics: how many, their mean size, and the mean
 // time from a batch's start to its outcome. Batches per second times the mean time is the share of the
 // run a batch was in flight; the rest is the service answering and collecting the next batch.
-async function batchTotals(): Promise<{ count: number; requests: number; seconds: number }> {
+async function batchTotals(): Promise<{
+  count: number;
+  requests: number;
+  seconds: number;
+  relaySends: number;
+  relayRows: number;
+}> {
   const text = await (await fetch(`http://127.0.0.1:${PORT + 1}/metrics`)).text();
   const read = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
@@ -142,6 +148,8 @@ async function batchTotals(): Promise<{ count: number; requests: number; seconds
     count: read("warehouse_reserve_batch_size_count"),
     requests: read("warehouse_reserve_batch_size_sum"),
     seconds: read("warehouse_reserve_batch_seconds_sum"),
+    relaySends: read("outbox_publish_batch_rows_count"),
+    relayRows: read("outbox_publish_batch_rows_sum"),
   };
 }
 
@@ -156,6 +164,36 @@ function batchesBetween(
     meanSize: round((after.requests - before.requests) / Math.max(1, count)),
     meanMs: round(((after.seconds - before.seconds) * 1000) / Math.max(1, count)),
     inFlightShare: round((after.seconds - before.seconds) / SECONDS),
+    // The outbox relay's produce requests (the relay runs in the measured process unless split).
+    relaySendsPerSecond: round((after.relaySends - before.relaySends) / SECONDS),
+    relayMeanRows: round(
+      (after.relayRows - before.relayRows) / Math.max(1, after.relaySends - before.relaySends),
+    ),
+  };
+}
+
+// PostgreSQL's write-ahead log over a case (the whole server's, so other work on it counts too): records,
+// full-page images and bytes per operation. Each commit waits for its WAL to reach the disk.
+interface WalTotals {
+  records: number;
+  fpi: number;
+  bytes: number;
+}
+
+async function walTotals(pool: pg.Pool): Promise<WalTotals> {
+  const { rows } = await pool.query<{ records: string; fpi: string; bytes: string }>(
+    "SELECT wal_records AS records, wal_fpi AS fpi, wal_bytes AS bytes FROM pg_stat_wal",
+  );
+  const row = rows[0];
+  return { records: Number(row?.records), fpi: Number(row?.fpi), bytes: Number(row?.bytes) };
+}
+
+function walBetween(before: WalTotals, after: WalTotals, operations: number) {
+  const per = (n: number) => Number((n / Math.max(1, operations)).toFixed(2));
+  return {
+    records: per(after.records - before.records),
+    fullPageImages: per(after.fpi - before.fpi),
+    bytes: Math.round((after.bytes - before.bytes) / Math.max(1, operations)),
   };
 }
 
@@ -319,20 +357,24 @@ async function main(): Promise<void> {
       if (!CASES.has(name)) return undefined;
       let cpu = cpuPerOperation(cpuGroups);
       let batchesBefore = await batchTotals();
+      let walBefore = await walTotals(pool);
       const reports = await driveGrpc(sku, token, async () => {
         batchesBefore = await batchTotals();
+        walBefore = await walTotals(pool);
         cpu = cpuPerOperation(cpuGroups);
       });
       const summary = summarize(reports);
       // The generator's CPU is its threads' own over the measured loop, not module loading before it.
       const generator = reports.reduce((sum, report) => sum + report.cpuUs, 0) / 1000;
       const cpuMsPerOp = cpu(summary.operations, { generator });
+      const walPerOp = walBetween(walBefore, await walTotals(pool), summary.operations);
       const batches = batchesBetween(batchesBefore, await batchTotals());
-      return { ...summary, cpuMsPerOp, batches, failureSamples: failureSamples(reports) };
+      return { ...summary, cpuMsPerOp, walPerOp, batches, failureSamples: failureSamples(reports) };
     };
     const runSql = async (name: string, op: () => Promise<void>) => {
       if (!CASES.has(name)) return undefined;
       const cpu = cpuPerOperation(cpuGroups);
+      const walBefore = await walTotals(pool);
       const report = await closedLoop(CONCURRENCY, SECONDS, op);
       const summary = summarize([report]);
       // The naive transactions' client is this thread.
@@ -340,6 +382,7 @@ async function main(): Promise<void> {
       return {
         ...summary,
         cpuMsPerOp: cpu(summary.operations, { generator }),
+        walPerOp: walBetween(walBefore, await walTotals(pool), summary.operations),
         failureSamples: failureSamples([report]),
       };
     };

@@ -111,4 +111,37 @@ describe("request batcher", () => {
     await Promise.all(followers);
     expect(batches).toEqual([[0], [1], [2, 3, 4, 5], [6, 7]]);
   });
+
+  it("beside a running batch, starts one only of requests that share no key with it, and enough of them", async () => {
+    const batches: string[][] = [];
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+    const batcher = createRequestBatcher<string, string>({
+      maxBatch: 8, // a quarter: 2
+      concurrency: 2,
+      conflictKeys: (item) => [item.slice(0, 1)],
+      run: async (items) => {
+        batches.push(items);
+        const gate = deferred<void>();
+        gates.set(items.join(","), gate);
+        await gate.promise;
+        return items.map((item): BatchOutcome<string> => ({ ok: true, value: item }));
+      },
+    });
+    const answers = [batcher.submit("a1")];
+    // a2 shares key a with the running batch, and b1 alone is too few: both wait.
+    answers.push(batcher.submit("a2"), batcher.submit("b1"));
+    expect(batches).toEqual([["a1"]]);
+    // With c1 there are two requests that conflict with nothing running: they go beside it.
+    answers.push(batcher.submit("c1"));
+    expect(batches).toEqual([["a1"], ["b1", "c1"]]);
+    // Both slots are taken: d1 and d2 wait even though they conflict with nothing.
+    answers.push(batcher.submit("d1"), batcher.submit("d2"));
+    gates.get("a1")?.resolve();
+    await answers[0];
+    // a1's slot is free and a2 no longer conflicts: the queue goes in order, beside [b1, c1].
+    expect(batches).toEqual([["a1"], ["b1", "c1"], ["a2", "d1", "d2"]]);
+    gates.get("b1,c1")?.resolve();
+    gates.get("a2,d1,d2")?.resolve();
+    await expect(Promise.all(answers)).resolves.toEqual(["a1", "a2", "b1", "c1", "d1", "d2"]);
+  });
 });

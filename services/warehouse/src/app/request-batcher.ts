@@ -1,6 +1,12 @@
 // Natural batching: requests that arrive while `concurrency` batches are running wait and go together in
 // the next batch (up to maxBatch). An idle batcher runs a lone request at once, so batching adds no delay
 // at low load and turns many small transactions into few large ones under load.
+//
+// With concurrency above 1, a batch started beside a running one takes only requests that share no
+// conflict key with the running batches (for reserves: their skus and idempotency keys), and only when
+// at least a quarter of maxBatch of them are waiting. Requests that would wait for a running batch's
+// locks stay queued for a later batch instead, so one hot sku still goes through one large batch at a
+// time, while spread traffic overlaps one batch's statements with the next one's.
 export type BatchOutcome<O> =
   | { ok: true; value: O }
   | { ok: false; error: unknown }
@@ -16,6 +22,9 @@ export interface RequestBatcherOptions<I, O> {
   // Returns one outcome per item, in order; `retry` puts the item back for the next batch.
   run: (items: I[]) => Promise<BatchOutcome<O>[]>;
   onBatch?: (size: number) => void;
+  // What an item locks; two items sharing a key never run in concurrent batches. Without it, any two
+  // items may.
+  conflictKeys?: (item: I) => readonly string[];
 }
 
 interface Pending<I, O> {
@@ -30,14 +39,44 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
   let lingering: ReturnType<typeof setTimeout> | undefined;
   const lingerMs = options.lingerMs ?? 0;
   const fewItems = Math.max(2, Math.ceil(options.maxBatch / 4));
+  const conflictKeys = options.conflictKeys ?? (() => []);
+  // Conflict keys of the running batches, with how many of their items hold each.
+  const held = new Map<string, number>();
+
+  // The next batch: the queue's head when nothing runs; beside running batches, the first maxBatch
+  // items that conflict with none of them, if there are enough of those to be worth a transaction.
+  function takeBatch(): Pending<I, O>[] {
+    if (running === 0) return queue.splice(0, options.maxBatch);
+    if (queue.length < fewItems) return [];
+    const picked: number[] = [];
+    for (let i = 0; i < queue.length && picked.length < options.maxBatch; i++) {
+      if (!conflictKeys((queue[i] as Pending<I, O>).item).some((key) => held.has(key))) picked.push(i);
+    }
+    if (picked.length < fewItems) return [];
+    const batch = picked.map((i) => queue[i] as Pending<I, O>);
+    for (let p = picked.length - 1; p >= 0; p--) queue.splice(picked[p] as number, 1);
+    return batch;
+  }
+
+  function hold(batch: Pending<I, O>[], delta: 1 | -1): void {
+    for (const pending of batch) {
+      for (const key of conflictKeys(pending.item)) {
+        const count = (held.get(key) ?? 0) + delta;
+        if (count === 0) held.delete(key);
+        else held.set(key, count);
+      }
+    }
+  }
 
   function pump(): void {
     if (lingering !== undefined && queue.length < options.maxBatch) return;
     clearTimeout(lingering);
     lingering = undefined;
     while (running < options.concurrency && queue.length > 0) {
-      const batch = queue.splice(0, options.maxBatch);
+      const batch = takeBatch();
+      if (batch.length === 0) return;
       running += 1;
+      hold(batch, 1);
       options.onBatch?.(batch.length);
       options.run(batch.map((pending) => pending.item)).then(
         (outcomes) => {
@@ -52,11 +91,11 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
             else settle.push(() => pending.reject(outcome.error));
           });
           queue.unshift(...retry);
-          finish(batch.length, settle);
+          finish(batch, settle);
         },
         (error: unknown) =>
           finish(
-            batch.length,
+            batch,
             batch.map((pending) => () => pending.reject(error)),
           ),
       );
@@ -65,9 +104,10 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
 
   // The next batch goes to the database before this one's callers are answered: answering (encoding and
   // writing responses) then overlaps the next batch's first round trip instead of delaying it.
-  function finish(finishedBatchSize: number, settle: (() => void)[]): void {
+  function finish(finished: Pending<I, O>[], settle: (() => void)[]): void {
     running -= 1;
-    if (lingerMs > 0 && running === 0 && finishedBatchSize >= fewItems && queue.length < fewItems) {
+    hold(finished, -1);
+    if (lingerMs > 0 && running === 0 && finished.length >= fewItems && queue.length < fewItems) {
       lingering = setTimeout(() => {
         lingering = undefined;
         pump();

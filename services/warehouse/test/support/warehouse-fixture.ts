@@ -16,7 +16,11 @@ import {
   createReleaseReservation,
   createShipReservation,
 } from "../../src/app/reservation-commands.ts";
-import { createReserveStock } from "../../src/app/reserve-stock.ts";
+import {
+  createReserveStock,
+  DEFAULT_RESERVE_BATCHING,
+  type ReserveBatching,
+} from "../../src/app/reserve-stock.ts";
 import { createUseCaseDeps, type RequestContext, type UseCaseDeps } from "../../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../../src/data/database.ts";
 import { DEFAULT_TTL_POLICY } from "../../src/domain/reservation-ttl.ts";
@@ -41,11 +45,19 @@ export function createTestClock(start = new Date("2026-11-22T10:00:00.000Z")): T
 }
 
 // `reserveDeps`: what reserve batches run on, like the service's pipelined pool of their own (main.ts).
+// Two batches may run at once (the service's default is one): every race here then also covers a batch
+// started beside a running one.
+const TEST_RESERVE_BATCHING: ReserveBatching = { ...DEFAULT_RESERVE_BATCHING, concurrency: 2 };
+
 export function buildUseCases(deps: UseCaseDeps, reserveDeps: UseCaseDeps = deps) {
   const withTtl = { ...deps, ttlPolicy: DEFAULT_TTL_POLICY };
   return {
     deps,
-    reserve: createReserveStock({ ...reserveDeps, ttlPolicy: DEFAULT_TTL_POLICY }),
+    reserve: createReserveStock({
+      ...reserveDeps,
+      ttlPolicy: DEFAULT_TTL_POLICY,
+      batching: TEST_RESERVE_BATCHING,
+    }),
     release: createReleaseReservation(deps),
     confirm: createConfirmReservation(deps),
     cancel: createCancelReservation(deps),
