@@ -15,7 +15,7 @@ import type { Consumer, KafkaMessage } from "kafkajs";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendToOutbox, type OutboxDatabase, type OutboxEvent, toOutboxRow } from "../src/index.ts";
-import { createOutboxRelay, type OutboxRelay } from "../src/relay.ts";
+import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "../src/relay.ts";
 import { outboxChannel } from "../src/relay-lease.ts";
 
 const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse");
@@ -61,14 +61,15 @@ function event(topic: string, aggregateId: string, version: number): OutboxEvent
   };
 }
 
-function relayFor(pollIntervalMs = 50): OutboxRelay {
+function relayFor(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
   return createOutboxRelay({
     pool: schema.pool,
     kafka: kafkaTopics.kafka,
     schema: schema.schema,
     logger: quiet,
     batchSize: 100,
-    pollIntervalMs,
+    pollIntervalMs: 50,
+    ...overrides,
   });
 }
 
@@ -200,15 +201,7 @@ describe("outbox relay", () => {
       event(target.slice(cut), "p-1", 1),
       event(target.slice(cut), "p-1", 2),
     ]);
-    const relay = createOutboxRelay({
-      pool: schema.pool,
-      kafka: kafkaTopics.kafka,
-      schema: schema.schema,
-      logger: quiet,
-      batchSize: 100,
-      pollIntervalMs: 50,
-      topicPrefix: target.slice(0, cut),
-    });
+    const relay = relayFor({ topicPrefix: target.slice(0, cut) });
     try {
       expect(await publishUntil(relay, rows.length)).toBe(rows.length);
     } finally {
@@ -350,7 +343,7 @@ describe("outbox relay", () => {
       listener.on("notification", (n) => resolveNotified(n.channel)),
     );
     await listener.query(`LISTEN "${channel}"`);
-    const relay = relayFor(3_600_000);
+    const relay = relayFor({ pollIntervalMs: 3_600_000 });
     relay.start();
     try {
       await appendToOutbox(db, { producer: "test" }, [event(topic, "wake-1", 1)]);
@@ -373,16 +366,7 @@ describe("outbox relay", () => {
   it("lingers after a pass that published, not after a quiet spell, and stop() cuts the linger short", async () => {
     const topic = kafkaTopics.topics.linger;
     const registry = new Registry();
-    const relay = createOutboxRelay({
-      pool: schema.pool,
-      kafka: kafkaTopics.kafka,
-      schema: schema.schema,
-      logger: quiet,
-      batchSize: 100,
-      pollIntervalMs: 50,
-      lingerMs: 3_600_000,
-      registry,
-    });
+    const relay = relayFor({ lingerMs: 3_600_000, registry });
     relay.start();
     try {
       // Idle relay: the first row goes out on the next wake, with no linger before it.
