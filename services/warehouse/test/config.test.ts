@@ -47,3 +47,15 @@ describe("WAREHOUSE_OUTBOX_TOPIC_PREFIX", () => {
     );
   });
 });
+
+describe("WAREHOUSE_OUTBOX_LINGER_MS", () => {
+  it("is 50 ms unless set, may be 0 (a pass per wake), and refuses a negative or fractional value", () => {
+    expect(loadWarehouseConfig(BASE).OUTBOX_LINGER_MS).toBe(50);
+    expect(loadWarehouseConfig({ ...BASE, WAREHOUSE_OUTBOX_LINGER_MS: "0" }).OUTBOX_LINGER_MS).toBe(0);
+    for (const value of ["-1", "2.5", "soon"]) {
+      expect(() => loadWarehouseConfig({ ...BASE, WAREHOUSE_OUTBOX_LINGER_MS: value })).toThrow(
+        /OUTBOX_LINGER_MS/,
+      );
+    }
+  });
+});
