@@ -1,7 +1,8 @@
 // The last value decoded (or stored) per id with its bytes: a hot entry is read far more often than it
-// changes, and decoding is a real share of a cached read's CPU. Only identical bytes reuse a value, so what
-// a read returns is exactly what Redis holds; Redis is still asked every time. A value this process stored
-// is remembered with the bytes it was stored as, so the reads after a load do not decode it again.
+// changes, and decoding was a real share of a cached read's CPU (docs/performance.md). Only identical
+// bytes reuse a value, so what a read returns is exactly what Redis holds; Redis is still asked every
+// time. A value this process stored is remembered with the bytes it was stored as, so the reads after a
+// load do not decode it again.
 export interface DecodedValues<V> {
   /** The value of these bytes: the remembered one when the bytes are the same, else freshly decoded. */
   decode(id: string, bytes: Buffer): V;
