@@ -1,11 +1,13 @@
 // Stored answers of idempotent requests, one record per (principal, operation, key). A claim blocks a
 // concurrent duplicate on the primary key until the first transaction ends, so the effect runs once; an
 // expired record is claimed afresh.
-import { type Kysely, sql } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { IdempotencyDatabase } from "./idempotency-records.table.ts";
 
 // Any service database with the table; a transaction is a Kysely too.
-export type IdempotencyDb<DB extends IdempotencyDatabase = IdempotencyDatabase> = Kysely<DB>;
+export type IdempotencyDb<DB extends IdempotencyDatabase = IdempotencyDatabase> =
+  | Kysely<DB>
+  | Transaction<DB>;
 
 export type IdempotencyClaim =
   | { status: "claimed" }
@@ -66,6 +68,8 @@ export async function deleteExpiredIdempotencyRecords<DB extends IdempotencyData
 ): Promise<number> {
   const result = await sql`
     DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY(
-      SELECT ctid FROM idempotency_records WHERE expires_at < now() LIMIT ${limit}))`.execute(db);
+      SELECT ctid FROM idempotency_records WHERE expires_at < now() LIMIT ${limit}))`.execute(
+    db as unknown as Kysely<IdempotencyDatabase>,
+  );
   return Number(result.numAffectedRows ?? 0);
 }

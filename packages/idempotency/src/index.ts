@@ -8,7 +8,6 @@ export {
   releaseClaimsStatement,
   storeResponsesStatement,
 } from "./batch-claims.ts";
-export type { IdempotencyDatabase, IdempotencyRecordsTable } from "./idempotency-records.table.ts";
 export {
   claimIdempotencyKey,
   deleteExpiredIdempotencyRecords,
@@ -17,6 +16,7 @@ export {
   type IdempotencyKeyClaim,
   storeIdempotentResponse,
 } from "./idempotency.repo.ts";
+export type { IdempotencyDatabase, IdempotencyRecordsTable } from "./idempotency-records.table.ts";
 export {
   type IdempotencyScope,
   SYSTEM_PRINCIPAL,

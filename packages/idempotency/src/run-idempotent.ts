@@ -1,8 +1,8 @@
 // Claim key → run → store answer → replay: runs an effect at most once per (principal, operation, key),
 // inside the caller's transaction, so the answer commits (or rolls back) with the effect.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
-import type { IdempotencyDatabase } from "./idempotency-records.table.ts";
 import { claimIdempotencyKey, type IdempotencyDb, storeIdempotentResponse } from "./idempotency.repo.ts";
+import type { IdempotencyDatabase } from "./idempotency-records.table.ts";
 
 // How long an answer is replayed; the table's CHECK refuses less than 24 hours.
 export const IDEMPOTENCY_RETENTION_HOURS = 48;

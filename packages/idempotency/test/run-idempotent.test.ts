@@ -66,8 +66,12 @@ describe("runIdempotent", () => {
   it("runs the effect once per (principal, key) and replays the stored answer", async () => {
     let runs = 0;
     const effect = async () => ({ run: ++runs });
-    const first = await withTransaction(db, (trx) => runIdempotent(trx, request("shop-a", "k-1", { q: 1 }), effect));
-    const again = await withTransaction(db, (trx) => runIdempotent(trx, request("shop-a", "k-1", { q: 1 }), effect));
+    const first = await withTransaction(db, (trx) =>
+      runIdempotent(trx, request("shop-a", "k-1", { q: 1 }), effect),
+    );
+    const again = await withTransaction(db, (trx) =>
+      runIdempotent(trx, request("shop-a", "k-1", { q: 1 }), effect),
+    );
     expect(first).toEqual({ run: 1 });
     expect(again).toEqual({ run: 1 });
     expect(runs).toBe(1);
@@ -91,8 +95,12 @@ describe("runIdempotent", () => {
   it("gives two principals sending the same key and request two effects and their own answers", async () => {
     let runs = 0;
     const effect = async () => ({ run: ++runs });
-    const a = await withTransaction(db, (trx) => runIdempotent(trx, request("shop-a", "k-3", { q: 1 }), effect));
-    const b = await withTransaction(db, (trx) => runIdempotent(trx, request("shop-b", "k-3", { q: 1 }), effect));
+    const a = await withTransaction(db, (trx) =>
+      runIdempotent(trx, request("shop-a", "k-3", { q: 1 }), effect),
+    );
+    const b = await withTransaction(db, (trx) =>
+      runIdempotent(trx, request("shop-b", "k-3", { q: 1 }), effect),
+    );
     const aAgain = await withTransaction(db, (trx) =>
       runIdempotent(trx, request("shop-a", "k-3", { q: 1 }), effect),
     );
@@ -244,8 +252,16 @@ describe("batch fragments", () => {
     await sql`${releaseClaimsStatement("batch", [a2])}`.execute(db);
 
     const next = await claimBatch([a1, b1, a2]);
-    expect(next.get(scopedKeyOf(a1))).toEqual({ status: "replay", fingerprint: "f1", response: { answer: "a" } });
-    expect(next.get(scopedKeyOf(b1))).toEqual({ status: "replay", fingerprint: "f1", response: { answer: "b" } });
+    expect(next.get(scopedKeyOf(a1))).toEqual({
+      status: "replay",
+      fingerprint: "f1",
+      response: { answer: "a" },
+    });
+    expect(next.get(scopedKeyOf(b1))).toEqual({
+      status: "replay",
+      fingerprint: "f1",
+      response: { answer: "b" },
+    });
     // Released, so claimed again.
     expect(next.get(scopedKeyOf(a2))).toEqual({ status: "claimed" });
   });
