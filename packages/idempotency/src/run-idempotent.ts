@@ -1,6 +1,6 @@
 // Claim key → run → store answer → replay: runs an effect at most once per (principal, operation, key),
 // inside the caller's transaction, so the answer commits (or rolls back) with the effect.
-import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import { type AppError, ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { claimIdempotencyKey, type IdempotencyDb, storeIdempotentResponse } from "./idempotency.repo.ts";
 import type { IdempotencyDatabase } from "./idempotency-records.table.ts";
 
@@ -28,7 +28,8 @@ export interface RunIdempotentOptions<T> {
   retentionHours?: number | undefined;
 }
 
-export function idempotencyKeyReused(operation: string, key: string) {
+// FAILED_PRECONDITION, IDEMPOTENCY_KEY_REUSED, naming idempotency_key.
+export function idempotencyKeyReused(operation: string, key: string): AppError {
   return failedPrecondition(
     ErrorReason.IDEMPOTENCY_KEY_REUSED,
     `idempotency_key ${key} was already used for a different ${operation} request`,
