@@ -264,8 +264,8 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
   // A warehouse in service keeps at least a day of idempotent answers: the bench starts with 200,000 of
   // them rather than an empty table, so the planner plans for the table it will meet.
   await pool.query(
-    `INSERT INTO ${SCHEMA}.idempotency_records (operation, idempotency_key, fingerprint, expires_at, response)
-     SELECT 'reserve', 'seed-' || g, 'seed', now() + interval '25 hours', 'null' FROM generate_series(1, 200000) g`,
+    `INSERT INTO ${SCHEMA}.idempotency_records (principal, operation, idempotency_key, fingerprint, expires_at, response)
+     SELECT 'bench-seed', 'reserve', 'seed-' || g, 'seed', now() + interval '25 hours', 'null' FROM generate_series(1, 200000) g`,
   );
   // A database in service has statistics; a freshly seeded one gets them now, not from autovacuum later.
   await pool.query(

@@ -5,12 +5,17 @@
 // in a second one. Each request is
 // all-or-nothing unless allow_partial; one request's shortage never fails the others in its batch.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import {
+  fingerprintOf,
+  IDEMPOTENCY_RETENTION_HOURS,
+  type IdempotencyScope,
+  idempotencyKeyReused,
+  releaseClaimsStatement,
+  scopedKeyOf,
+  storeResponsesStatement,
+} from "@stockroom/idempotency";
 import { type OutboxRow, toOutboxRow } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
-import {
-  releaseIdempotencyClaimsStatement,
-  storeIdempotentResponsesStatement,
-} from "../data/idempotency.repo.ts";
 import {
   type AllocationRow,
   insertReservationStatements,
@@ -39,7 +44,6 @@ import { allocateFefo, type LotState, unexpiredFreeUnits } from "../domain/lot-a
 import type { ReservationView } from "../domain/reservation.ts";
 import { type PaymentMethod, type ReservationTtlPolicy, ttlFor } from "../domain/reservation-ttl.ts";
 import { levelKey, type StockLevelKey, sellableQuantity } from "../domain/stock-level.ts";
-import { fingerprintOf, IDEMPOTENCY_RETENTION_HOURS } from "./idempotency.ts";
 import { type BatchOutcome, createRequestBatcher } from "./request-batcher.ts";
 import { reservationChanged } from "./reservation-events.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
@@ -79,14 +83,17 @@ interface ReserveRequest {
   command: ReserveCommand;
   context: RequestContext;
   fingerprint: string;
+  // Its idempotency key, scoped to the caller, and that as one string.
+  scope: IdempotencyScope;
+  scopedKey: string;
   ttlMs: number;
   // What its batch's transaction locks for it: every level of each sku it names (a line without a
   // warehouse may draw from any), and its idempotency record.
   locks: string[];
 }
 
-function locksOf(command: ReserveCommand): string[] {
-  return [`key:${command.idempotencyKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
+function locksOf(command: ReserveCommand, scopedKey: string): string[] {
+  return [`key:${scopedKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
 }
 
 export function createReserveStock(
@@ -111,13 +118,17 @@ export function createReserveStock(
     context: RequestContext,
   ): Promise<ReserveResult> {
     const { idempotencyKey: _key, ...request } = command;
+    const scope = { principal: context.principal, key: command.idempotencyKey };
+    const scopedKey = scopedKeyOf(scope);
     try {
       const result = await batcher.submit({
         command,
         context,
         fingerprint: fingerprintOf(request),
+        scope,
+        scopedKey,
         ttlMs: ttlFor(deps.ttlPolicy, command),
-        locks: locksOf(command),
+        locks: locksOf(command, scopedKey),
       });
       deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
       return result;
@@ -137,11 +148,12 @@ async function reserveBatch(
   deps: UseCaseDeps,
   requests: ReserveRequest[],
 ): Promise<BatchOutcome<ReserveResult>[]> {
-  // A key twice in one batch: the later request waits for the next batch and replays the first's answer.
+  // A caller's key twice in one batch: the later request waits for the next batch and replays the
+  // first's answer.
   const seen = new Set<string>();
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
-    if (seen.has(request.command.idempotencyKey)) return { ok: false, retry: true };
-    seen.add(request.command.idempotencyKey);
+    if (seen.has(request.scopedKey)) return { ok: false, retry: true };
+    seen.add(request.scopedKey);
     return { ok: false, error: NOT_RUN };
   });
   const runnable = requests.flatMap((_request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
@@ -170,20 +182,20 @@ async function reserveInTransaction(
   const { claims, levels, lots, warehouses } = await readForReserve(trx, {
     operation: OPERATION,
     retentionHours: IDEMPOTENCY_RETENTION_HOURS,
-    claims: requests.map((r) => ({ key: r.command.idempotencyKey, fingerprint: r.fingerprint })),
+    claims: requests.map((r) => ({ ...r.scope, fingerprint: r.fingerprint })),
     pinned: pinnedLevels(allDemand),
     openSkus: openSkus(allDemand),
   });
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
-    const claim = claims.get(request.command.idempotencyKey);
+    const claim = claims.get(request.scopedKey);
     if (claim === undefined) return { ok: false, retry: true };
     if (claim.status === "claimed") return { ok: false, error: NOT_PLANNED };
     if (claim.fingerprint !== request.fingerprint)
-      return { ok: false, error: keyReused(request.command.idempotencyKey) };
+      return { ok: false, error: idempotencyKeyReused(OPERATION, request.command.idempotencyKey) };
     return { ok: true, value: claim.response as ReserveResult };
   });
   const toPlan = requests.flatMap((request, index) =>
-    claims.get(request.command.idempotencyKey)?.status === "claimed" ? [index] : [],
+    claims.get(request.scopedKey)?.status === "claimed" ? [index] : [],
   );
   if (toPlan.length === 0) return outcomes;
 
@@ -211,8 +223,8 @@ interface BatchWrites {
   lotWrites: LotWrite[];
   reservations: NewReservation[];
   reservationEvents: OutboxRow[];
-  answers: { key: string; response: ReserveResult }[];
-  failedKeys: string[];
+  answers: (IdempotencyScope & { response: ReserveResult })[];
+  failedKeys: IdempotencyScope[];
 }
 
 // Plans the requests at `toPlan` one after another against the working stock (each takes from what the
@@ -238,11 +250,11 @@ function planBatch(
     const planned = planRequest(request, demands[index] ?? [], working, now);
     if (!planned.ok) {
       outcomes[index] = { ok: false, error: planned.error };
-      writes.failedKeys.push(request.command.idempotencyKey);
+      writes.failedKeys.push(request.scope);
       continue;
     }
     outcomes[index] = { ok: true, value: planned.result };
-    writes.answers.push({ key: request.command.idempotencyKey, response: planned.result });
+    writes.answers.push({ ...request.scope, response: planned.result });
     if (!planned.reservation) continue;
     writes.changes.push(...planned.changes);
     writes.lotWrites.push(...planned.lotWrites);
@@ -279,8 +291,8 @@ async function writeBatch(
     stock.writeSet,
     [
       ...(reservations.length > 0 ? insertReservationStatements(reservations) : []),
-      ...(answers.length > 0 ? [storeIdempotentResponsesStatement(OPERATION, answers)] : []),
-      ...(failedKeys.length > 0 ? [releaseIdempotencyClaimsStatement(OPERATION, failedKeys)] : []),
+      ...(answers.length > 0 ? [storeResponsesStatement(OPERATION, answers)] : []),
+      ...(failedKeys.length > 0 ? [releaseClaimsStatement(OPERATION, failedKeys)] : []),
     ],
   );
 }
@@ -478,14 +490,6 @@ function demandOf(request: ReserveRequest): DemandLine[] {
 
 function uniqueKeys(keys: StockLevelKey[]): StockLevelKey[] {
   return [...new Map(keys.map((k) => [levelKey(k), k])).values()];
-}
-
-function keyReused(key: string) {
-  return failedPrecondition(
-    ErrorReason.IDEMPOTENCY_KEY_REUSED,
-    `idempotency_key ${key} was already used for a different ${OPERATION} request`,
-    { field: "idempotency_key" },
-  );
 }
 
 function insufficientStock(shortages: LineShortage[]) {
