@@ -14,21 +14,21 @@ import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catal
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
+  archiveProductUseCase,
+  changePriceUseCase,
+  createProductUseCase,
+  updateProductUseCase,
 } from "./app/admin/product-commands.ts";
-import { createApplyStockLevelChanged } from "./app/apply-stock-level-changed.ts";
+import { applyStockLevelChangedUseCase } from "./app/apply-stock-level-changed.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
 import { PRODUCT_TOPIC } from "./app/product-events.ts";
 import {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
-  createLoadProductViews,
+  batchGetProductsUseCase,
+  getProductUseCase,
+  listProductsUseCase,
+  loadProductViewsUseCase,
 } from "./app/read-products.ts";
-import { createRebuildAvailability } from "./app/rebuild-availability.ts";
+import { rebuildAvailabilityUseCase } from "./app/rebuild-availability.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
 import type { CatalogDatabase } from "./data/database.ts";
@@ -72,7 +72,7 @@ async function main(config: CatalogConfig): Promise<void> {
         onError: (err) => logger.warn({ err: err.message }, "redis connection error"),
       })
     : undefined;
-  const loadProductViews = createLoadProductViews(createUseCaseDeps(db));
+  const loadProductViews = loadProductViewsUseCase(createUseCaseDeps(db));
   const cache = redis
     ? createProductCache({
         redis,
@@ -112,20 +112,20 @@ async function main(config: CatalogConfig): Promise<void> {
   server.register(
     CatalogService,
     createCatalogHandler({
-      getProduct: createGetProduct(source),
-      batchGetProducts: createBatchGetProducts(source),
-      listProducts: createListProducts(deps, source),
+      getProduct: getProductUseCase(source),
+      batchGetProducts: batchGetProductsUseCase(source),
+      listProducts: listProductsUseCase(deps, source),
     }),
     CATALOG_POLICY,
   );
   server.register(
     CatalogAdminService,
     createCatalogAdminHandler({
-      createProduct: createCreateProduct(deps),
-      updateProduct: createUpdateProduct(deps),
-      archiveProduct: createArchiveProduct(deps),
-      changePrice: createChangePrice(deps),
-      rebuildAvailability: createRebuildAvailability(deps, warehouse?.fetch),
+      createProduct: createProductUseCase(deps),
+      updateProduct: updateProductUseCase(deps),
+      archiveProduct: archiveProductUseCase(deps),
+      changePrice: changePriceUseCase(deps),
+      rebuildAvailability: rebuildAvailabilityUseCase(deps, warehouse?.fetch),
     }),
     CATALOG_ADMIN_POLICY,
   );
@@ -159,7 +159,7 @@ async function main(config: CatalogConfig): Promise<void> {
     kafka,
     topic: config.STOCK_EVENTS_TOPIC,
     db,
-    apply: createApplyStockLevelChanged(deps),
+    apply: applyStockLevelChangedUseCase(deps),
     logger,
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,

@@ -16,7 +16,7 @@ import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catal
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { ProductStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRebuildAvailability } from "../src/app/rebuild-availability.ts";
+import { rebuildAvailabilityUseCase } from "../src/app/rebuild-availability.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "../src/transport/grpc/catalog.handler.ts";
 import {
   CATALOG_ADMIN_POLICY,
@@ -60,7 +60,7 @@ beforeAll(async () => {
       updateProduct: f.updateProduct,
       archiveProduct: f.archiveProduct,
       changePrice: f.changePrice,
-      rebuildAvailability: createRebuildAvailability(f.deps, async (skus) =>
+      rebuildAvailability: rebuildAvailabilityUseCase(f.deps, async (skus) =>
         skus.map((sku) => ({
           sku,
           warehouseCode: "WR",

@@ -9,9 +9,6 @@ import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGetStock } from "../../warehouse/src/app/get-stock.ts";
-import { createRecordQualityCheck } from "../../warehouse/src/app/record-quality-check.ts";
-import { createRestockReturn } from "../../warehouse/src/app/restock-return.ts";
 import { DEFAULT_TTL_POLICY } from "../../warehouse/src/domain/reservation-ttl.ts";
 import {
   createWarehouseHandler,
@@ -23,7 +20,7 @@ import {
   receive,
   type WarehouseFixture,
 } from "../../warehouse/test/support/warehouse-fixture.ts";
-import { createRebuildAvailability, type FetchStockLevels } from "../src/app/rebuild-availability.ts";
+import { type FetchStockLevels, rebuildAvailabilityUseCase } from "../src/app/rebuild-availability.ts";
 import { createWarehouseStockFetcher } from "../src/transport/grpc/warehouse-stock.client.ts";
 import {
   type CatalogFixture,
@@ -42,7 +39,6 @@ let stock: ReturnType<typeof createWarehouseStockFetcher>;
 
 beforeAll(async () => {
   [warehouse, catalog] = await Promise.all([createWarehouseFixture({ poolMax: 4 }), createCatalogFixture()]);
-  const useCases = warehouse.useCases;
   server = createGrpcServer({
     logger: createLogger({ service: "catalog-rebuild-warehouse", level: "silent" }),
     registry: createMetricsRegistry({ service: "catalog-rebuild-warehouse", collectDefaults: false }),
@@ -50,19 +46,7 @@ beforeAll(async () => {
   });
   server.register(
     WarehouseService,
-    createWarehouseHandler({
-      ttlPolicy: DEFAULT_TTL_POLICY,
-      getStock: createGetStock(useCases.deps),
-      getReservation: useCases.getReservation,
-      reserve: useCases.reserve,
-      extend: useCases.extend,
-      release: useCases.release,
-      confirm: useCases.confirm,
-      cancel: useCases.cancel,
-      ship: useCases.ship,
-      restockReturn: createRestockReturn(useCases.deps),
-      recordQualityCheck: createRecordQualityCheck(useCases.deps),
-    }),
+    createWarehouseHandler(warehouse.useCases, DEFAULT_TTL_POLICY),
     WAREHOUSE_POLICY,
   );
   const port = await server.start("127.0.0.1:0");
@@ -87,7 +71,7 @@ async function rowsOf(sku: string) {
 }
 
 function rebuildWith(fetch: FetchStockLevels) {
-  return createRebuildAvailability(catalog.deps, fetch);
+  return rebuildAvailabilityUseCase(catalog.deps, fetch);
 }
 
 describe("rebuild availability from the warehouse", () => {

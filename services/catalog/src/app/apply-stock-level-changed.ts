@@ -26,7 +26,7 @@ export class StockEventInvalidError extends Error {
   }
 }
 
-export function createApplyStockLevelChanged(deps: Pick<UseCaseDeps, "cache">) {
+export function applyStockLevelChangedUseCase(deps: Pick<UseCaseDeps, "cache">) {
   return async function applyStockLevelChanged(
     trx: Transaction<CatalogDatabase>,
     envelope: EventEnvelope,

@@ -24,7 +24,10 @@ export interface RebuildResult {
 
 const REBUILD_BATCH = 100;
 
-export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: FetchStockLevels | undefined) {
+export function rebuildAvailabilityUseCase(
+  deps: UseCaseDeps,
+  fetchStockLevels: FetchStockLevels | undefined,
+) {
   return async function rebuildAvailability(skus: readonly string[]): Promise<RebuildResult> {
     if (!fetchStockLevels)
       throw unavailable("no warehouse address is configured for rebuilding availability");

@@ -15,18 +15,18 @@ import { createTestRedis, createTestSchema, type TestRedis, type TestSchema } fr
 import type { Redis } from "ioredis";
 import { v7 as uuidv7 } from "uuid";
 import {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
+  archiveProductUseCase,
+  changePriceUseCase,
+  createProductUseCase,
+  updateProductUseCase,
 } from "../../src/app/admin/product-commands.ts";
-import { createApplyStockLevelChanged } from "../../src/app/apply-stock-level-changed.ts";
+import { applyStockLevelChangedUseCase } from "../../src/app/apply-stock-level-changed.ts";
 import { createProductCache } from "../../src/app/product-cache.ts";
 import {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
-  createLoadProductViews,
+  batchGetProductsUseCase,
+  getProductUseCase,
+  listProductsUseCase,
+  loadProductViewsUseCase,
 } from "../../src/app/read-products.ts";
 import { createUseCaseDeps, type RequestContext } from "../../src/app/use-case-deps.ts";
 import type { CatalogDatabase } from "../../src/data/database.ts";
@@ -48,7 +48,7 @@ export async function createCatalogFixture() {
   const db = createDb<CatalogDatabase>(schema.pool);
   const baseDeps = createUseCaseDeps(db);
   const dbLoads: string[][] = [];
-  const loadFromDb = createLoadProductViews(baseDeps);
+  const loadFromDb = loadProductViewsUseCase(baseDeps);
   const cache = createProductCache({
     redis,
     loadMany: async (skus) => {
@@ -66,16 +66,16 @@ export async function createCatalogFixture() {
     cache,
     dbLoads,
     deps,
-    createProduct: createCreateProduct(deps),
-    updateProduct: createUpdateProduct(deps),
-    archiveProduct: createArchiveProduct(deps),
-    changePrice: createChangePrice(deps),
-    getProduct: createGetProduct(cache),
-    batchGetProducts: createBatchGetProducts(cache),
-    listProducts: createListProducts(deps, cache),
-    applyStockLevelChanged: createApplyStockLevelChanged(deps),
+    createProduct: createProductUseCase(deps),
+    updateProduct: updateProductUseCase(deps),
+    archiveProduct: archiveProductUseCase(deps),
+    changePrice: changePriceUseCase(deps),
+    getProduct: getProductUseCase(cache),
+    batchGetProducts: batchGetProductsUseCase(cache),
+    listProducts: listProductsUseCase(deps, cache),
+    applyStockLevelChanged: applyStockLevelChangedUseCase(deps),
     apply(envelope: EventEnvelope) {
-      const applyEvent = createApplyStockLevelChanged(deps);
+      const applyEvent = applyStockLevelChangedUseCase(deps);
       return withTransaction(db, (trx) => applyEvent(trx, envelope));
     },
     async cleanup() {

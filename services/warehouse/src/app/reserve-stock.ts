@@ -61,20 +61,13 @@ export interface ReserveResult {
   shortages: LineShortage[];
 }
 
+// How concurrent reserves are batched (the defaults and their reasons: config.ts).
 export interface ReserveBatching {
   maxBatch: number;
   // Batches in flight at once (each holds one pooled connection).
   concurrency: number;
   lingerMs?: number;
 }
-
-// One batch in flight measured best on a 2-core machine for both one hot sku and 10,000 spread skus
-// (npm run bench:warehouse); raise the concurrency where the database has cores to spare. A batch beside
-// a running one takes only requests for other skus, so one hot sku stays one batch at a time: with 2,
-// hot ran as fast as with 1, and spread within noise (4 A/B pairs: +4, +1, +4, -5 %) at 5-10 % more CPU
-// per reservation, its batches of ~22 requests instead of ~33. Lingering
-// 8 ms after a large batch measured hot 896 vs 801/s and spread 786 vs 766/s (2 runs each, 64 clients).
-export const DEFAULT_RESERVE_BATCHING: ReserveBatching = { maxBatch: 64, concurrency: 1, lingerMs: 8 };
 
 interface ReserveRequest {
   command: ReserveCommand;
@@ -90,12 +83,11 @@ function locksOf(command: ReserveCommand): string[] {
   return [`key:${command.idempotencyKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
 }
 
-export function createReserveStock(
-  deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy; batching?: ReserveBatching },
+export function reserveStockUseCase(
+  deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy; batching: ReserveBatching },
 ) {
-  const batching = deps.batching ?? DEFAULT_RESERVE_BATCHING;
   const batcher = createRequestBatcher<ReserveRequest, ReserveResult>({
-    ...batching,
+    ...deps.batching,
     run: async (requests) => {
       const stopTimer = deps.metrics?.reserveBatchSeconds.startTimer();
       try {

@@ -24,7 +24,7 @@ function requireValidPrice(price: Price, field: string): void {
   }
 }
 
-export function createCreateProduct(deps: UseCaseDeps) {
+export function createProductUseCase(deps: UseCaseDeps) {
   return async function createProduct(context: RequestContext, input: CreateProductInput): Promise<Product> {
     requireValidPrice(input.price, "price");
     const { idempotencyKey, ...fields } = input;
@@ -57,7 +57,7 @@ export interface UpdateProductInput {
   status?: Exclude<ProductStatus, "archived"> | undefined;
 }
 
-export function createUpdateProduct(deps: UseCaseDeps) {
+export function updateProductUseCase(deps: UseCaseDeps) {
   return async function updateProduct(context: RequestContext, input: UpdateProductInput): Promise<Product> {
     const { idempotencyKey, expectedVersion, sku, ...changes } = input;
     return writeProduct(
@@ -73,7 +73,7 @@ export function createUpdateProduct(deps: UseCaseDeps) {
   };
 }
 
-export function createArchiveProduct(deps: UseCaseDeps) {
+export function archiveProductUseCase(deps: UseCaseDeps) {
   return async function archiveProduct(
     context: RequestContext,
     input: { idempotencyKey: string; sku: string },
@@ -96,7 +96,7 @@ export function createArchiveProduct(deps: UseCaseDeps) {
   };
 }
 
-export function createChangePrice(deps: UseCaseDeps) {
+export function changePriceUseCase(deps: UseCaseDeps) {
   return async function changePrice(
     context: RequestContext,
     input: { idempotencyKey: string; sku: string; price: Price; expectedVersion?: number | undefined },

@@ -2,22 +2,22 @@
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import type {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
+  archiveProductUseCase,
+  changePriceUseCase,
+  createProductUseCase,
+  updateProductUseCase,
 } from "../../app/admin/product-commands.ts";
 import { productMessage } from "../../app/product-message.ts";
-import type { createRebuildAvailability } from "../../app/rebuild-availability.ts";
+import type { rebuildAvailabilityUseCase } from "../../app/rebuild-availability.ts";
 import type { RequestContext } from "../../app/use-case-deps.ts";
 import * as validate from "./validate.ts";
 
 export interface CatalogAdminUseCases {
-  createProduct: ReturnType<typeof createCreateProduct>;
-  updateProduct: ReturnType<typeof createUpdateProduct>;
-  archiveProduct: ReturnType<typeof createArchiveProduct>;
-  changePrice: ReturnType<typeof createChangePrice>;
-  rebuildAvailability: ReturnType<typeof createRebuildAvailability>;
+  createProduct: ReturnType<typeof createProductUseCase>;
+  updateProduct: ReturnType<typeof updateProductUseCase>;
+  archiveProduct: ReturnType<typeof archiveProductUseCase>;
+  changePrice: ReturnType<typeof changePriceUseCase>;
+  rebuildAvailability: ReturnType<typeof rebuildAvailabilityUseCase>;
 }
 
 const OPERATORS = ["ops", "admin"] as const;

@@ -6,17 +6,17 @@ import {
 } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { productMessage } from "../../app/product-message.ts";
 import type {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
+  batchGetProductsUseCase,
+  getProductUseCase,
+  listProductsUseCase,
 } from "../../app/read-products.ts";
 import type { ProductView } from "../../domain/product-view.ts";
 import * as validate from "./validate.ts";
 
 export interface CatalogUseCases {
-  getProduct: ReturnType<typeof createGetProduct>;
-  batchGetProducts: ReturnType<typeof createBatchGetProducts>;
-  listProducts: ReturnType<typeof createListProducts>;
+  getProduct: ReturnType<typeof getProductUseCase>;
+  batchGetProducts: ReturnType<typeof batchGetProductsUseCase>;
+  listProducts: ReturnType<typeof listProductsUseCase>;
 }
 
 const READERS = ["storefront", "ops", "admin", "service"] as const;

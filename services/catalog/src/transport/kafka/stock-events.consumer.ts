@@ -5,7 +5,7 @@ import type { Kysely } from "@stockroom/db";
 import { type ConsumerLogger, createEventConsumer, type EventConsumer } from "@stockroom/messaging";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
-import type { createApplyStockLevelChanged } from "../../app/apply-stock-level-changed.ts";
+import type { applyStockLevelChangedUseCase } from "../../app/apply-stock-level-changed.ts";
 import type { CatalogDatabase } from "../../data/database.ts";
 
 export const STOCK_TOPIC = "warehouse.stock.v1";
@@ -15,7 +15,7 @@ export const STOCK_PROJECTION_CONSUMER = "catalog.stock-projection";
 export function createStockEventsConsumer(options: {
   kafka: Kafka;
   db: Kysely<CatalogDatabase>;
-  apply: ReturnType<typeof createApplyStockLevelChanged>;
+  apply: ReturnType<typeof applyStockLevelChangedUseCase>;
   logger: ConsumerLogger;
   registry?: Registry;
   topic?: string;
