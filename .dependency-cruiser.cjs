@@ -24,7 +24,8 @@ module.exports = {
     },
     {
       name: "transport-not-to-data",
-      comment: "transport/ calls use cases (app/); it never reaches the repositories or the table types in data/.",
+      comment:
+        "transport/ calls use cases (app/); it never reaches the repositories or the table types in data/.",
       severity: "error",
       from: { path: "^services/([^/]+)/src/transport/" },
       to: { path: "^services/$1/src/data/" },
@@ -74,7 +75,8 @@ module.exports = {
     },
     {
       name: "data-not-up",
-      comment: "data/ is called by app/: it imports nothing from app/, transport/, workers/, config.ts or main.ts.",
+      comment:
+        "data/ is called by app/: it imports nothing from app/, transport/, workers/, config.ts or main.ts.",
       severity: "error",
       from: { path: "^services/([^/]+)/src/data/" },
       to: {
@@ -83,7 +85,8 @@ module.exports = {
     },
     {
       name: "config-not-to-layers",
-      comment: "config.ts turns the environment into settings; main.ts hands them to the layers, not the reverse.",
+      comment:
+        "config.ts turns the environment into settings; main.ts hands them to the layers, not the reverse.",
       severity: "error",
       from: { path: "^services/([^/]+)/src/config\\.ts$" },
       to: { path: "^services/$1/src/(app|data|transport|workers)/" },
