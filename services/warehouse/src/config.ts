@@ -16,6 +16,7 @@ import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservat
 
 export const CONFIG_PREFIX = "WAREHOUSE_";
 
+// The RESERVE_BATCH_* defaults: how concurrent reserves are batched (reserve-stock.ts, request-batcher.ts).
 // One batch in flight measured best on a 2-core machine for both one hot sku and 10,000 spread skus
 // (npm run bench:warehouse); raise the concurrency where the database has cores to spare. A batch beside
 // a running one takes only requests for other skus, so one hot sku stays one batch at a time: with 2,
