@@ -124,6 +124,8 @@ case "$command" in
     check_generated_code
     pnpm exec turbo run typecheck --output-logs=errors-only
     pnpm exec biome ci --colors=off .
+    # The layer rules (.dependency-cruiser.cjs): a forbidden import fails the check, naming the rule.
+    pnpm exec depcruise --config .dependency-cruiser.cjs --output-type err services packages
     ;;
   bench)
     install_dependencies

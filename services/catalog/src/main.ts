@@ -13,22 +13,10 @@ import { createOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
-import {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
-} from "./app/admin/product-commands.ts";
-import { createApplyStockLevelChanged } from "./app/apply-stock-level-changed.ts";
+import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
 import { PRODUCT_TOPIC } from "./app/product-events.ts";
-import {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
-  createLoadProductViews,
-} from "./app/read-products.ts";
-import { createRebuildAvailability } from "./app/rebuild-availability.ts";
+import { loadProductViewsUseCase } from "./app/read-products.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
 import type { CatalogDatabase } from "./data/database.ts";
@@ -72,7 +60,7 @@ async function main(config: CatalogConfig): Promise<void> {
         onError: (err) => logger.warn({ err: err.message }, "redis connection error"),
       })
     : undefined;
-  const loadProductViews = createLoadProductViews(createUseCaseDeps(db));
+  const loadProductViews = loadProductViewsUseCase(createUseCaseDeps(db));
   const cache = redis
     ? createProductCache({
         redis,
@@ -93,15 +81,16 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
-  const source = cache ?? uncachedSource(loadProductViews);
-  const deps = createUseCaseDeps(db, cache ? { cache } : {});
-
   const warehouse = config.WAREHOUSE_GRPC_ADDRESS
     ? createWarehouseStockFetcher({
         address: config.WAREHOUSE_GRPC_ADDRESS,
         jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
       })
     : undefined;
+  const useCases = buildUseCases(createUseCaseDeps(db, cache ? { cache } : {}), {
+    products: cache ?? uncachedSource(loadProductViews),
+    fetchStockLevels: warehouse?.fetch,
+  });
 
   const verifier = createTokenVerifier({
     secret: config.JWT_SECRET,
@@ -109,26 +98,8 @@ async function main(config: CatalogConfig): Promise<void> {
     audience: config.JWT_AUDIENCE,
   });
   const server = createGrpcServer({ logger, registry, verifier });
-  server.register(
-    CatalogService,
-    createCatalogHandler({
-      getProduct: createGetProduct(source),
-      batchGetProducts: createBatchGetProducts(source),
-      listProducts: createListProducts(deps, source),
-    }),
-    CATALOG_POLICY,
-  );
-  server.register(
-    CatalogAdminService,
-    createCatalogAdminHandler({
-      createProduct: createCreateProduct(deps),
-      updateProduct: createUpdateProduct(deps),
-      archiveProduct: createArchiveProduct(deps),
-      changePrice: createChangePrice(deps),
-      rebuildAvailability: createRebuildAvailability(deps, warehouse?.fetch),
-    }),
-    CATALOG_ADMIN_POLICY,
-  );
+  server.register(CatalogService, createCatalogHandler(useCases.catalog), CATALOG_POLICY);
+  server.register(CatalogAdminService, createCatalogAdminHandler(useCases.admin), CATALOG_ADMIN_POLICY);
 
   // Topics up front (the broker does not auto-create them): the catalog's own, and the stock topic with
   // its dead-letter topic, so the consumer can start before the warehouse ever ran.
@@ -159,7 +130,7 @@ async function main(config: CatalogConfig): Promise<void> {
     kafka,
     topic: config.STOCK_EVENTS_TOPIC,
     db,
-    apply: createApplyStockLevelChanged(deps),
+    apply: useCases.stockEvents.applyStockLevelChanged,
     logger,
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,

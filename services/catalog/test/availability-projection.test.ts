@@ -74,7 +74,7 @@ describe("availability projection", () => {
       stockEvent({ sku: "P-2", warehouseCode: "W2", version: i + 1, onHand: available }),
     );
     const w3 = [stockEvent({ sku: "P-2", warehouseCode: "W3", version: 1, onHand: 4, committed: 4 })];
-    await f.createProduct(CONTEXT, productInput("P-2"));
+    await f.createProduct(productInput("P-2"), CONTEXT);
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       await f.schema.pool.query("DELETE FROM availability_by_warehouse WHERE sku = 'P-2'");
       // Every event twice, in a shuffled order mixing the warehouses.
@@ -95,7 +95,7 @@ describe("availability projection", () => {
   });
 
   it("an applied event replaces the cached view; a reader's older view cannot be stored after it", async () => {
-    await f.createProduct(CONTEXT, productInput("P-3"));
+    await f.createProduct(productInput("P-3"), CONTEXT);
     await f.apply(stockEvent({ sku: "P-3", warehouseCode: "W1", version: 1, onHand: 9 }));
     const before = await f.getProduct("P-3");
     expect(before.availability.totalAvailable).toBe(9);
@@ -113,7 +113,7 @@ describe("availability projection", () => {
   });
 
   it("a thousand concurrent misses on one sku read the database once", async () => {
-    await f.createProduct(CONTEXT, productInput("P-4"));
+    await f.createProduct(productInput("P-4"), CONTEXT);
     await f.apply(stockEvent({ sku: "P-4", warehouseCode: "W1", version: 1, onHand: 50 }));
     const loadsBefore = f.dbLoads.length;
     const views = await Promise.all(Array.from({ length: 1000 }, () => f.getProduct("P-4")));
@@ -122,7 +122,7 @@ describe("availability projection", () => {
   });
 
   it("a crafted sku reaches neither Redis nor another product's key", async () => {
-    await f.createProduct(CONTEXT, productInput("P-5"));
+    await f.createProduct(productInput("P-5"), CONTEXT);
     await f.getProduct("P-5");
     for (const crafted of ["P-5:x", "catalog:product:v1:P-5", "P-5\r\nSET x y", "*"]) {
       await expect(f.getProduct(crafted)).rejects.toThrow(/non-canonical/);

@@ -16,7 +16,6 @@ import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catal
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { ProductStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRebuildAvailability } from "../src/app/rebuild-availability.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "../src/transport/grpc/catalog.handler.ts";
 import {
   CATALOG_ADMIN_POLICY,
@@ -38,43 +37,26 @@ function as(role: Role) {
 }
 
 beforeAll(async () => {
-  f = await createCatalogFixture();
+  f = await createCatalogFixture({
+    fetchStockLevels: async (skus) =>
+      skus.map((sku) => ({
+        sku,
+        warehouseCode: "WR",
+        available: 4,
+        onHand: 4,
+        reserved: 0,
+        committed: 0,
+        levelVersion: 10,
+        updatedAt: new Date(),
+      })),
+  });
   server = createGrpcServer({
     logger: createLogger({ service: "catalog-contract", level: "silent" }),
     registry: createMetricsRegistry({ service: "catalog-contract", collectDefaults: false }),
     verifier: createTokenVerifier({ secret: SECRET, ...AUTH }),
   });
-  server.register(
-    CatalogService,
-    createCatalogHandler({
-      getProduct: f.getProduct,
-      batchGetProducts: f.batchGetProducts,
-      listProducts: f.listProducts,
-    }),
-    CATALOG_POLICY,
-  );
-  server.register(
-    CatalogAdminService,
-    createCatalogAdminHandler({
-      createProduct: f.createProduct,
-      updateProduct: f.updateProduct,
-      archiveProduct: f.archiveProduct,
-      changePrice: f.changePrice,
-      rebuildAvailability: createRebuildAvailability(f.deps, async (skus) =>
-        skus.map((sku) => ({
-          sku,
-          warehouseCode: "WR",
-          available: 4,
-          onHand: 4,
-          reserved: 0,
-          committed: 0,
-          levelVersion: 10,
-          updatedAt: new Date(),
-        })),
-      ),
-    }),
-    CATALOG_ADMIN_POLICY,
-  );
+  server.register(CatalogService, createCatalogHandler(f.useCases.catalog), CATALOG_POLICY);
+  server.register(CatalogAdminService, createCatalogAdminHandler(f.useCases.admin), CATALOG_ADMIN_POLICY);
   const port = await server.start("127.0.0.1:0");
   catalog = createClient(CatalogService, `127.0.0.1:${port}`, { retry: { maxAttempts: 1 } });
   admin = createClient(CatalogAdminService, `127.0.0.1:${port}`, { retry: { maxAttempts: 1 } });

@@ -33,22 +33,28 @@ async function outboxOf(sku: string) {
 
 describe("product admin", () => {
   it("writes each change with its event and moves the version", async () => {
-    const created = await f.createProduct(CONTEXT, productInput("ADM-1"));
+    const created = await f.createProduct(productInput("ADM-1"), CONTEXT);
     expect(created.version).toBe(1);
-    const updated = await f.updateProduct(CONTEXT, {
-      idempotencyKey: "u1",
-      sku: "ADM-1",
-      name: "Renamed",
-      expectedVersion: 1,
-    });
+    const updated = await f.updateProduct(
+      {
+        idempotencyKey: "u1",
+        sku: "ADM-1",
+        name: "Renamed",
+        expectedVersion: 1,
+      },
+      CONTEXT,
+    );
     expect(updated).toMatchObject({ name: "Renamed", version: 2, brand: "acme" });
-    const priced = await f.changePrice(CONTEXT, {
-      idempotencyKey: "p1",
-      sku: "ADM-1",
-      price: { amountMinor: 2499n, currency: "EUR" },
-    });
+    const priced = await f.changePrice(
+      {
+        idempotencyKey: "p1",
+        sku: "ADM-1",
+        price: { amountMinor: 2499n, currency: "EUR" },
+      },
+      CONTEXT,
+    );
     expect(priced.price).toEqual({ amountMinor: 2499n, currency: "EUR" });
-    const archived = await f.archiveProduct(CONTEXT, { idempotencyKey: "a1", sku: "ADM-1" });
+    const archived = await f.archiveProduct({ idempotencyKey: "a1", sku: "ADM-1" }, CONTEXT);
     expect(archived.status).toBe("archived");
 
     const events = await outboxOf("ADM-1");
@@ -64,67 +70,76 @@ describe("product admin", () => {
     expect(payload?.price?.amountMinor).toBe(2499n);
 
     await expect(
-      f.changePrice(CONTEXT, {
-        idempotencyKey: "p2",
-        sku: "ADM-1",
-        price: { amountMinor: 1n, currency: "EUR" },
-      }),
+      f.changePrice(
+        {
+          idempotencyKey: "p2",
+          sku: "ADM-1",
+          price: { amountMinor: 1n, currency: "EUR" },
+        },
+        CONTEXT,
+      ),
     ).rejects.toMatchObject({ kind: "failed_precondition", reason: ErrorReason.INVALID_STATE_TRANSITION });
   });
 
   it("replays the first answer for a repeated key and refuses the key for another request", async () => {
-    const first = await f.createProduct(CONTEXT, productInput("ADM-2"));
-    const again = await f.createProduct(CONTEXT, productInput("ADM-2"));
+    const first = await f.createProduct(productInput("ADM-2"), CONTEXT);
+    const again = await f.createProduct(productInput("ADM-2"), CONTEXT);
     expect(again).toEqual(first);
     expect(await outboxOf("ADM-2")).toHaveLength(1);
-    await expect(f.createProduct(CONTEXT, productInput("ADM-2", { name: "other" }))).rejects.toMatchObject({
+    await expect(f.createProduct(productInput("ADM-2", { name: "other" }), CONTEXT)).rejects.toMatchObject({
       reason: ErrorReason.IDEMPOTENCY_KEY_REUSED,
     });
     await expect(
-      f.createProduct(CONTEXT, productInput("ADM-2", { idempotencyKey: "new" })),
+      f.createProduct(productInput("ADM-2", { idempotencyKey: "new" }), CONTEXT),
     ).rejects.toMatchObject({
       kind: "already_exists",
     });
   });
 
   it("refuses a stale expected version and bad prices", async () => {
-    await f.createProduct(CONTEXT, productInput("ADM-3"));
+    await f.createProduct(productInput("ADM-3"), CONTEXT);
     const err = await f
-      .updateProduct(CONTEXT, { idempotencyKey: "u", sku: "ADM-3", name: "x", expectedVersion: 7 })
+      .updateProduct({ idempotencyKey: "u", sku: "ADM-3", name: "x", expectedVersion: 7 }, CONTEXT)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ reason: ErrorReason.CONCURRENT_MODIFICATION });
     await expect(
-      f.changePrice(CONTEXT, {
-        idempotencyKey: "p",
-        sku: "ADM-3",
-        price: { amountMinor: -5n, currency: "EUR" },
-      }),
+      f.changePrice(
+        {
+          idempotencyKey: "p",
+          sku: "ADM-3",
+          price: { amountMinor: -5n, currency: "EUR" },
+        },
+        CONTEXT,
+      ),
     ).rejects.toMatchObject({ kind: "invalid_argument", field: "price" });
   });
 
   it("a cached view never survives a write: the next read sees the new price", async () => {
-    await f.createProduct(CONTEXT, productInput("ADM-4"));
+    await f.createProduct(productInput("ADM-4"), CONTEXT);
     expect((await f.getProduct("ADM-4")).product.price.amountMinor).toBe(1999n);
     expect((await f.getProduct("ADM-4")).product.price.amountMinor).toBe(1999n);
-    await f.changePrice(CONTEXT, {
-      idempotencyKey: "p",
-      sku: "ADM-4",
-      price: { amountMinor: 999n, currency: "EUR" },
-    });
+    await f.changePrice(
+      {
+        idempotencyKey: "p",
+        sku: "ADM-4",
+        price: { amountMinor: 999n, currency: "EUR" },
+      },
+      CONTEXT,
+    );
     expect((await f.getProduct("ADM-4")).product.price.amountMinor).toBe(999n);
   });
 
   it("lists by category, brand and stock with a cursor", async () => {
     for (const sku of ["L-1", "L-2", "L-3", "L-4"]) {
       await f.createProduct(
-        CONTEXT,
         productInput(sku, { idempotencyKey: `c-${sku}`, brand: "listco", categoryPath: "home/kitchen" }),
+        CONTEXT,
       );
     }
     await f.createProduct(
-      CONTEXT,
       productInput("L-5", { idempotencyKey: "c-L-5", brand: "listco", categoryPath: "homeware" }),
+      CONTEXT,
     );
     const first = await f.listProducts({
       brand: "listco",

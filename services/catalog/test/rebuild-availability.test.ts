@@ -9,9 +9,6 @@ import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGetStock } from "../../warehouse/src/app/get-stock.ts";
-import { createRecordQualityCheck } from "../../warehouse/src/app/record-quality-check.ts";
-import { createRestockReturn } from "../../warehouse/src/app/restock-return.ts";
 import { DEFAULT_TTL_POLICY } from "../../warehouse/src/domain/reservation-ttl.ts";
 import {
   createWarehouseHandler,
@@ -23,7 +20,7 @@ import {
   receive,
   type WarehouseFixture,
 } from "../../warehouse/test/support/warehouse-fixture.ts";
-import { createRebuildAvailability, type FetchStockLevels } from "../src/app/rebuild-availability.ts";
+import type { FetchStockLevels } from "../src/app/rebuild-availability.ts";
 import { createWarehouseStockFetcher } from "../src/transport/grpc/warehouse-stock.client.ts";
 import {
   type CatalogFixture,
@@ -42,7 +39,6 @@ let stock: ReturnType<typeof createWarehouseStockFetcher>;
 
 beforeAll(async () => {
   [warehouse, catalog] = await Promise.all([createWarehouseFixture({ poolMax: 4 }), createCatalogFixture()]);
-  const useCases = warehouse.useCases;
   server = createGrpcServer({
     logger: createLogger({ service: "catalog-rebuild-warehouse", level: "silent" }),
     registry: createMetricsRegistry({ service: "catalog-rebuild-warehouse", collectDefaults: false }),
@@ -50,19 +46,7 @@ beforeAll(async () => {
   });
   server.register(
     WarehouseService,
-    createWarehouseHandler({
-      ttlPolicy: DEFAULT_TTL_POLICY,
-      getStock: createGetStock(useCases.deps),
-      getReservation: useCases.getReservation,
-      reserve: useCases.reserve,
-      extend: useCases.extend,
-      release: useCases.release,
-      confirm: useCases.confirm,
-      cancel: useCases.cancel,
-      ship: useCases.ship,
-      restockReturn: createRestockReturn(useCases.deps),
-      recordQualityCheck: createRecordQualityCheck(useCases.deps),
-    }),
+    createWarehouseHandler(warehouse.useCases, DEFAULT_TTL_POLICY),
     WAREHOUSE_POLICY,
   );
   const port = await server.start("127.0.0.1:0");
@@ -87,12 +71,12 @@ async function rowsOf(sku: string) {
 }
 
 function rebuildWith(fetch: FetchStockLevels) {
-  return createRebuildAvailability(catalog.deps, fetch);
+  return catalog.useCasesWith({ fetchStockLevels: fetch }).admin.rebuildAvailability;
 }
 
 describe("rebuild availability from the warehouse", () => {
   it("deletes rows of warehouses the warehouse no longer reports, and replaces the cached view", async () => {
-    await catalog.createProduct(CONTEXT, productInput("RB-1"));
+    await catalog.createProduct(productInput("RB-1"), CONTEXT);
     await receive(warehouse.useCases, "W1", [{ sku: "RB-1", quantity: 5 }]);
     await receive(warehouse.useCases, "W2", [{ sku: "RB-1", quantity: 3 }]);
     // A warehouse the catalog once heard of and the warehouse service no longer reports for RB-1.
@@ -118,8 +102,8 @@ describe("rebuild availability from the warehouse", () => {
   });
 
   it("deletes every row of a sku the warehouse holds no level of, and leaves other skus alone", async () => {
-    await catalog.createProduct(CONTEXT, productInput("RB-2"));
-    await catalog.createProduct(CONTEXT, productInput("RB-3"));
+    await catalog.createProduct(productInput("RB-2"), CONTEXT);
+    await catalog.createProduct(productInput("RB-3"), CONTEXT);
     await catalog.apply(stockEvent({ sku: "RB-2", warehouseCode: "W1", version: 4, onHand: 2 }));
     await catalog.apply(stockEvent({ sku: "RB-3", warehouseCode: "W9", version: 1, onHand: 6 }));
 
@@ -132,7 +116,7 @@ describe("rebuild availability from the warehouse", () => {
   });
 
   it("keeps a row a live event applied after the rebuild asked the warehouse", async () => {
-    await catalog.createProduct(CONTEXT, productInput("RB-4"));
+    await catalog.createProduct(productInput("RB-4"), CONTEXT);
     await receive(warehouse.useCases, "W1", [{ sku: "RB-4", quantity: 4 }]);
     await catalog.apply(stockEvent({ sku: "RB-4", warehouseCode: "OLD", version: 3, onHand: 1 }));
     // The warehouse answers; then, before the rebuild writes, the consumer applies a level of a warehouse
@@ -153,7 +137,7 @@ describe("rebuild availability from the warehouse", () => {
   });
 
   it("never moves a reported row backwards: a newer row stays, only missing warehouses go", async () => {
-    await catalog.createProduct(CONTEXT, productInput("RB-5"));
+    await catalog.createProduct(productInput("RB-5"), CONTEXT);
     await receive(warehouse.useCases, "W1", [{ sku: "RB-5", quantity: 2 }]);
     // The catalog already holds a newer level of W1 than the warehouse's answer will (an event overtook it).
     await catalog.apply(stockEvent({ sku: "RB-5", warehouseCode: "W1", version: 5, onHand: 1 }));

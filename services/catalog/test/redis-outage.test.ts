@@ -6,9 +6,9 @@ import { withTransaction } from "@stockroom/db";
 import type { EventEnvelope } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createApplyStockLevelChanged } from "../src/app/apply-stock-level-changed.ts";
 import { createProductCache, type ProductCache } from "../src/app/product-cache.ts";
-import { createGetProduct, createLoadProductViews } from "../src/app/read-products.ts";
+import { loadProductViewsUseCase } from "../src/app/read-products.ts";
+import { applyStockEvent } from "../src/transport/kafka/stock-events.consumer.ts";
 import {
   type CatalogFixture,
   CONTEXT,
@@ -29,7 +29,7 @@ beforeAll(async () => {
   proxy = await createRedisProxy(new URL(f.testRedis.url));
   redis = createCacheRedis(proxy.url(), { keyPrefix: `${f.testRedis.prefix}outage:` });
   await once(redis, "ready");
-  const load = createLoadProductViews(f.deps);
+  const load = loadProductViewsUseCase(f.deps);
   cache = createProductCache({
     redis,
     loadMany: (skus) => {
@@ -48,10 +48,13 @@ afterAll(async () => {
 
 describe("catalog reads during a Redis outage", () => {
   it("serve current answers from the database while Redis is down and use the cache again after", async () => {
-    const getProduct = createGetProduct(cache);
-    const applyEvent = createApplyStockLevelChanged({ cache });
-    const apply = (envelope: EventEnvelope) => withTransaction(f.db, (trx) => applyEvent(trx, envelope));
-    await f.createProduct(CONTEXT, productInput("OUT-1"));
+    const outage = f.useCasesWith({ cache });
+    const { getProduct } = outage.catalog;
+    const apply = (envelope: EventEnvelope) =>
+      withTransaction(f.db, (trx) =>
+        applyStockEvent(outage.stockEvents.applyStockLevelChanged, trx, envelope),
+      );
+    await f.createProduct(productInput("OUT-1"), CONTEXT);
     await apply(stockEvent({ sku: "OUT-1", warehouseCode: "W1", version: 1, onHand: 50 }));
     expect((await getProduct("OUT-1")).availability.totalAvailable).toBe(50);
     expect((await getProduct("OUT-1")).availability.totalAvailable).toBe(50);

@@ -74,7 +74,7 @@ async function relayWarehouseOutbox(): Promise<void> {
 
 describe("warehouse stock events reach the catalog", () => {
   it("a reservation changes the catalog's availability and its cached view", async () => {
-    await catalog.createProduct(CONTEXT, productInput(SKU, { idempotencyKey: `c-${SKU}` }));
+    await catalog.createProduct(productInput(SKU, { idempotencyKey: `c-${SKU}` }), CONTEXT);
     await insertWarehouse(warehouse.db, "E1");
     await receive(warehouse.useCases, "E1", [{ sku: SKU, quantity: 10 }]);
 

@@ -12,10 +12,15 @@ import {
   positiveInt,
   z,
 } from "@stockroom/config";
-import { DEFAULT_RESERVE_BATCHING } from "./app/reserve-stock.ts";
 import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservation-ttl.ts";
 
 export const CONFIG_PREFIX = "WAREHOUSE_";
+
+// The RESERVE_BATCH_* defaults: how concurrent reserves are batched (reserve-stock.ts, request-batcher.ts).
+// One batch in flight and an 8 ms linger after a large batch measured best on a 2-core machine, for one
+// hot sku and for spread skus (docs/performance.md); raise the concurrency where the database has cores
+// to spare.
+export const DEFAULT_RESERVE_BATCHING = { maxBatch: 64, concurrency: 1, lingerMs: 8 } as const;
 
 // What one process runs. All of them by default; in a cluster the API pods can leave the relay to a
 // worker deployment (`relay`), so publishing to Kafka does not share an event loop with request handling.
@@ -43,12 +48,7 @@ export const warehouseConfigSchema = z.object({
   // RESERVE_BATCH_CONCURRENCY transactions at once, each on a connection of its own (beside DB_POOL_MAX).
   RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
   RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
-  RESERVE_BATCH_LINGER_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(50)
-    .default(DEFAULT_RESERVE_BATCHING.lingerMs ?? 0),
+  RESERVE_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(DEFAULT_RESERVE_BATCHING.lingerMs),
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   KAFKA_BROKERS: commaList(),
   TOPIC_PARTITIONS: positiveInt().default(6),

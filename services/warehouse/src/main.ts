@@ -14,20 +14,7 @@ import { createOutboxRelay, type OutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
-import { createAdminUseCases } from "./app/admin/index.ts";
-import { createExpireReservations, createOldestActiveReservationAge } from "./app/expire-reservations.ts";
-import { createGetReservation } from "./app/get-reservation.ts";
-import { createGetStock } from "./app/get-stock.ts";
-import { createRecordQualityCheck } from "./app/record-quality-check.ts";
-import {
-  createCancelReservation,
-  createConfirmReservation,
-  createExtendReservation,
-  createReleaseReservation,
-  createShipReservation,
-} from "./app/reservation-commands.ts";
-import { createReserveStock } from "./app/reserve-stock.ts";
-import { createRestockReturn } from "./app/restock-return.ts";
+import { buildUseCases } from "./app/build-use-cases.ts";
 import { RESERVATION_TOPIC, STOCK_TOPIC } from "./app/stock-events.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadWarehouseConfig, type WarehouseComponent, type WarehouseConfig } from "./config.ts";
@@ -81,28 +68,14 @@ async function main(config: WarehouseConfig): Promise<void> {
     },
   });
 
-  const deps = createUseCaseDeps(db, { metrics });
-  const withPolicy = { ...deps, ttlPolicy: config.ttlPolicy };
-  const handler = createWarehouseHandler({
+  const useCases = buildUseCases(createUseCaseDeps(db, { metrics }), {
     ttlPolicy: config.ttlPolicy,
-    getStock: createGetStock(deps),
-    getReservation: createGetReservation(deps),
-    reserve: createReserveStock({
-      ...createUseCaseDeps(createDb<WarehouseDatabase>(reservePool), { metrics }),
-      ttlPolicy: config.ttlPolicy,
-      batching: {
-        maxBatch: config.RESERVE_BATCH_MAX,
-        concurrency: config.RESERVE_BATCH_CONCURRENCY,
-        lingerMs: config.RESERVE_BATCH_LINGER_MS,
-      },
-    }),
-    extend: createExtendReservation(withPolicy),
-    release: createReleaseReservation(deps),
-    confirm: createConfirmReservation(deps),
-    cancel: createCancelReservation(deps),
-    ship: createShipReservation(deps),
-    restockReturn: createRestockReturn(deps),
-    recordQualityCheck: createRecordQualityCheck(deps),
+    batching: {
+      maxBatch: config.RESERVE_BATCH_MAX,
+      concurrency: config.RESERVE_BATCH_CONCURRENCY,
+      lingerMs: config.RESERVE_BATCH_LINGER_MS,
+    },
+    reserveDeps: createUseCaseDeps(createDb<WarehouseDatabase>(reservePool), { metrics }),
   });
 
   const verifier = createTokenVerifier({
@@ -111,20 +84,20 @@ async function main(config: WarehouseConfig): Promise<void> {
     audience: config.JWT_AUDIENCE,
   });
   const server = createGrpcServer({ logger, registry, verifier });
-  server.register(WarehouseService, handler, WAREHOUSE_POLICY);
   server.register(
-    WarehouseAdminService,
-    createWarehouseAdminHandler(createAdminUseCases(deps)),
-    WAREHOUSE_ADMIN_POLICY,
+    WarehouseService,
+    createWarehouseHandler(useCases.warehouse, config.ttlPolicy),
+    WAREHOUSE_POLICY,
   );
+  server.register(WarehouseAdminService, createWarehouseAdminHandler(useCases.admin), WAREHOUSE_ADMIN_POLICY);
 
   const runs = (component: WarehouseComponent) => config.COMPONENTS.includes(component);
   // Topics first (the broker does not auto-create them), then the relay that publishes the outbox.
   const relay = runs("relay") ? await startRelay(config, pool, logger, registry) : undefined;
   const sweeper = runs("sweeper")
     ? createExpirySweeper({
-        expire: createExpireReservations(deps),
-        oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
+        expire: useCases.expiry.expire,
+        oldestActiveAgeSeconds: useCases.expiry.oldestActiveReservationAge,
         onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
         context: { producer: SERVICE, actor: "system:expiry-sweeper", principal: SYSTEM_PRINCIPAL },
         logger,

@@ -22,13 +22,14 @@ import {
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdminUseCases } from "../src/app/admin/index.ts";
+import { buildUseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
 import {
   createWarehouseAdminHandler,
   WAREHOUSE_ADMIN_POLICY,
 } from "../src/transport/grpc/warehouse-admin.handler.ts";
+import { TEST_SETTINGS } from "./support/warehouse-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const SECRET = "admin-contract-secret-0123456789abcdef";
@@ -77,7 +78,7 @@ beforeAll(async () => {
   });
   server.register(
     WarehouseAdminService,
-    createWarehouseAdminHandler(createAdminUseCases(createUseCaseDeps(db))),
+    createWarehouseAdminHandler(buildUseCases(createUseCaseDeps(db), TEST_SETTINGS).admin),
     WAREHOUSE_ADMIN_POLICY,
   );
   const port = await server.start("127.0.0.1:0");

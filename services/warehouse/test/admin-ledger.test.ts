@@ -4,12 +4,11 @@ import { fileURLToPath } from "node:url";
 import { createDb, type Kysely } from "@stockroom/db";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AdminUseCases, createAdminUseCases } from "../src/app/admin/index.ts";
-import { createReserveStock } from "../src/app/reserve-stock.ts";
+import { type AdminUseCases, buildUseCases, type WarehouseUseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
-import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
 import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
+import { TEST_SETTINGS } from "./support/warehouse-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const context: RequestContext = {
@@ -21,7 +20,7 @@ const context: RequestContext = {
 let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;
 let admin: AdminUseCases;
-let reserve: ReturnType<typeof createReserveStock>;
+let reserve: WarehouseUseCases["reserve"];
 const nextKey = idempotencyKeys();
 
 const receive = stockReceiver(() => admin, context, nextKey);
@@ -30,8 +29,9 @@ beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS });
   db = createDb<WarehouseDatabase>(schema.pool);
   const deps = createUseCaseDeps(db);
-  admin = createAdminUseCases(deps);
-  reserve = createReserveStock({ ...deps, ttlPolicy: DEFAULT_TTL_POLICY });
+  const useCases = buildUseCases(deps, TEST_SETTINGS);
+  admin = useCases.admin;
+  reserve = useCases.warehouse.reserve;
   for (const code of ["EAST", "WEST"]) {
     await admin.createWarehouse({
       code,

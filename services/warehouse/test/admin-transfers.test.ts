@@ -4,10 +4,11 @@ import { createDb, type Kysely } from "@stockroom/db";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BulkAdjustRow } from "../src/app/admin/bulk-adjust-stock.ts";
-import { type AdminUseCases, createAdminUseCases } from "../src/app/admin/index.ts";
+import { type AdminUseCases, buildUseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
 import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
+import { TEST_SETTINGS } from "./support/warehouse-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 const context: RequestContext = { producer: "warehouse", actor: "ops-tester", principal: "ops-tester" };
@@ -65,7 +66,7 @@ async function lots(warehouseCode: string, sku: string) {
 beforeAll(async () => {
   schema = await createTestSchema({ migrations: MIGRATIONS });
   db = createDb<WarehouseDatabase>(schema.pool);
-  admin = createAdminUseCases(createUseCaseDeps(db));
+  admin = buildUseCases(createUseCaseDeps(db), TEST_SETTINGS).admin;
   await addWarehouse("SRC");
   await addWarehouse("DST");
   await addWarehouse("TINY", 5);

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   abortingDeps,
   assertInvariants,
-  buildUseCases,
   CONTEXT,
   createWarehouseFixture,
   ForcedRollback,
@@ -15,6 +14,7 @@ import {
   key,
   levels,
   receive,
+  useCasesOver,
   type WarehouseFixture,
 } from "./support/warehouse-fixture.ts";
 
@@ -158,7 +158,7 @@ describe("aborted transactions", () => {
   it("a reserve aborted after its effect leaves no reservation, stock change, ledger row or event", async () => {
     await receive(fx.useCases, "W1", [{ sku: "ROLL-A", quantity: 5 }]);
     const before = await snapshot();
-    const aborting = buildUseCases(abortingDeps(fx.db, () => fx.clock.now));
+    const aborting = useCasesOver(abortingDeps(fx.db, () => fx.clock.now));
     await expect(
       aborting.reserve(
         {
@@ -187,7 +187,7 @@ describe("aborted transactions", () => {
     );
     const id = reserved.reservation?.reservationId ?? "";
     const before = await snapshot();
-    const aborting = buildUseCases(abortingDeps(fx.db, () => fx.clock.now));
+    const aborting = useCasesOver(abortingDeps(fx.db, () => fx.clock.now));
     await expect(
       aborting.confirm({ idempotencyKey: key("c"), reservationId: id, orderReference: "O" }, CONTEXT),
     ).rejects.toBeInstanceOf(ForcedRollback);

@@ -9,7 +9,6 @@ import type { ReservationView } from "../src/domain/reservation.ts";
 import { createWarehouseMetrics } from "../src/warehouse-metrics.ts";
 import {
   assertInvariants,
-  buildUseCases,
   CONTEXT,
   createWarehouseFixture,
   insertWarehouse,
@@ -18,6 +17,7 @@ import {
   level,
   levels,
   receive,
+  useCasesOver,
   type WarehouseFixture,
 } from "./support/warehouse-fixture.ts";
 
@@ -302,7 +302,7 @@ describe("reserve metrics", () => {
     await receive(fx.useCases, "W1", [{ sku: "METERED-1", quantity: 10 }]);
     const registry = createMetricsRegistry({ service: "warehouse-metrics-test", collectDefaults: false });
     const metrics = createWarehouseMetrics(registry);
-    const useCases = buildUseCases(createUseCaseDeps(fx.db, { clock: () => fx.clock.now, metrics }));
+    const useCases = useCasesOver(createUseCaseDeps(fx.db, { clock: () => fx.clock.now, metrics }));
     const results = await Promise.allSettled(
       Array.from({ length: 30 }, () => useCases.reserve(reserveCommand("METERED-1", 1), CONTEXT)),
     );

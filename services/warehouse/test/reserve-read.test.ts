@@ -9,7 +9,6 @@ import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
 import {
   assertInvariants,
-  buildUseCases,
   CONTEXT,
   createWarehouseFixture,
   errorOf,
@@ -17,6 +16,7 @@ import {
   isFailure,
   key,
   receive,
+  useCasesOver,
   type WarehouseFixture,
 } from "./support/warehouse-fixture.ts";
 
@@ -91,7 +91,7 @@ describe("reserve reads under locks it waited for", () => {
     // The holder receives an earlier-expiring lot under the level's lock. The reserve needs 3 units:
     // with the lots of its snapshot (OLD: 2) it would fail; with the committed ones it takes NEW (FEFO).
     const holder = await openTransaction(async (trx) => {
-      await receive(buildUseCases(createUseCaseDeps(trx, { clock: () => fx.clock.now })), "W1", [
+      await receive(useCasesOver(createUseCaseDeps(trx, { clock: () => fx.clock.now })), "W1", [
         { sku: "LATE-LOT", quantity: 5, lotCode: "NEW", expiresOn: "2026-12-15" },
       ]);
     });

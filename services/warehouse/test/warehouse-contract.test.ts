@@ -5,6 +5,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
+import { ErrorReason } from "@stockroom/errors";
 import {
   createClient,
   createGrpcServer,
@@ -26,9 +27,6 @@ import {
   WarehouseService,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGetStock } from "../src/app/get-stock.ts";
-import { createRecordQualityCheck } from "../src/app/record-quality-check.ts";
-import { createRestockReturn } from "../src/app/restock-return.ts";
 import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
 import { createWarehouseHandler, WAREHOUSE_POLICY } from "../src/transport/grpc/warehouse.handler.ts";
 import {
@@ -54,21 +52,7 @@ function as(role: Role) {
 beforeAll(async () => {
   fx = await createWarehouseFixture({ poolMax: 8 });
   await insertWarehouse(fx.db, "W1");
-  const useCases = fx.useCases;
-  const deps = useCases.deps;
-  const handler = createWarehouseHandler({
-    ttlPolicy: DEFAULT_TTL_POLICY,
-    getStock: createGetStock(deps),
-    getReservation: useCases.getReservation,
-    reserve: useCases.reserve,
-    extend: useCases.extend,
-    release: useCases.release,
-    confirm: useCases.confirm,
-    cancel: useCases.cancel,
-    ship: useCases.ship,
-    restockReturn: createRestockReturn(deps),
-    recordQualityCheck: createRecordQualityCheck(deps),
-  });
+  const handler = createWarehouseHandler(fx.useCases, DEFAULT_TTL_POLICY);
   server = createGrpcServer({
     logger: createLogger({ service: "warehouse-contract", level: "silent" }),
     registry: createMetricsRegistry({ service: "warehouse-contract", collectDefaults: false }),
@@ -280,6 +264,47 @@ describe("refused input", () => {
     );
     expect(err.code).toBe(status.PERMISSION_DENIED);
     expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("shipping a line already shipped, or one the reservation has not → FAILED_PRECONDITION, stock unchanged", async () => {
+    await receive(fx.useCases, "W1", [
+      { sku: "SHIP-LINES-A", quantity: 5 },
+      { sku: "SHIP-LINES-B", quantity: 5 },
+    ]);
+    const reserved = await client.reserve(
+      reserveRequest("SHIP-LINES-A", {
+        lines: [
+          { sku: "SHIP-LINES-A", quantity: 1, warehouseCode: "W1" },
+          { sku: "SHIP-LINES-B", quantity: 1, warehouseCode: "W1" },
+        ],
+      }),
+      as("storefront"),
+    );
+    const id = reserved.reservation?.reservationId ?? "";
+    await client.confirmReservation({ idempotencyKey: key("c"), reservationId: id }, as("storefront"));
+    const first = await client.shipReservation(
+      { idempotencyKey: key("s"), reservationId: id, lineNumbers: [1], shipmentId: "s-a" },
+      as("ops"),
+    );
+    expect(first.reservation?.status).toBe(ReservationStatus.CONFIRMED);
+    const before = [await stockOf("SHIP-LINES-A"), await stockOf("SHIP-LINES-B")];
+    for (const lineNumbers of [[1], [9], [2, 1]]) {
+      const err = await failure(
+        client.shipReservation(
+          { idempotencyKey: key("s"), reservationId: id, lineNumbers, shipmentId: "s-b" },
+          as("ops"),
+        ),
+      );
+      expect(err.code).toBe(status.FAILED_PRECONDITION);
+      expect(err.errorDetail?.reason).toBe(ErrorReason.INVALID_STATE_TRANSITION);
+      expect(err.details).toContain("line_numbers");
+    }
+    expect([await stockOf("SHIP-LINES-A"), await stockOf("SHIP-LINES-B")]).toEqual(before);
+    const fetched = await client.getReservation({ reservationId: id }, as("service"));
+    expect(fetched.reservation?.lines.map((line) => line.status)).toEqual([
+      LineStatus.SHIPPED,
+      LineStatus.COMMITTED,
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@ export interface ProductViewSource {
 }
 
 // The database loader (also the cache's loader): every view of one call is read by one statement.
-export function createLoadProductViews(deps: Pick<UseCaseDeps, "db" | "clock">) {
+export function loadProductViewsUseCase(deps: Pick<UseCaseDeps, "db" | "clock">) {
   return async function loadProductViews(skus: readonly string[]): Promise<Map<string, ProductView>> {
     const rows = await findProductViews(deps.db, skus);
     const asOf = deps.clock();
@@ -26,7 +26,7 @@ export function createLoadProductViews(deps: Pick<UseCaseDeps, "db" | "clock">) 
   };
 }
 
-export function createGetProduct(source: ProductViewSource) {
+export function getProductUseCase(source: ProductViewSource) {
   return async function getProduct(sku: string): Promise<ProductView> {
     const view = (await source.getMany([sku])).get(sku);
     if (!view) throw notFound(ErrorReason.PRODUCT_NOT_FOUND, `product ${sku} not found`, { sku });
@@ -34,7 +34,7 @@ export function createGetProduct(source: ProductViewSource) {
   };
 }
 
-export function createBatchGetProducts(source: ProductViewSource) {
+export function batchGetProductsUseCase(source: ProductViewSource) {
   return async function batchGetProducts(
     skus: readonly string[],
   ): Promise<{ products: ProductView[]; missingSkus: string[] }> {
@@ -59,7 +59,7 @@ export interface ListProductsQuery {
   pageSize: number;
 }
 
-export function createListProducts(deps: Pick<UseCaseDeps, "db">, source: ProductViewSource) {
+export function listProductsUseCase(deps: Pick<UseCaseDeps, "db">, source: ProductViewSource) {
   return async function listProducts(
     query: ListProductsQuery,
   ): Promise<{ products: ProductView[]; lastSku: string | undefined; more: boolean }> {

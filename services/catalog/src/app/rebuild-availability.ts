@@ -5,13 +5,10 @@
 // those applied after the rebuild asked (a live event may have brought a level newer than the answer).
 import { unavailable } from "@stockroom/errors";
 import { databaseNow, deleteLevelsNotIn, upsertLevelIfNewer } from "../data/availability.repo.ts";
+import { listAllSkus } from "../data/product.repo.ts";
 import { projectionVersion } from "../data/product-view.repo.ts";
-import type { WarehouseAvailability } from "../domain/availability.ts";
+import type { WarehouseStockLevel } from "../domain/availability.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
-
-export interface WarehouseStockLevel extends WarehouseAvailability {
-  sku: string;
-}
 
 // The warehouse's BatchGetStock, behind a function so tests and main.ts decide how it is reached.
 export type FetchStockLevels = (skus: readonly string[]) => Promise<WarehouseStockLevel[]>;
@@ -24,11 +21,14 @@ export interface RebuildResult {
 
 const REBUILD_BATCH = 100;
 
-export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: FetchStockLevels | undefined) {
+export function rebuildAvailabilityUseCase(
+  deps: UseCaseDeps,
+  fetchStockLevels: FetchStockLevels | undefined,
+) {
   return async function rebuildAvailability(skus: readonly string[]): Promise<RebuildResult> {
     if (!fetchStockLevels)
       throw unavailable("no warehouse address is configured for rebuilding availability");
-    const targets = skus.length > 0 ? [...new Set(skus)] : await allSkus(deps);
+    const targets = skus.length > 0 ? [...new Set(skus)] : await listAllSkus(deps.db);
     let rowsWritten = 0;
     let rowsRemoved = 0;
     for (let start = 0; start < targets.length; start += REBUILD_BATCH) {
@@ -67,9 +67,4 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
     }
     return { skusRebuilt: targets.length, rowsWritten, rowsRemoved };
   };
-}
-
-async function allSkus(deps: UseCaseDeps): Promise<string[]> {
-  const rows = await deps.db.selectFrom("products").select("sku").orderBy("sku").execute();
-  return rows.map((row) => row.sku);
 }

@@ -1,15 +1,13 @@
 // The per-warehouse availability rows of the projection.
-import { sql } from "kysely";
-import type { WarehouseAvailability } from "../domain/availability.ts";
-import type { Db } from "./product.repo.ts";
 
-export interface LevelUpdate extends WarehouseAvailability {
-  sku: string;
-}
+import { internal } from "@stockroom/errors";
+import { sql } from "kysely";
+import type { WarehouseAvailability, WarehouseStockLevel } from "../domain/availability.ts";
+import type { Db } from "./product.repo.ts";
 
 // Writes the level only if it is newer than the stored one: a duplicate or an older event (redelivered,
 // or overtaken by a later one) changes nothing. True when the row was written.
-export async function upsertLevelIfNewer(db: Db, level: LevelUpdate): Promise<boolean> {
+export async function upsertLevelIfNewer(db: Db, level: WarehouseStockLevel): Promise<boolean> {
   const result = await sql<{ sku: string }>`
     INSERT INTO availability_by_warehouse
       (sku, warehouse_code, available, on_hand, reserved, committed, level_version, updated_at, applied_at)
@@ -29,7 +27,7 @@ export async function upsertLevelIfNewer(db: Db, level: LevelUpdate): Promise<bo
 export async function databaseNow(db: Db): Promise<Date> {
   const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(db);
   const now = rows[0]?.now;
-  if (!now) throw new Error("clock_timestamp() returned no row");
+  if (!now) throw internal("clock_timestamp() returned no row");
   return now;
 }
 

@@ -155,6 +155,12 @@ export interface ProductFilter {
   limit: number;
 }
 
+// Every product's sku, whatever its status, in sku order.
+export async function listAllSkus(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom("products").select("sku").orderBy("sku").execute();
+  return rows.map((row) => row.sku);
+}
+
 // Keyset pagination on sku (the primary key): stable under inserts, no OFFSET scans.
 export async function listProductSkus(db: Db, filter: ProductFilter): Promise<string[]> {
   let query = db.selectFrom("products").select("products.sku").where("products.status", "=", filter.status);

@@ -11,6 +11,11 @@ export interface WarehouseAvailability {
   updatedAt: Date;
 }
 
+// One warehouse's level of one sku, as the warehouse reports it (its events, its BatchGetStock).
+export interface WarehouseStockLevel extends WarehouseAvailability {
+  sku: string;
+}
+
 export interface Availability {
   totalAvailable: number;
   warehouses: WarehouseAvailability[];

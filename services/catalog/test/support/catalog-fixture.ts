@@ -14,28 +14,20 @@ import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1
 import { createTestRedis, createTestSchema, type TestRedis, type TestSchema } from "@stockroom/testkit";
 import type { Redis } from "ioredis";
 import { v7 as uuidv7 } from "uuid";
-import {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
-} from "../../src/app/admin/product-commands.ts";
-import { createApplyStockLevelChanged } from "../../src/app/apply-stock-level-changed.ts";
-import { createProductCache } from "../../src/app/product-cache.ts";
-import {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
-  createLoadProductViews,
-} from "../../src/app/read-products.ts";
+import { buildUseCases } from "../../src/app/build-use-cases.ts";
+import { createProductCache, type ProductCache } from "../../src/app/product-cache.ts";
+import { loadProductViewsUseCase } from "../../src/app/read-products.ts";
+import type { FetchStockLevels } from "../../src/app/rebuild-availability.ts";
 import { createUseCaseDeps, type RequestContext } from "../../src/app/use-case-deps.ts";
 import type { CatalogDatabase } from "../../src/data/database.ts";
 import type { ProductView } from "../../src/domain/product-view.ts";
+import { applyStockEvent } from "../../src/transport/kafka/stock-events.consumer.ts";
 
 export const MIGRATIONS = fileURLToPath(new URL("../../../../migrations/catalog", import.meta.url));
 export const CONTEXT: RequestContext = { producer: "catalog", actor: "test", principal: "test" };
 
-export async function createCatalogFixture() {
+// `fetchStockLevels`: the warehouse's BatchGetStock as RebuildAvailability sees it (none: UNAVAILABLE).
+export async function createCatalogFixture(options: { fetchStockLevels?: FetchStockLevels } = {}) {
   const schema: TestSchema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 10 });
   const testRedis: TestRedis = await createTestRedis();
   // Not a timeout test: generous timeouts keep a loaded machine from turning a slow reply into a fallback
@@ -48,7 +40,7 @@ export async function createCatalogFixture() {
   const db = createDb<CatalogDatabase>(schema.pool);
   const baseDeps = createUseCaseDeps(db);
   const dbLoads: string[][] = [];
-  const loadFromDb = createLoadProductViews(baseDeps);
+  const loadFromDb = loadProductViewsUseCase(baseDeps);
   const cache = createProductCache({
     redis,
     loadMany: async (skus) => {
@@ -58,6 +50,17 @@ export async function createCatalogFixture() {
     redisTimeoutMs: 2_000,
   });
   const deps = { ...baseDeps, cache };
+  // The service's own use cases (buildUseCases) over this schema: through the fixture's cache, or
+  // another one (the outage tests'), and with another warehouse fetcher where a test needs one.
+  const useCasesWith = (over: { cache?: ProductCache; fetchStockLevels?: FetchStockLevels } = {}) => {
+    const through = over.cache ?? cache;
+    return buildUseCases(
+      { ...baseDeps, cache: through },
+      { products: through, fetchStockLevels: over.fetchStockLevels ?? options.fetchStockLevels },
+    );
+  };
+  const useCases = useCasesWith();
+  const { applyStockLevelChanged } = useCases.stockEvents;
   return {
     schema,
     db,
@@ -66,17 +69,14 @@ export async function createCatalogFixture() {
     cache,
     dbLoads,
     deps,
-    createProduct: createCreateProduct(deps),
-    updateProduct: createUpdateProduct(deps),
-    archiveProduct: createArchiveProduct(deps),
-    changePrice: createChangePrice(deps),
-    getProduct: createGetProduct(cache),
-    batchGetProducts: createBatchGetProducts(cache),
-    listProducts: createListProducts(deps, cache),
-    applyStockLevelChanged: createApplyStockLevelChanged(deps),
+    useCases,
+    useCasesWith,
+    ...useCases.catalog,
+    ...useCases.admin,
+    applyStockLevelChanged,
+    // One envelope as the stock events consumer applies it: decoded, then applied in a transaction.
     apply(envelope: EventEnvelope) {
-      const applyEvent = createApplyStockLevelChanged(deps);
-      return withTransaction(db, (trx) => applyEvent(trx, envelope));
+      return withTransaction(db, (trx) => applyStockEvent(applyStockLevelChanged, trx, envelope));
     },
     async cleanup() {
       cache.close();

@@ -1,13 +1,17 @@
 // Expires active reservations past their expiry, a batch per transaction. Rows are taken with
 // FOR UPDATE SKIP LOCKED, so several sweepers share the work, and a reservation being confirmed or
 // released right now is skipped (its command holds the row) and looked at again next pass.
-import { findAllocatedLevels, lockExpiredReservations } from "../data/reservation.repo.ts";
+import {
+  findAllocatedLevels,
+  findOldestActiveCreatedAt,
+  lockExpiredReservations,
+} from "../data/reservation.repo.ts";
 import { lockStockLevels } from "../data/stock.repo.ts";
 import { EXPIRE } from "./reservation-commands.ts";
 import { transitionReservation } from "./reservation-transition.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
-export function createExpireReservations(deps: UseCaseDeps) {
+export function expireReservationsUseCase(deps: UseCaseDeps) {
   return async function expireReservations(batchSize: number, context: RequestContext): Promise<number> {
     const expired = await deps.transaction(async (trx) => {
       const now = deps.clock();
@@ -30,14 +34,9 @@ export function createExpireReservations(deps: UseCaseDeps) {
   };
 }
 
-export function createOldestActiveReservationAge(deps: UseCaseDeps) {
+export function oldestActiveReservationAgeUseCase(deps: UseCaseDeps) {
   return async function oldestActiveReservationAgeSeconds(): Promise<number> {
-    const row = await deps.db
-      .selectFrom("reservations")
-      .select((eb) => eb.fn.min("created_at").as("oldest"))
-      .where("status", "=", "active")
-      .executeTakeFirst();
-    const oldest = row?.oldest ? new Date(row.oldest as Date) : undefined;
+    const oldest = await findOldestActiveCreatedAt(deps.db);
     return oldest ? Math.max(0, (deps.clock().getTime() - oldest.getTime()) / 1000) : 0;
   };
 }

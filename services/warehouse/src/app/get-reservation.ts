@@ -3,7 +3,7 @@ import { findLines, findReservationHeader, toReservationView } from "../data/res
 import type { ReservationView } from "../domain/reservation.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
-export function createGetReservation(deps: UseCaseDeps) {
+export function getReservationUseCase(deps: UseCaseDeps) {
   return async function getReservation(reservationId: string): Promise<ReservationView> {
     const header = await findReservationHeader(deps.db, reservationId);
     if (!header) {

@@ -11,7 +11,7 @@ export interface SkuStock {
   totalAvailable: number;
 }
 
-export function createGetStock(deps: UseCaseDeps) {
+export function getStockUseCase(deps: UseCaseDeps) {
   return async function getStock(skus: string[], warehouseCode?: string): Promise<SkuStock[]> {
     const levels = await findStockLevels(deps.db, skus, warehouseCode);
     return skus.map((sku) => {

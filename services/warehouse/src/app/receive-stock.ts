@@ -23,7 +23,7 @@ export interface ReceiveStockResult {
   overCapacity: boolean;
 }
 
-export function createReceiveStock(deps: UseCaseDeps) {
+export function receiveStockUseCase(deps: UseCaseDeps) {
   return async function receiveStock(
     command: ReceiveStockCommand,
     context: RequestContext,

@@ -1,7 +1,7 @@
 // RecordQualityCheck: units go on hold for inspection (on_hand → quality_control) and come back
 // (pass: → on_hand) or are written off as damaged (fail). A hold takes units from one lot, and only
 // units no reservation holds there, so QC never takes stock promised to a customer.
-import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import { ErrorReason, failedPrecondition, internal } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { findLots, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
@@ -38,7 +38,7 @@ const MOVES: Record<
   fail: { reason: "qc_fail", deltas: (q) => ({ qualityControl: -q, damaged: q }), lotDelta: () => 0 },
 };
 
-export function createRecordQualityCheck(deps: UseCaseDeps) {
+export function recordQualityCheckUseCase(deps: UseCaseDeps) {
   return async function recordQualityCheck(
     command: RecordQualityCheckCommand,
     context: RequestContext,
@@ -88,7 +88,7 @@ export function createRecordQualityCheck(deps: UseCaseDeps) {
             planned.writeSet,
           );
           const level = planned.levels.find((l) => levelKey(l) === levelKey(key));
-          if (!level) throw new Error("planned quality check lost its level");
+          if (!level) throw internal("planned quality check lost its level");
           return { level };
         },
       ),

@@ -1,6 +1,6 @@
 // Extend, release, confirm, cancel and ship: each is a transition spec run by transitionReservation,
 // behind an idempotency key. Expiry by the sweeper uses the same spec as release (expire-reservations.ts).
-import { ErrorReason, invalidArgument } from "@stockroom/errors";
+import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import type { ReservationView } from "../domain/reservation.ts";
 import type { ReservationTtlPolicy } from "../domain/reservation-ttl.ts";
@@ -99,22 +99,22 @@ function runCommand<C extends CommandBase>(
   };
 }
 
-export function createReleaseReservation(deps: UseCaseDeps) {
+export function releaseReservationUseCase(deps: UseCaseDeps) {
   return runCommand<CommandBase & { reason: string }>(deps, "release", () => RELEASE);
 }
 
-export function createConfirmReservation(deps: UseCaseDeps) {
+export function confirmReservationUseCase(deps: UseCaseDeps) {
   return runCommand<CommandBase & { orderReference: string | null }>(deps, "confirm", (command) => ({
     ...CONFIRM,
     orderReference: command.orderReference,
   }));
 }
 
-export function createCancelReservation(deps: UseCaseDeps) {
+export function cancelReservationUseCase(deps: UseCaseDeps) {
   return runCommand<CommandBase & { reason: string }>(deps, "cancel", () => CANCEL);
 }
 
-export function createShipReservation(deps: UseCaseDeps) {
+export function shipReservationUseCase(deps: UseCaseDeps) {
   return runCommand<CommandBase & { lineNumbers: number[]; shipmentId: string }>(deps, "ship", (command) => ({
     command: "ship",
     eventType: "ReservationShipped",
@@ -122,11 +122,13 @@ export function createShipReservation(deps: UseCaseDeps) {
       if (command.lineNumbers.length === 0) return allLines(committed);
       const open = new Set(allLines(committed));
       const missing = command.lineNumbers.filter((n) => !open.has(n));
+      // Well-formed numbers (the handler checked them) that this reservation's state refuses: lines it
+      // has not, or has already shipped or released.
       if (missing.length > 0) {
-        throw invalidArgument(
-          "line_numbers",
-          `lines ${missing.join(", ")} are not committed lines of the reservation`,
+        throw failedPrecondition(
           ErrorReason.INVALID_STATE_TRANSITION,
+          `line_numbers ${missing.join(", ")} are not committed lines of reservation ${command.reservationId}`,
+          { reservation_id: command.reservationId, line_numbers: missing.join(",") },
         );
       }
       return command.lineNumbers;
@@ -142,7 +144,7 @@ export function createShipReservation(deps: UseCaseDeps) {
   }));
 }
 
-export function createExtendReservation(deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy }) {
+export function extendReservationUseCase(deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy }) {
   return runCommand<CommandBase & { ttlMs: number }>(deps, "extend", (command, now) => ({
     command: "extend",
     eventType: "ReservationExtended",

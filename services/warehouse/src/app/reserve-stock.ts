@@ -67,17 +67,13 @@ export interface ReserveResult {
   shortages: LineShortage[];
 }
 
+// How concurrent reserves are batched (the defaults and their reasons: config.ts).
 export interface ReserveBatching {
   maxBatch: number;
   // Batches in flight at once (each holds one pooled connection).
   concurrency: number;
   lingerMs?: number;
 }
-
-// One batch in flight and an 8 ms linger after a large batch measured best on a 2-core machine, for one
-// hot sku and for spread skus (docs/performance.md); raise the concurrency where the database has cores
-// to spare.
-export const DEFAULT_RESERVE_BATCHING: ReserveBatching = { maxBatch: 64, concurrency: 1, lingerMs: 8 };
 
 interface ReserveRequest {
   command: ReserveCommand;
@@ -96,12 +92,11 @@ function locksOf(command: ReserveCommand, scopedKey: string): string[] {
   return [`key:${scopedKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
 }
 
-export function createReserveStock(
-  deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy; batching?: ReserveBatching },
+export function reserveStockUseCase(
+  deps: UseCaseDeps & { ttlPolicy: ReservationTtlPolicy; batching: ReserveBatching },
 ) {
-  const batching = deps.batching ?? DEFAULT_RESERVE_BATCHING;
   const batcher = createRequestBatcher<ReserveRequest, ReserveResult>({
-    ...batching,
+    ...deps.batching,
     run: async (requests) => {
       const stopTimer = deps.metrics?.reserveBatchSeconds.startTimer();
       try {

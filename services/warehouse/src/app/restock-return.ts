@@ -28,7 +28,7 @@ export interface RestockReturnResult {
   levels: LevelSnapshot[];
 }
 
-export function createRestockReturn(deps: UseCaseDeps) {
+export function restockReturnUseCase(deps: UseCaseDeps) {
   return async function restockReturn(
     command: RestockReturnCommand,
     context: RequestContext,

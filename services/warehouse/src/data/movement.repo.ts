@@ -1,43 +1,7 @@
 // The movement ledger read side: filtered keyset pages, and the per-level sums reconciliation needs.
 import { sql } from "kysely";
+import type { MovementFilter, MovementRow } from "../domain/stock-movement.ts";
 import type { Db } from "./stock.repo.ts";
-
-export interface MovementFilter {
-  warehouseCode?: string | undefined;
-  sku?: string | undefined;
-  reason?: string | undefined;
-  referenceId?: string | undefined;
-  actor?: string | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-}
-
-export interface MovementRow {
-  movementId: number;
-  occurredAt: Date;
-  warehouseCode: string;
-  sku: string;
-  lotCode: string | null;
-  reason: string;
-  actor: string;
-  referenceType: string;
-  referenceId: string;
-  // The operator's note (adjustments); null when none was given.
-  note: string | null;
-  deltas: LedgerBuckets;
-  after: LedgerBuckets;
-  levelVersion: number;
-}
-
-export interface LedgerBuckets {
-  onHand: number;
-  reserved: number;
-  committed: number;
-  safetyStock: number;
-  damaged: number;
-  qualityControl: number;
-  incoming: number;
-}
 
 // Movements after `afterId` (ascending), `limit` at most. `from` is inclusive, `to` exclusive.
 export async function findMovements(
@@ -108,8 +72,14 @@ export interface LevelLedgerCheck {
   lastAfter: Record<LedgerBucketColumn, number> | null;
 }
 
+// Makes the calling transaction one read-only snapshot (REPEATABLE READ READ ONLY), so what it reads
+// next is one consistent moment. Must be the transaction's first statement.
+export async function readOnlySnapshot(trx: Db): Promise<void> {
+  await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(trx);
+}
+
 // Every level with its stored balances, the sum of its ledger deltas and its last movement's balances,
-// in one consistent snapshot (REPEATABLE READ is the caller's choice).
+// in one consistent snapshot (readOnlySnapshot first is the caller's choice).
 export async function findLevelLedgerChecks(db: Db): Promise<LevelLedgerCheck[]> {
   const { rows } = await sql<Record<string, unknown>>`
     SELECT s.warehouse_code, s.sku,

@@ -1,5 +1,6 @@
 // Reservations, lines and allocations. Status changes are guarded in SQL (WHERE status = expected), on
 // top of the row lock the use case holds, so a lost race can never apply twice.
+import { internal } from "@stockroom/errors";
 import { type RawBuilder, sql } from "kysely";
 import type {
   LineStatus,
@@ -120,6 +121,16 @@ export async function lockExpiredReservations(
   return rows.map(toHeader);
 }
 
+// When the oldest active reservation was made; undefined when none is active.
+export async function findOldestActiveCreatedAt(db: Db): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom("reservations")
+    .select((eb) => eb.fn.min("created_at").as("oldest"))
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  return row?.oldest ? new Date(row.oldest as Date) : undefined;
+}
+
 // The levels the allocations of these reservations draw on (to lock them all at once, in order).
 export async function findAllocatedLevels(
   db: Db,
@@ -191,9 +202,7 @@ export async function updateReservationState(
     RETURNING *`.execute(db);
   const row = rows[0];
   if (!row)
-    throw new Error(
-      `reservation ${change.reservationId} left status ${change.expectedStatus} under its lock`,
-    );
+    throw internal(`reservation ${change.reservationId} left status ${change.expectedStatus} under its lock`);
   return toHeader(row);
 }
 

@@ -1,34 +1,8 @@
-// Warehouses and bins as operations staff manage them: plain rows, mapped to records.
+// Warehouses and bins as operations staff manage them: plain rows, mapped to the domain's records.
 import type { Selectable } from "kysely";
+import type { BinRecord, WarehouseFields, WarehouseRecord } from "../domain/warehouse.ts";
 import type { BinsTable, WarehousesTable } from "./database.ts";
 import type { Db } from "./stock.repo.ts";
-
-export interface WarehouseFields {
-  code: string;
-  name: string;
-  address: string;
-  location: { latitude: number; longitude: number } | null;
-  capacityUnits: number;
-  fillAlertRatio: number;
-  capacityPolicy: "refuse" | "flag";
-  priority: number;
-  active: boolean;
-}
-
-export interface WarehouseRecord extends WarehouseFields {
-  unitsStored: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface BinRecord {
-  warehouseCode: string;
-  code: string;
-  zone: string;
-  aisle: string;
-  position: string;
-  pickSequence: number;
-}
 
 function toWarehouse(row: Selectable<WarehousesTable>): WarehouseRecord {
   return {

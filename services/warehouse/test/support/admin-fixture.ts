@@ -1,6 +1,6 @@
 // Helpers shared by the admin use-case tests.
 import type { AppError } from "@stockroom/errors";
-import type { AdminUseCases } from "../../src/app/admin/index.ts";
+import type { AdminUseCases } from "../../src/app/build-use-cases.ts";
 import type { RequestContext } from "../../src/app/use-case-deps.ts";
 import { errorOf } from "./warehouse-fixture.ts";
 

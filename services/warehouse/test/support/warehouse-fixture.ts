@@ -6,22 +6,10 @@ import { createDb, createPool, type Kysely, sql, withTransaction } from "@stockr
 import { AppError, type ErrorReason } from "@stockroom/errors";
 import { createTestSchema, type TestSchema, uniqueSuffix } from "@stockroom/testkit";
 import { expect } from "vitest";
-import { createExpireReservations } from "../../src/app/expire-reservations.ts";
-import { createGetReservation } from "../../src/app/get-reservation.ts";
-import { createReceiveStock } from "../../src/app/receive-stock.ts";
-import {
-  createCancelReservation,
-  createConfirmReservation,
-  createExtendReservation,
-  createReleaseReservation,
-  createShipReservation,
-} from "../../src/app/reservation-commands.ts";
-import {
-  createReserveStock,
-  DEFAULT_RESERVE_BATCHING,
-  type ReserveBatching,
-} from "../../src/app/reserve-stock.ts";
+import { buildUseCases, type UseCaseSettings } from "../../src/app/build-use-cases.ts";
+import type { ReserveBatching } from "../../src/app/reserve-stock.ts";
 import { createUseCaseDeps, type RequestContext, type UseCaseDeps } from "../../src/app/use-case-deps.ts";
+import { DEFAULT_RESERVE_BATCHING } from "../../src/config.ts";
 import type { WarehouseDatabase } from "../../src/data/database.ts";
 import { DEFAULT_TTL_POLICY } from "../../src/domain/reservation-ttl.ts";
 
@@ -48,32 +36,31 @@ export function createTestClock(start = new Date("2026-11-22T10:00:00.000Z")): T
   };
 }
 
-// `reserveDeps`: what reserve batches run on, like the service's pipelined pool of their own (main.ts).
-// Two batches may run at once (the service's default is one): every race here then also covers a batch
-// started beside a running one.
+// Two reserve batches may run at once (the service's default is one): every race here then also covers a
+// batch started beside a running one.
 const TEST_RESERVE_BATCHING: ReserveBatching = { ...DEFAULT_RESERVE_BATCHING, concurrency: 2 };
 
-export function buildUseCases(deps: UseCaseDeps, reserveDeps: UseCaseDeps = deps) {
-  const withTtl = { ...deps, ttlPolicy: DEFAULT_TTL_POLICY };
+// What the tests build the service's use cases with (main.ts passes the configured ones).
+export const TEST_SETTINGS: UseCaseSettings = {
+  ttlPolicy: DEFAULT_TTL_POLICY,
+  batching: TEST_RESERVE_BATCHING,
+};
+
+// The service's own use cases (buildUseCases) over deps, with the WarehouseService ones at the top level
+// the way the tests call them. `reserveDeps`: what reserve batches run on, like the service's pipelined
+// pool of their own (main.ts).
+export function useCasesOver(deps: UseCaseDeps, reserveDeps: UseCaseDeps = deps) {
+  const built = buildUseCases(deps, { ...TEST_SETTINGS, reserveDeps });
   return {
     deps,
-    reserve: createReserveStock({
-      ...reserveDeps,
-      ttlPolicy: DEFAULT_TTL_POLICY,
-      batching: TEST_RESERVE_BATCHING,
-    }),
-    release: createReleaseReservation(deps),
-    confirm: createConfirmReservation(deps),
-    cancel: createCancelReservation(deps),
-    ship: createShipReservation(deps),
-    extend: createExtendReservation(withTtl),
-    expire: createExpireReservations(deps),
-    receive: createReceiveStock(deps),
-    getReservation: createGetReservation(deps),
+    ...built.warehouse,
+    expire: built.expiry.expire,
+    receive: built.admin.receiveStock,
+    admin: built.admin,
   };
 }
 
-export type UseCases = ReturnType<typeof buildUseCases>;
+export type UseCases = ReturnType<typeof useCasesOver>;
 
 export interface WarehouseFixture {
   schema: TestSchema;
@@ -102,10 +89,7 @@ export async function createWarehouseFixture(options: { poolMax?: number } = {})
   const reserveDb = createDb<WarehouseDatabase>(reservePool);
   const clock = createTestClock();
   const useCasesAt = (clockFn: () => Date) =>
-    buildUseCases(
-      createUseCaseDeps(db, { clock: clockFn }),
-      createUseCaseDeps(reserveDb, { clock: clockFn }),
-    );
+    useCasesOver(createUseCaseDeps(db, { clock: clockFn }), createUseCaseDeps(reserveDb, { clock: clockFn }));
   return {
     schema,
     db,

@@ -24,14 +24,14 @@ function requireValidPrice(price: Price, field: string): void {
   }
 }
 
-export function createCreateProduct(deps: UseCaseDeps) {
-  return async function createProduct(context: RequestContext, input: CreateProductInput): Promise<Product> {
+export function createProductUseCase(deps: UseCaseDeps) {
+  return async function createProduct(input: CreateProductInput, context: RequestContext): Promise<Product> {
     requireValidPrice(input.price, "price");
     const { idempotencyKey, ...fields } = input;
     return writeProduct(
       deps,
-      context,
       { operation: "create_product", idempotencyKey, input: fields, sku: input.sku },
+      context,
       async (trx) => {
         const product = await insertProduct(trx, { ...fields, now: deps.clock() });
         if (!product) {
@@ -57,13 +57,13 @@ export interface UpdateProductInput {
   status?: Exclude<ProductStatus, "archived"> | undefined;
 }
 
-export function createUpdateProduct(deps: UseCaseDeps) {
-  return async function updateProduct(context: RequestContext, input: UpdateProductInput): Promise<Product> {
+export function updateProductUseCase(deps: UseCaseDeps) {
+  return async function updateProduct(input: UpdateProductInput, context: RequestContext): Promise<Product> {
     const { idempotencyKey, expectedVersion, sku, ...changes } = input;
     return writeProduct(
       deps,
-      context,
       { operation: "update_product", idempotencyKey, input: { sku, expectedVersion, ...changes }, sku },
+      context,
       async (trx) => {
         const before = await lockChangeableProduct(trx, sku, expectedVersion);
         const product = await saveProductChanges(trx, sku, changes, deps.clock());
@@ -73,20 +73,20 @@ export function createUpdateProduct(deps: UseCaseDeps) {
   };
 }
 
-export function createArchiveProduct(deps: UseCaseDeps) {
+export function archiveProductUseCase(deps: UseCaseDeps) {
   return async function archiveProduct(
-    context: RequestContext,
     input: { idempotencyKey: string; sku: string },
+    context: RequestContext,
   ): Promise<Product> {
     return writeProduct(
       deps,
-      context,
       {
         operation: "archive_product",
         idempotencyKey: input.idempotencyKey,
         input: { sku: input.sku },
         sku: input.sku,
       },
+      context,
       async (trx) => {
         const before = await lockChangeableProduct(trx, input.sku, undefined);
         const product = await saveProductChanges(trx, input.sku, { status: "archived" }, deps.clock());
@@ -96,17 +96,17 @@ export function createArchiveProduct(deps: UseCaseDeps) {
   };
 }
 
-export function createChangePrice(deps: UseCaseDeps) {
+export function changePriceUseCase(deps: UseCaseDeps) {
   return async function changePrice(
-    context: RequestContext,
     input: { idempotencyKey: string; sku: string; price: Price; expectedVersion?: number | undefined },
+    context: RequestContext,
   ): Promise<Product> {
     requireValidPrice(input.price, "price");
     const { idempotencyKey, ...fields } = input;
     return writeProduct(
       deps,
-      context,
       { operation: "change_price", idempotencyKey, input: fields, sku: input.sku },
+      context,
       async (trx) => {
         const before = await lockChangeableProduct(trx, input.sku, input.expectedVersion);
         const product = await saveProductChanges(trx, input.sku, { price: input.price }, deps.clock());

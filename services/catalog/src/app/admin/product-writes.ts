@@ -34,8 +34,8 @@ export async function lockChangeableProduct(
 // Runs write (idempotently by key) with its events in one transaction; after commit, invalidates the cache.
 export async function writeProduct(
   deps: UseCaseDeps,
-  context: RequestContext,
   request: { operation: string; idempotencyKey: string; input: unknown; sku: string },
+  context: RequestContext,
   write: (trx: Transaction<CatalogDatabase>) => Promise<{ product: Product; events: OutboxEvent[] }>,
 ): Promise<Product> {
   const { product, version } = await deps.transaction(async (trx) => {

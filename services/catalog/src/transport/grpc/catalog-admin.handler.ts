@@ -1,24 +1,10 @@
 // CatalogAdminService over gRPC (ops and admin): decode and validate, call one use case, encode.
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
-import type {
-  createArchiveProduct,
-  createChangePrice,
-  createCreateProduct,
-  createUpdateProduct,
-} from "../../app/admin/product-commands.ts";
+import type { CatalogAdminUseCases } from "../../app/build-use-cases.ts";
 import { productMessage } from "../../app/product-message.ts";
-import type { createRebuildAvailability } from "../../app/rebuild-availability.ts";
 import type { RequestContext } from "../../app/use-case-deps.ts";
 import * as validate from "./validate.ts";
-
-export interface CatalogAdminUseCases {
-  createProduct: ReturnType<typeof createCreateProduct>;
-  updateProduct: ReturnType<typeof createUpdateProduct>;
-  archiveProduct: ReturnType<typeof createArchiveProduct>;
-  changePrice: ReturnType<typeof createChangePrice>;
-  rebuildAvailability: ReturnType<typeof createRebuildAvailability>;
-}
 
 const OPERATORS = ["ops", "admin"] as const;
 
@@ -48,48 +34,60 @@ export function createCatalogAdminHandler(
 ): ServiceImpl<typeof CatalogAdminService> {
   return {
     async createProduct(request, ctx) {
-      const product = await useCases.createProduct(requestContextFrom(ctx), {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        sku: validate.sku(request.sku),
-        name: validate.text(request.name, "name", { required: true, max: 200 }),
-        description: validate.text(request.description, "description", { max: 10_000 }),
-        brand: validate.text(request.brand, "brand", { max: 100 }),
-        categoryPath: validate.categoryPath(request.categoryPath),
-        attributes: validate.attributes(request.attributes),
-        price: validate.price(request.price),
-        status: validate.writableStatus(request.status, "draft"),
-      });
+      const product = await useCases.createProduct(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          sku: validate.sku(request.sku),
+          name: validate.text(request.name, "name", { required: true, max: 200 }),
+          description: validate.text(request.description, "description", { max: 10_000 }),
+          brand: validate.text(request.brand, "brand", { max: 100 }),
+          categoryPath: validate.categoryPath(request.categoryPath),
+          attributes: validate.attributes(request.attributes),
+          price: validate.price(request.price),
+          status: validate.writableStatus(request.status, "draft"),
+        },
+        requestContextFrom(ctx),
+      );
       return { product: productMessage(product) };
     },
     async updateProduct(request, ctx) {
-      const product = await useCases.updateProduct(requestContextFrom(ctx), {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        sku: validate.sku(request.sku),
-        expectedVersion: validate.expectedVersion(request.expectedVersion),
-        name: optionalText(request.name, "name", 200, true),
-        description: optionalText(request.description, "description", 10_000),
-        brand: optionalText(request.brand, "brand", 100),
-        categoryPath:
-          request.categoryPath === undefined ? undefined : validate.categoryPath(request.categoryPath),
-        attributes: request.attributes ? validate.attributes(request.attributes) : undefined,
-        status: validate.writableStatus(request.status, undefined),
-      });
+      const product = await useCases.updateProduct(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          sku: validate.sku(request.sku),
+          expectedVersion: validate.expectedVersion(request.expectedVersion),
+          name: optionalText(request.name, "name", 200, true),
+          description: optionalText(request.description, "description", 10_000),
+          brand: optionalText(request.brand, "brand", 100),
+          categoryPath:
+            request.categoryPath === undefined ? undefined : validate.categoryPath(request.categoryPath),
+          attributes: request.attributes ? validate.attributes(request.attributes) : undefined,
+          status: validate.writableStatus(request.status, undefined),
+        },
+        requestContextFrom(ctx),
+      );
       return { product: productMessage(product) };
     },
     async archiveProduct(request, ctx) {
-      const product = await useCases.archiveProduct(requestContextFrom(ctx), {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        sku: validate.sku(request.sku),
-      });
+      const product = await useCases.archiveProduct(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          sku: validate.sku(request.sku),
+        },
+        requestContextFrom(ctx),
+      );
       return { product: productMessage(product) };
     },
     async changePrice(request, ctx) {
-      const product = await useCases.changePrice(requestContextFrom(ctx), {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        sku: validate.sku(request.sku),
-        price: validate.price(request.price),
-        expectedVersion: validate.expectedVersion(request.expectedVersion),
-      });
+      const product = await useCases.changePrice(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          sku: validate.sku(request.sku),
+          price: validate.price(request.price),
+          expectedVersion: validate.expectedVersion(request.expectedVersion),
+        },
+        requestContextFrom(ctx),
+      );
       return { product: productMessage(product) };
     },
     async rebuildAvailability(request) {

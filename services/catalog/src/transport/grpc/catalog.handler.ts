@@ -4,20 +4,10 @@ import {
   type CatalogService,
   GetProductResponseSchema,
 } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import type { CatalogUseCases } from "../../app/build-use-cases.ts";
 import { productMessage } from "../../app/product-message.ts";
-import type {
-  createBatchGetProducts,
-  createGetProduct,
-  createListProducts,
-} from "../../app/read-products.ts";
 import type { ProductView } from "../../domain/product-view.ts";
 import * as validate from "./validate.ts";
-
-export interface CatalogUseCases {
-  getProduct: ReturnType<typeof createGetProduct>;
-  batchGetProducts: ReturnType<typeof createBatchGetProducts>;
-  listProducts: ReturnType<typeof createListProducts>;
-}
 
 const READERS = ["storefront", "ops", "admin", "service"] as const;
 

@@ -3,8 +3,8 @@
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import { levelUpdateFrom } from "../../app/level-update.ts";
 import type { FetchStockLevels } from "../../app/rebuild-availability.ts";
+import { stockLevelFromMessage } from "../stock-level-mapping.ts";
 
 export interface WarehouseStockClientOptions {
   address: string;
@@ -24,7 +24,7 @@ export function createWarehouseStockFetcher(options: WarehouseStockClientOptions
   return {
     async fetch(skus) {
       const response = await client.batchGetStock({ skus: [...skus] });
-      return response.stocks.flatMap((stock) => stock.levels.map(levelUpdateFrom));
+      return response.stocks.flatMap((stock) => stock.levels.map(stockLevelFromMessage));
     },
     close: () => client.close(),
   };

@@ -2,7 +2,7 @@
 // leave from the named lot or the untracked lot '' and only from its free units (on_hand - allocated),
 // so an adjustment never takes units a reservation holds in that lot. The level check (reserved +
 // committed <= on_hand) runs first, in planStockChanges, so its error names the shortfall.
-import { ErrorReason, failedPrecondition, invalidArgument } from "@stockroom/errors";
+import { ErrorReason, failedPrecondition, internal, invalidArgument } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import {
   type Db,
@@ -107,7 +107,7 @@ export async function applyOnHandChange(
     { ...planned.writeSet, lots },
   );
   const level = planned.levels.find((l) => levelKey(l) === levelKey(change.key));
-  if (!level) throw new Error("stock change planned no level");
+  if (!level) throw internal("stock change planned no level");
   return level;
 }
 
@@ -130,7 +130,7 @@ async function assertLotCanGive(trx: Db, change: OnHandChange, quantity: number)
   }
 }
 
-export function createAdjustStock(deps: UseCaseDeps) {
+export function adjustStockUseCase(deps: UseCaseDeps) {
   return async function adjustStock(
     command: AdjustStockCommand,
     context: RequestContext,

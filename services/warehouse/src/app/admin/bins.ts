@@ -1,6 +1,7 @@
 // Bins: named storage places inside a warehouse, ordered by pick sequence.
 import { alreadyExists, ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
-import { type BinRecord, deleteBin, insertBin, listBins } from "../../data/warehouse-admin.repo.ts";
+import { deleteBin, insertBin, listBins } from "../../data/warehouse-admin.repo.ts";
+import type { BinRecord } from "../../domain/warehouse.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 import { assertWarehouseCode, requireWarehouse } from "./warehouses.ts";
 
@@ -19,7 +20,7 @@ function validateBin(bin: BinRecord): void {
   }
 }
 
-export function createCreateBin(deps: UseCaseDeps) {
+export function createBinUseCase(deps: UseCaseDeps) {
   return async function createBin(bin: BinRecord): Promise<BinRecord> {
     validateBin(bin);
     await requireWarehouse(deps, bin.warehouseCode);
@@ -38,14 +39,14 @@ export function createCreateBin(deps: UseCaseDeps) {
   };
 }
 
-export function createListBins(deps: UseCaseDeps) {
+export function listBinsUseCase(deps: UseCaseDeps) {
   return async function listWarehouseBins(warehouseCode: string): Promise<BinRecord[]> {
     await requireWarehouse(deps, warehouseCode);
     return listBins(deps.db, warehouseCode);
   };
 }
 
-export function createDeleteBin(deps: UseCaseDeps) {
+export function deleteBinUseCase(deps: UseCaseDeps) {
   return async function deleteWarehouseBin(warehouseCode: string, code: string): Promise<void> {
     const deleted = await deleteBin(deps.db, warehouseCode, code);
     if (!deleted) {

@@ -42,12 +42,15 @@ function failed(rowNumber: number, error: string): BulkRowResult {
   return { rowNumber, ok: false, error, level: null, alreadyApplied: false };
 }
 
+// A refusal becomes the row's result; a fault (internal, or not an AppError) fails the whole import, and
+// its message stays server-side.
 function describeError(err: unknown): string {
-  if (isAppError(err)) return `${err.kind}${err.field ? ` (${err.field})` : ""}: ${err.message}`;
+  if (isAppError(err) && err.kind !== "internal")
+    return `${err.kind}${err.field ? ` (${err.field})` : ""}: ${err.message}`;
   throw err;
 }
 
-export function createBulkAdjustStock(deps: UseCaseDeps) {
+export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
   async function applyRow(row: BulkAdjustRow, context: RequestContext): Promise<BulkRowResult> {
     if ("error" in row.adjustment) return failed(row.rowNumber, row.adjustment.error);
     const adjustment = row.adjustment;

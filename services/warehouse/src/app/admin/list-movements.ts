@@ -2,7 +2,8 @@
 // last id of the page, base64url-encoded so clients treat it as opaque). ExportMovements walks the same
 // pages and yields CSV chunks: a header row, then one row per movement.
 import { invalidArgument } from "@stockroom/errors";
-import { findMovements, type MovementFilter, type MovementRow } from "../../data/movement.repo.ts";
+import { findMovements } from "../../data/movement.repo.ts";
+import type { MovementFilter, MovementRow } from "../../domain/stock-movement.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -41,7 +42,7 @@ function checkRange(filter: MovementFilter): void {
   if (filter.from && filter.to && filter.from >= filter.to) throw invalidArgument("to", "must be after from");
 }
 
-export function createListMovements(deps: UseCaseDeps) {
+export function listMovementsUseCase(deps: UseCaseDeps) {
   return async function listMovements(query: ListMovementsQuery): Promise<MovementPage> {
     checkRange(query);
     const limit = pageSizeOf(query.pageSize);
@@ -128,7 +129,7 @@ function movementCsvRow(m: MovementRow): string {
   ]);
 }
 
-export function createExportMovements(deps: UseCaseDeps) {
+export function exportMovementsUseCase(deps: UseCaseDeps) {
   // Page token and size of the filter are honoured as a starting point; the export runs to the end.
   return async function* exportMovements(
     filter: MovementFilter & { pageToken?: string },

@@ -1,8 +1,7 @@
 // Reconcile: every balance recomputed from the ledger. Two checks per level and bucket: the sum of
 // the ledger's deltas, and the balance its last movement recorded, both against the stored balance.
 // Any difference means something wrote a level without the ledger (or the ledger without the level).
-import { sql } from "kysely";
-import { findLevelLedgerChecks, LEDGER_BUCKET_COLUMNS } from "../../data/movement.repo.ts";
+import { findLevelLedgerChecks, LEDGER_BUCKET_COLUMNS, readOnlySnapshot } from "../../data/movement.repo.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 
 export interface BalanceDrift {
@@ -19,11 +18,11 @@ export interface ReconcileResult {
   drifts: BalanceDrift[];
 }
 
-export function createReconcile(deps: UseCaseDeps) {
+export function reconcileUseCase(deps: UseCaseDeps) {
   return function reconcile(): Promise<ReconcileResult> {
     return deps.transaction(async (trx) => {
       // One snapshot for levels and ledger, so a concurrent movement cannot look like drift.
-      await sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(trx);
+      await readOnlySnapshot(trx);
       const checks = await findLevelLedgerChecks(trx);
       const drifts: BalanceDrift[] = [];
       for (const check of checks) {

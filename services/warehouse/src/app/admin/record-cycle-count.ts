@@ -3,7 +3,7 @@
 // not a ledger column and only part of the request fingerprint). A shortfall is taken from the untracked lot
 // first, then from tracked lots' free units latest-expiry first (the units FEFO would pick last); it
 // is refused when the count would leave reserved + committed above on_hand.
-import { ErrorReason, failedPrecondition, invalidArgument } from "@stockroom/errors";
+import { ErrorReason, failedPrecondition, internal, invalidArgument } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import {
   ensureStockLevels,
@@ -66,7 +66,7 @@ function lotWritesFor(command: RecordCycleCountCommand, lots: LotRow[], variance
   return writes;
 }
 
-export function createRecordCycleCount(deps: UseCaseDeps) {
+export function recordCycleCountUseCase(deps: UseCaseDeps) {
   return async function recordCycleCount(
     command: RecordCycleCountCommand,
     context: RequestContext,
@@ -92,7 +92,7 @@ export function createRecordCycleCount(deps: UseCaseDeps) {
           const locked = await lockStockLevels(trx, [key]);
           const before = locked.get(levelKey(key));
           if (!before)
-            throw new Error(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
+            throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
           const variance = command.countedQuantity - before.onHand;
           const planned = planStockChanges(
             locked,
@@ -109,7 +109,7 @@ export function createRecordCycleCount(deps: UseCaseDeps) {
             { ...planned.writeSet, lots },
           );
           const level = planned.levels[0];
-          if (!level) throw new Error("cycle count planned no level");
+          if (!level) throw internal("cycle count planned no level");
           return { level, variance };
         },
       ),

@@ -1,7 +1,7 @@
 // SetStockPolicy: safety stock and the low-stock threshold of one level. A safety stock change is a
 // 'policy' movement in the ledger (so the ledger still sums to the balances); the threshold is not a
 // bucket and is written beside it. The low-stock transition is evaluated against the new threshold.
-import { invalidArgument } from "@stockroom/errors";
+import { internal, invalidArgument } from "@stockroom/errors";
 import { ensureStockLevels, lockStockLevels, writeStockChanges } from "../../data/stock.repo.ts";
 import { setLowStockThreshold } from "../../data/warehouse-admin.repo.ts";
 import { levelKey } from "../../domain/stock-level.ts";
@@ -17,7 +17,7 @@ export interface SetStockPolicyCommand {
   lowStockThreshold: number;
 }
 
-export function createSetStockPolicy(deps: UseCaseDeps) {
+export function setStockPolicyUseCase(deps: UseCaseDeps) {
   return async function setStockPolicy(
     command: SetStockPolicyCommand,
     context: RequestContext,
@@ -35,7 +35,7 @@ export function createSetStockPolicy(deps: UseCaseDeps) {
       const locked = await lockStockLevels(trx, [key]);
       const current = locked.get(levelKey(key));
       if (!current)
-        throw new Error(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
+        throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
       // Planned against the new threshold so the low-stock transition reflects the new policy.
       const withPolicy = new Map([
         [levelKey(key), { ...current, lowStockThreshold: command.lowStockThreshold }],
@@ -54,7 +54,7 @@ export function createSetStockPolicy(deps: UseCaseDeps) {
         planned.writeSet,
       );
       const level = planned.levels[0];
-      if (!level) throw new Error("policy change planned no level");
+      if (!level) throw internal("policy change planned no level");
       return level;
     });
   };

@@ -3,7 +3,7 @@
 // destination (incoming, also 'transfer_out': both rows are the dispatch); receive turns the
 // destination's incoming into on_hand ('transfer_in') under the destination's capacity policy, into
 // the same lots (and expiry) the dispatch took.
-import { ErrorReason, failedPrecondition, invalidArgument, notFound } from "@stockroom/errors";
+import { ErrorReason, failedPrecondition, internal, invalidArgument, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { v7 as uuidv7 } from "uuid";
 import {
@@ -44,7 +44,7 @@ function revive(view: TransferView): TransferView {
   return { ...view, createdAt: new Date(view.createdAt), updatedAt: new Date(view.updatedAt) };
 }
 
-export function createCreateTransfer(deps: UseCaseDeps) {
+export function createTransferUseCase(deps: UseCaseDeps) {
   return async function createTransfer(
     command: CreateTransferCommand,
     context: RequestContext,
@@ -118,7 +118,7 @@ async function lockTransferIn(
   return transfer;
 }
 
-export function createDispatchTransfer(deps: UseCaseDeps) {
+export function dispatchTransferUseCase(deps: UseCaseDeps) {
   return async function dispatchTransfer(
     command: { idempotencyKey: string; transferId: string },
     context: RequestContext,
@@ -203,7 +203,7 @@ export function createDispatchTransfer(deps: UseCaseDeps) {
   };
 }
 
-export function createReceiveTransfer(deps: UseCaseDeps) {
+export function receiveTransferUseCase(deps: UseCaseDeps) {
   return async function receiveTransfer(
     command: { idempotencyKey: string; transferId: string },
     context: RequestContext,
@@ -222,7 +222,7 @@ export function createReceiveTransfer(deps: UseCaseDeps) {
           const transfer = await lockTransferIn(trx, command.transferId, "in_transit");
           const warehouse = await lockWarehouseCapacity(trx, transfer.toWarehouseCode);
           if (!warehouse)
-            throw new Error(
+            throw internal(
               `warehouse ${transfer.toWarehouseCode} of transfer ${transfer.transferId} vanished`,
             );
           const units = transfer.lines.reduce((sum, line) => sum + line.quantity, 0);

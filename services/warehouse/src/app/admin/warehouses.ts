@@ -6,9 +6,8 @@ import {
   insertWarehouse,
   listWarehouses,
   updateWarehouse,
-  type WarehouseFields,
-  type WarehouseRecord,
 } from "../../data/warehouse-admin.repo.ts";
+import type { WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 
 const WAREHOUSE_CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
@@ -55,7 +54,7 @@ function warehouseNotFound(code: string) {
   });
 }
 
-export function createCreateWarehouse(deps: UseCaseDeps) {
+export function createWarehouseUseCase(deps: UseCaseDeps) {
   return async function createWarehouse(fields: WarehouseFields): Promise<WarehouseRecord> {
     validateWarehouseFields(fields);
     const created = await insertWarehouse(deps.db, fields);
@@ -68,7 +67,7 @@ export function createCreateWarehouse(deps: UseCaseDeps) {
   };
 }
 
-export function createUpdateWarehouse(deps: UseCaseDeps) {
+export function updateWarehouseUseCase(deps: UseCaseDeps) {
   return async function updateWarehouseFields(fields: WarehouseFields): Promise<WarehouseRecord> {
     validateWarehouseFields(fields);
     const updated = await updateWarehouse(deps.db, fields);
@@ -77,7 +76,7 @@ export function createUpdateWarehouse(deps: UseCaseDeps) {
   };
 }
 
-export function createGetWarehouse(deps: UseCaseDeps) {
+export function getWarehouseUseCase(deps: UseCaseDeps) {
   return async function getWarehouse(code: string): Promise<WarehouseRecord> {
     const found = await findWarehouse(deps.db, code);
     if (!found) throw warehouseNotFound(code);
@@ -85,7 +84,7 @@ export function createGetWarehouse(deps: UseCaseDeps) {
   };
 }
 
-export function createListWarehouses(deps: UseCaseDeps) {
+export function listWarehousesUseCase(deps: UseCaseDeps) {
   return function listAllWarehouses(includeInactive: boolean): Promise<WarehouseRecord[]> {
     return listWarehouses(deps.db, includeInactive);
   };

@@ -27,13 +27,13 @@ import type {
   AdjustStockCommand,
   AdjustmentReason as DomainAdjustmentReason,
 } from "../../app/admin/adjust-stock.ts";
-import type { AdminUseCases } from "../../app/admin/index.ts";
 import type { ListMovementsQuery } from "../../app/admin/list-movements.ts";
 import type { TransferView } from "../../app/admin/transfers.ts";
-import type { MovementFilter, MovementRow } from "../../data/movement.repo.ts";
-import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../data/warehouse-admin.repo.ts";
+import type { AdminUseCases } from "../../app/build-use-cases.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
 import { DEFAULT_FILL_ALERT_RATIO, NEW_WAREHOUSE_ACTIVE } from "../../domain/warehouse-defaults.ts";
+import type { MovementFilter, MovementRow } from "../../domain/stock-movement.ts";
+import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
 import { encodeStockLevel } from "./warehouse-mapping.ts";

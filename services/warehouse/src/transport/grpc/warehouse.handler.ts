@@ -1,18 +1,7 @@
 // WarehouseService over gRPC: each RPC decodes and validates its request, calls one use case, encodes.
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import type { createGetReservation } from "../../app/get-reservation.ts";
-import type { createGetStock } from "../../app/get-stock.ts";
-import type { createRecordQualityCheck } from "../../app/record-quality-check.ts";
-import type {
-  createCancelReservation,
-  createConfirmReservation,
-  createExtendReservation,
-  createReleaseReservation,
-  createShipReservation,
-} from "../../app/reservation-commands.ts";
-import type { createReserveStock } from "../../app/reserve-stock.ts";
-import type { createRestockReturn } from "../../app/restock-return.ts";
+import type { WarehouseUseCases } from "../../app/build-use-cases.ts";
 import type { RequestContext } from "../../app/use-case-deps.ts";
 import type { ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
 import * as validate from "./validate.ts";
@@ -29,20 +18,6 @@ import {
   encodeSkuStock,
   encodeStockLevel,
 } from "./warehouse-mapping.ts";
-
-export interface WarehouseUseCases {
-  ttlPolicy: ReservationTtlPolicy;
-  getStock: ReturnType<typeof createGetStock>;
-  getReservation: ReturnType<typeof createGetReservation>;
-  reserve: ReturnType<typeof createReserveStock>;
-  extend: ReturnType<typeof createExtendReservation>;
-  release: ReturnType<typeof createReleaseReservation>;
-  confirm: ReturnType<typeof createConfirmReservation>;
-  cancel: ReturnType<typeof createCancelReservation>;
-  ship: ReturnType<typeof createShipReservation>;
-  restockReturn: ReturnType<typeof createRestockReturn>;
-  recordQualityCheck: ReturnType<typeof createRecordQualityCheck>;
-}
 
 const READERS = ["storefront", "ops", "admin", "service"] as const;
 const RESERVERS = ["storefront", "service", "ops", "admin"] as const;
@@ -80,7 +55,10 @@ function correlationIdFrom(ctx: CallContext): string | undefined {
   return typeof value === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }
 
-export function createWarehouseHandler(useCases: WarehouseUseCases): ServiceImpl<typeof WarehouseService> {
+export function createWarehouseHandler(
+  useCases: WarehouseUseCases,
+  ttlPolicy: ReservationTtlPolicy,
+): ServiceImpl<typeof WarehouseService> {
   return {
     async getStock(request) {
       const sku = validate.sku(request.sku);
@@ -100,17 +78,14 @@ export function createWarehouseHandler(useCases: WarehouseUseCases): ServiceImpl
       return { reservation: encodeReservation(reservation) };
     },
     async reserve(request, ctx) {
-      const result = await useCases.reserve(
-        decodeReserve(request, useCases.ttlPolicy),
-        requestContextFrom(ctx),
-      );
+      const result = await useCases.reserve(decodeReserve(request, ttlPolicy), requestContextFrom(ctx));
       return {
         reservation: result.reservation ? encodeReservation(result.reservation) : undefined,
         shortages: result.shortages.map(encodeShortage),
       };
     },
     async extendReservation(request, ctx) {
-      const view = await useCases.extend(decodeExtend(request, useCases.ttlPolicy), requestContextFrom(ctx));
+      const view = await useCases.extend(decodeExtend(request, ttlPolicy), requestContextFrom(ctx));
       return { reservation: encodeReservation(view) };
     },
     async releaseReservation(request, ctx) {

@@ -2,9 +2,9 @@
 // available never below zero, the level's version as the row's version, its update time (now if none).
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { StockLevel } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
-import type { LevelUpdate } from "../data/availability.repo.ts";
+import type { WarehouseStockLevel } from "../domain/availability.ts";
 
-export function levelUpdateFrom(level: StockLevel): LevelUpdate {
+export function stockLevelFromMessage(level: StockLevel): WarehouseStockLevel {
   return {
     sku: level.sku,
     warehouseCode: level.warehouseCode,
