@@ -18,7 +18,7 @@ export interface IntervalWorkerOptions {
   /** The wait from the end of one tick to the start of the next, unless woken or the tick says otherwise. */
   readonly intervalMs: number;
   /** One pass of the work. Its signal aborts when stop() is called, for a tick that loops inside. */
-  readonly tick: (signal: AbortSignal) => Promise<TickPlan | undefined | void>;
+  readonly tick: (signal: AbortSignal) => Promise<TickPlan | undefined> | Promise<void>;
   /** A tick threw: report it; the loop goes on after the interval. */
   readonly onError: (err: unknown) => void;
   /** Run the first tick at start() (default false: one interval after it). */
@@ -65,21 +65,24 @@ export function createIntervalWorker(options: IntervalWorkerOptions): IntervalWo
     }
   }
 
+  async function tick(stop: AbortSignal): Promise<TickPlan> {
+    try {
+      return (await options.tick(stop)) ?? {};
+    } catch (err) {
+      options.onError(err);
+      return {};
+    }
+  }
+
   async function run(stop: AbortSignal): Promise<void> {
     if (!options.tickOnStart) await pause(options.intervalMs, stop, true);
     while (!stop.aborted) {
       const started = Date.now();
-      let plan: TickPlan | undefined | void;
-      try {
-        plan = await options.tick(stop);
-      } catch (err) {
-        plan = undefined;
-        options.onError(err);
-      }
+      const plan = await tick(stop);
       if (stop.aborted) return;
-      if (plan?.again) continue;
+      if (plan.again) continue;
       await pause(options.intervalMs, stop, true);
-      const gapLeft = started + (plan?.minGapMs ?? 0) - Date.now();
+      const gapLeft = started + (plan.minGapMs ?? 0) - Date.now();
       if (gapLeft > 0) await pause(gapLeft, stop, false);
     }
   }
