@@ -20,3 +20,8 @@ export {
   url,
 } from "./fields.ts";
 export { type Env, type LoadConfigOptions, loadConfig } from "./load-config.ts";
+export {
+  type OutboxRelayConfig,
+  outboxRelayConfigSchema,
+  outboxRelayConfigShape,
+} from "./outbox-relay-config.ts";

@@ -1,7 +1,7 @@
 // Topics are created up front (the broker's auto-create is off: a consumer that subscribes first would
 // fail, kafkajs #1618). Creating an existing topic is a no-op; the call returns once every partition
 // has a leader, so producing right after cannot fail with LEADER_NOT_AVAILABLE.
-import type { Admin } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 
 export interface TopicSpec {
   topic: string;
@@ -20,6 +20,17 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
     waitForLeaders: true,
   });
   await waitForTopicLeaders(admin, specs);
+}
+
+/** ensureTopics through an admin client of its own, connected for the call. */
+export async function ensureTopicsWith(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 // createTopics returns before every broker's metadata cache knows the leaders. Bounded: a broker that

@@ -8,6 +8,7 @@ import {
   type Env,
   loadConfig,
   nonEmptyString,
+  outboxRelayConfigShape,
   port,
   positiveInt,
   z,
@@ -24,6 +25,8 @@ export type WarehouseComponent = (typeof WAREHOUSE_COMPONENTS)[number];
 
 export const warehouseConfigSchema = z.object({
   ...commonConfigShape,
+  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
+  ...outboxRelayConfigShape,
   GRPC_PORT: port().default(50051),
   METRICS_PORT: port().default(9451),
   DB_SCHEMA: nonEmptyString()
@@ -49,21 +52,6 @@ export const warehouseConfigSchema = z.object({
     .min(0)
     .max(50)
     .default(DEFAULT_RESERVE_BATCHING.lingerMs ?? 0),
-  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
-  KAFKA_BROKERS: commaList(),
-  TOPIC_PARTITIONS: positiveInt().default(6),
-  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
-  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
-  // Least time between two relay passes under load (see createOutboxRelay's lingerMs). 50 ms made the
-  // relay's produce requests ~20/s instead of 55-75/s at ~2,000 reservations/s (npm run bench:warehouse),
-  // and adds at most 50 ms to an event's publish delay.
-  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
-  // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
-  // then never reach the consumers of the real topics.
-  OUTBOX_TOPIC_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
-    .default(""),
   COMPONENTS: commaList()
     .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
     .default([...WAREHOUSE_COMPONENTS]),

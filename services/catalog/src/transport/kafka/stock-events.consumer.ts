@@ -2,15 +2,17 @@
 // applyStockLevelChanged in the consumer's transaction (with its event_processing_log row and the
 // aggregate-version guard); malformed levels go to the dead-letter topic.
 import type { Kysely } from "@stockroom/db";
-import { type ConsumerLogger, createEventConsumer, type EventConsumer } from "@stockroom/messaging";
+import {
+  CATALOG_STOCK_PROJECTION_GROUP,
+  type ConsumerLogger,
+  createEventConsumer,
+  type EventConsumer,
+  WAREHOUSE_STOCK_TOPIC,
+} from "@stockroom/messaging";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
 import type { createApplyStockLevelChanged } from "../../app/apply-stock-level-changed.ts";
 import type { CatalogDatabase } from "../../data/database.ts";
-
-export const STOCK_TOPIC = "warehouse.stock.v1";
-export const STOCK_PROJECTION_GROUP = "catalog.stock-projection";
-export const STOCK_PROJECTION_CONSUMER = "catalog.stock-projection";
 
 export function createStockEventsConsumer(options: {
   kafka: Kafka;
@@ -24,10 +26,11 @@ export function createStockEventsConsumer(options: {
 }): EventConsumer {
   return createEventConsumer<CatalogDatabase>({
     kafka: options.kafka,
-    groupId: options.groupId ?? STOCK_PROJECTION_GROUP,
-    topics: [options.topic ?? STOCK_TOPIC],
+    groupId: options.groupId ?? CATALOG_STOCK_PROJECTION_GROUP,
+    topics: [options.topic ?? WAREHOUSE_STOCK_TOPIC],
     db: options.db,
-    consumerName: STOCK_PROJECTION_CONSUMER,
+    // The name in event_processing_log stays the group's own when a benchmark overrides the group.
+    consumerName: CATALOG_STOCK_PROJECTION_GROUP,
     handle: async (trx, event) => {
       await options.apply(trx, event.envelope);
     },
