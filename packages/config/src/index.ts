@@ -16,6 +16,7 @@ export {
   positiveInt,
   postgresUrl,
   redisUrl,
+  schemaName,
   secret,
   url,
 } from "./fields.ts";

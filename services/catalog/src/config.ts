@@ -11,6 +11,7 @@ import {
   port,
   positiveInt,
   redisUrl,
+  schemaName,
   z,
 } from "@stockroom/config";
 import { CATALOG_STOCK_PROJECTION_GROUP, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
@@ -23,9 +24,7 @@ export const catalogConfigSchema = z.object({
   ...outboxRelayConfigShape,
   GRPC_PORT: port().default(50052),
   METRICS_PORT: port().default(9452),
-  DB_SCHEMA: nonEmptyString()
-    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
-    .default("catalog"),
+  DB_SCHEMA: schemaName().default("catalog"),
   REDIS_URL: redisUrl(),
   // Off: every read goes to the database (for benchmarks and incident response).
   CACHE_ENABLED: boolean().default(true),

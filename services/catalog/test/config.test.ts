@@ -34,3 +34,13 @@ describe("catalog outbox relay settings", () => {
     expect(config.STOCK_CONSUMER_GROUP).toBe("catalog.stock-projection");
   });
 });
+
+describe("CATALOG_DB_SCHEMA", () => {
+  it("is catalog unless set, and refuses a name PostgreSQL would need quoted, naming the variable", () => {
+    expect(loadCatalogConfig(BASE).DB_SCHEMA).toBe("catalog");
+    expect(loadCatalogConfig({ ...BASE, CATALOG_DB_SCHEMA: "bench_1a" }).DB_SCHEMA).toBe("bench_1a");
+    for (const value of ["Catalog", "1st", "a-b"]) {
+      expect(() => loadCatalogConfig({ ...BASE, CATALOG_DB_SCHEMA: value })).toThrow(/DB_SCHEMA/);
+    }
+  });
+});

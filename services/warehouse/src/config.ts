@@ -7,10 +7,10 @@ import {
   durationMs,
   type Env,
   loadConfig,
-  nonEmptyString,
   outboxRelayConfigShape,
   port,
   positiveInt,
+  schemaName,
   z,
 } from "@stockroom/config";
 import { DEFAULT_RESERVE_BATCHING } from "./app/reserve-stock.ts";
@@ -29,9 +29,7 @@ export const warehouseConfigSchema = z.object({
   ...outboxRelayConfigShape,
   GRPC_PORT: port().default(50051),
   METRICS_PORT: port().default(9451),
-  DB_SCHEMA: nonEmptyString()
-    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
-    .default("warehouse"),
+  DB_SCHEMA: schemaName().default("warehouse"),
   // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
   RESERVATION_TTL_CARD_MS: durationMs().optional(),
   RESERVATION_TTL_E_WALLET_MS: durationMs().optional(),
