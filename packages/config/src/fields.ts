@@ -113,6 +113,13 @@ export function nonEmptyString() {
     .refine((text) => text.length > 0, { message: "expected a non-empty string" });
 }
 
+/** A service's PostgreSQL schema: lower-case letters, digits and '_', at most 63 bytes. */
+export function schemaName() {
+  return nonEmptyString().pipe(
+    z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"),
+  );
+}
+
 /** A secret: never echoed back in error messages (loadConfig redacts variables named like secrets). */
 export function secret(options: { minLength?: number } = {}) {
   const minLength = options.minLength ?? 1;

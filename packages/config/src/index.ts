@@ -16,7 +16,13 @@ export {
   positiveInt,
   postgresUrl,
   redisUrl,
+  schemaName,
   secret,
   url,
 } from "./fields.ts";
 export { type Env, type LoadConfigOptions, loadConfig } from "./load-config.ts";
+export {
+  type OutboxRelayConfig,
+  outboxRelayConfigSchema,
+  outboxRelayConfigShape,
+} from "./outbox-relay-config.ts";

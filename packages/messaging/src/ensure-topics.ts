@@ -1,7 +1,9 @@
 // Topics are created up front (the broker's auto-create is off: a consumer that subscribes first would
 // fail, kafkajs #1618). Creating an existing topic is a no-op; the call returns once every partition
-// has a leader, so producing right after cannot fail with LEADER_NOT_AVAILABLE.
-import type { Admin } from "kafkajs";
+// has a leader, so producing right after cannot fail with LEADER_NOT_AVAILABLE. The wait for leaders is
+// ours: kafkajs's own (waitForLeaders) retries only LEADER_NOT_AVAILABLE and fails a start-up when the
+// broker answers the fresh topic's metadata with UNKNOWN_TOPIC_OR_PARTITION, as it did here under load.
+import type { Admin, Kafka } from "kafkajs";
 
 export interface TopicSpec {
   topic: string;
@@ -17,17 +19,28 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
       numPartitions: spec.numPartitions,
       replicationFactor: spec.replicationFactor ?? 1,
     })),
-    waitForLeaders: true,
+    waitForLeaders: false,
   });
   await waitForTopicLeaders(admin, specs);
 }
 
-// createTopics returns before every broker's metadata cache knows the leaders. Bounded: a broker that
-// never agrees fails with a clear reason. An existing topic with fewer partitions than asked is an error.
+/** ensureTopics through an admin client of its own, connected for the call. */
+export async function ensureTopicsWith(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, specs);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// createTopics returns before every broker's metadata cache knows the leaders. Bounded (10 s, what
+// kafkajs's wait and ours took together before): a broker that never agrees fails with a clear reason. An existing topic with fewer partitions than asked is an error.
 async function waitForTopicLeaders(admin: Admin, specs: TopicSpec[]): Promise<void> {
   const topics = specs.map((spec) => spec.topic);
   let lastError: unknown;
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics });
       const ready = specs.every((spec) => {

@@ -1,7 +1,7 @@
 export type { ConsumerLogger } from "./consumer-logger.ts";
 export type { EventOutcome } from "./consumer-metrics.ts";
 export { DEFAULT_DLQ_SUFFIX, DLQ_HEADERS, dlqTopicOf } from "./dead-letter.ts";
-export { ensureTopics, type TopicSpec } from "./ensure-topics.ts";
+export { ensureTopics, ensureTopicsWith, type TopicSpec } from "./ensure-topics.ts";
 export {
   type ConsumedEvent,
   createEventConsumer,
@@ -16,4 +16,14 @@ export {
   ReplayTimeoutError,
   replayDeadLetters,
 } from "./replay-dead-letters.ts";
+export {
+  CATALOG_PRODUCT_TOPIC,
+  CATALOG_STOCK_PROJECTION_GROUP,
+  FULFILLMENT_RETURN_TOPIC,
+  FULFILLMENT_TOPIC,
+  ORDER_TOPIC,
+  REVIEW_TOPIC,
+  WAREHOUSE_RESERVATION_TOPIC,
+  WAREHOUSE_STOCK_TOPIC,
+} from "./topics.ts";
 export { isTransientError, markRetryable, RetryableHandlerError } from "./transient-errors.ts";

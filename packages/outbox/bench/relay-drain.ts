@@ -3,11 +3,11 @@
 //   lag:   a writer appends BENCH_LAG_RATE events/s (1,000) in small transactions for BENCH_LAG_SECONDS (10);
 //          a kafkajs consumer records receive time − the row's insert time (the envelope's occurredAt)
 // Throwaway schema (migrations/warehouse) and topics, removed at the end.
-import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { StringValueSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { createDb, createPool, type Kysely, migrate, quoteIdent } from "@stockroom/db";
+import { benchRunId } from "@stockroom/loadgen";
 import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
@@ -26,7 +26,7 @@ const LAG_RATE = Number(process.env.BENCH_LAG_RATE ?? 1_000);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
 const LAG_TICK_MS = 10;
 const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse");
-const SUFFIX = randomBytes(5).toString("hex");
+const SUFFIX = benchRunId();
 const SCHEMA = `bench_${SUFFIX}`;
 const quiet = { info() {}, warn() {}, error() {} };
 const loud = { info() {}, warn() {}, error: (obj: object, msg?: string) => console.error(msg, obj) };

@@ -14,3 +14,4 @@ export {
 } from "./relay.ts";
 export { outboxChannel } from "./relay-lease.ts";
 export type { RelayLogger } from "./relay-logger.ts";
+export { type StartOutboxRelayOptions, startOutboxRelay } from "./start-outbox-relay.ts";

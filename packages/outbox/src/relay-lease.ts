@@ -1,6 +1,6 @@
 // One active relay per schema: a session-level advisory lock held on a dedicated connection, which also
-// LISTENs for the outbox trigger's NOTIFY. If that connection dies the server drops the lock, and a
-// standby relay's next attempt takes over.
+// LISTENs for the outbox trigger's NOTIFY (passed on to onWake). If that connection dies the server drops
+// the lock, onWake is called too, and a standby relay's next attempt takes over.
 import { assertSchemaName, quoteIdent } from "@stockroom/db";
 import type pg from "pg";
 import type { RelayLogger } from "./relay-logger.ts";
@@ -10,9 +10,6 @@ export interface RelayLease {
   tryAcquire(): Promise<boolean>;
   /** Whether the lock's connection is still up (it drops when the connection errors or ends). */
   isHeld(): boolean;
-  /** Resolves after timeoutMs, on a NOTIFY, or on interrupt(); at once if a NOTIFY came meanwhile. */
-  waitForWake(timeoutMs: number): Promise<void>;
-  interrupt(): void;
   release(): Promise<void>;
 }
 
@@ -24,16 +21,15 @@ export function outboxChannel(schema: string): string {
   return `outbox_${assertSchemaName(schema)}`.slice(0, MAX_CHANNEL_BYTES);
 }
 
-export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLogger): RelayLease {
+/** onWake: a NOTIFY arrived on the schema's channel, or the lock's connection was lost. */
+export function createRelayLease(
+  pool: pg.Pool,
+  schema: string,
+  logger: RelayLogger,
+  onWake: () => void,
+): RelayLease {
   const channel = outboxChannel(schema);
   let client: pg.PoolClient | undefined;
-  let woken = false;
-  let wake: (() => void) | undefined;
-
-  function signal() {
-    woken = true;
-    wake?.();
-  }
 
   // The connection (and with it the lock) is gone: forget it; the loop re-acquires or stays standby.
   function drop(client_: pg.PoolClient, err?: Error) {
@@ -41,7 +37,7 @@ export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLog
     client = undefined;
     logger.warn({ err, schema }, "outbox relay lost its lock connection");
     client_.release(err ?? true);
-    signal();
+    onWake();
   }
 
   async function tryAcquire(): Promise<boolean> {
@@ -62,28 +58,11 @@ export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLog
       throw err;
     }
     client = candidate;
-    candidate.on("notification", signal);
+    candidate.on("notification", () => onWake());
     candidate.on("error", (err) => drop(candidate, err));
     candidate.on("end", () => drop(candidate));
     logger.info({ schema }, "outbox relay is active for this schema");
     return true;
-  }
-
-  function waitForWake(timeoutMs: number): Promise<void> {
-    if (woken) {
-      woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        woken = false;
-        resolve();
-      }
-      wake = done;
-    });
   }
 
   async function release(): Promise<void> {
@@ -101,5 +80,5 @@ export function createRelayLease(pool: pg.Pool, schema: string, logger: RelayLog
     }
   }
 
-  return { tryAcquire, isHeld: () => client !== undefined, waitForWake, interrupt: signal, release };
+  return { tryAcquire, isHeld: () => client !== undefined, release };
 }

@@ -1,6 +1,7 @@
 // The outbox relay: publishes each schema's outbox rows to Kafka in id order, one active instance per
 // schema, woken by NOTIFY with polling as the fallback. Delivery is at-least-once: a crash between the
 // broker's ack and marking the rows re-sends them, and consumers dedupe by event id.
+import { createIntervalWorker, type TickPlan } from "@stockroom/workers";
 import type { Kafka, Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Registry } from "prom-client";
@@ -87,15 +88,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const retentionEveryMs = options.retentionEveryMs ?? DEFAULT_RETENTION_EVERY_MS;
   const lingerMs = options.lingerMs ?? 0;
-  const lease = createRelayLease(pool, schema, logger);
   const metrics = createRelayMetrics(options.registry, schema);
   const serialize = createSerializer();
   let producer: Producer | undefined;
-  let running = false;
-  let loop: Promise<void> | undefined;
   let lastRetention = 0;
   let lastStats = 0;
-  const lingering = createInterruptibleSleep();
+  // Polls every pollIntervalMs, woken early by the lease (a NOTIFY, or the lock's connection lost).
+  const worker = createIntervalWorker({
+    intervalMs: pollIntervalMs,
+    tickOnStart: true,
+    tick: loopPass,
+    onError: (err) =>
+      logger.error({ err, schema }, "outbox relay pass failed; retrying after the poll interval"),
+  });
+  const lease = createRelayLease(pool, schema, logger, () => worker.wake());
 
   async function connectedProducer(): Promise<Producer> {
     if (producer) return producer;
@@ -220,40 +226,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  async function runLoop(): Promise<void> {
-    // When the last pass that published anything started; a pass that found nothing resets it.
-    let publishingPassStarted = 0;
-    while (running) {
-      const lingerLeft = publishingPassStarted + lingerMs - Date.now();
-      if (lingerLeft > 0) await lingering.sleep(lingerLeft);
-      if (!running) break;
-      const started = Date.now();
-      try {
-        const pass = await runOnce();
-        if (pass.active) await housekeeping();
-        // A full batch means a backlog: go again without waiting (or lingering).
-        publishingPassStarted = pass.published > 0 && pass.published < batchSize ? started : 0;
-        if (pass.published === batchSize) continue;
-      } catch (err) {
-        publishingPassStarted = 0;
-        logger.error({ err, schema }, "outbox relay pass failed; retrying after the poll interval");
-      }
-      if (running) await lease.waitForWake(pollIntervalMs);
-    }
+  // The loop's pass. After a pass that published, the next one starts no sooner than lingerMs after this
+  // one started (a pass that found nothing, or failed, leaves no linger).
+  async function loopPass(): Promise<TickPlan> {
+    const pass = await runOnce();
+    if (pass.active) await housekeeping();
+    // A full batch means a backlog: go again without waiting (or lingering).
+    if (pass.published === batchSize) return { again: true };
+    return { minGapMs: pass.published > 0 ? lingerMs : 0 };
   }
 
   function start(): void {
-    if (running) return;
-    running = true;
-    loop = runLoop();
+    worker.start();
   }
 
   async function stop(): Promise<void> {
-    running = false;
-    lease.interrupt();
-    lingering.interrupt();
-    await loop;
-    loop = undefined;
+    await worker.stop();
     await serialize(async () => {
       await lease.release();
       const current = producer;
@@ -285,26 +273,6 @@ function toKafkaMessage(row: PublishableRow): Message {
       "aggregate-type": row.aggregate_type,
       "aggregate-id": row.aggregate_id,
       "aggregate-version": String(row.aggregate_version),
-    },
-  };
-}
-
-function createInterruptibleSleep() {
-  let cut: (() => void) | undefined;
-  return {
-    sleep(ms: number): Promise<void> {
-      return new Promise((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          cut = undefined;
-          resolve();
-        }
-        cut = done;
-      });
-    },
-    interrupt(): void {
-      cut?.();
     },
   };
 }

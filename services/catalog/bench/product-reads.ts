@@ -21,15 +21,22 @@
 // and so does the floor's server; BENCH_SERVER_NODE_OPTIONS / BENCH_SERVER_NODE_ARGS pass flags to both
 // (e.g. --cpu-prof --cpu-prof-dir=...). BENCH_CASES picks cases (comma-separated; default all).
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { createTokenIssuer } from "@stockroom/auth";
-import { createClient, type TypedClient } from "@stockroom/grpc";
-import { grpcOverHttp2 } from "@stockroom/loadgen";
+import { createClient } from "@stockroom/grpc";
+import {
+  BENCH_JWT_SECRET,
+  benchRunId,
+  deleteTopicsWithPrefix,
+  grpcOverHttp2,
+  issueBenchToken,
+  spawnBenchService,
+  stopChild,
+  waitUntilReady,
+} from "@stockroom/loadgen";
 import {
   BatchGetProductsRequestSchema,
   CatalogService,
@@ -57,10 +64,14 @@ const CLIENT = process.env.BENCH_CLIENT ?? "http2";
 const CASES = new Set(
   (process.env.BENCH_CASES ?? "floor,get-warm,batch-warm,get-nocache,batch-nocache").split(","),
 );
-const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
-const RUN_ID = randomUUID().replaceAll("-", "").slice(0, 12);
+const RUN_ID = benchRunId();
 const SCHEMA = `bench_${RUN_ID}`;
 const KEY_PREFIX = `bench:${RUN_ID}:`;
+// The service's relay publishes (and creates) topics of this run, never the real catalog.product.v1; its
+// stock topic is one of the run's own too (replaying the real warehouse.stock.v1 would load the service).
+const TOPIC_PREFIX = `catalog-bench-${RUN_ID}.`;
+const STOCK_TOPIC = `${TOPIC_PREFIX}stock`;
+const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const FLOOR_SERVER = fileURLToPath(
   new URL("../../../packages/grpc/bench/support/bare-unary-server.ts", import.meta.url),
 );
@@ -312,47 +323,21 @@ function round2(value: number): number {
 }
 
 function startCatalog(cacheEnabled: boolean): ChildProcess {
-  // Node or V8 flags NODE_OPTIONS refuses (e.g. --trace-gc, --single-threaded-gc), for the service only.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  return spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: {
-      ...process.env,
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
-      DATABASE_URL,
-      REDIS_URL,
-      CATALOG_DB_SCHEMA: SCHEMA,
-      CATALOG_GRPC_PORT: String(PORT),
-      CATALOG_METRICS_PORT: String(PORT + 1),
-      CATALOG_CACHE_ENABLED: String(cacheEnabled),
-      CATALOG_CACHE_KEY_PREFIX: KEY_PREFIX,
-      CATALOG_STOCK_CONSUMER_GROUP: `catalog-bench-${RUN_ID}`,
-      // A topic of the run's own: replaying the real warehouse.stock.v1 history would load the service.
-      CATALOG_STOCK_EVENTS_TOPIC: `catalog-bench-${RUN_ID}.stock`,
-      JWT_SECRET,
-      LOG_LEVEL: "warn",
-      DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
-    },
-    // The service's logs go to stderr: stdout carries only the benchmark's JSON.
-    stdio: ["ignore", process.stderr, process.stderr],
+  return spawnBenchService(fileURLToPath(new URL("..", import.meta.url)), {
+    DATABASE_URL,
+    REDIS_URL,
+    CATALOG_DB_SCHEMA: SCHEMA,
+    CATALOG_GRPC_PORT: String(PORT),
+    CATALOG_METRICS_PORT: String(PORT + 1),
+    CATALOG_CACHE_ENABLED: String(cacheEnabled),
+    CATALOG_CACHE_KEY_PREFIX: KEY_PREFIX,
+    CATALOG_STOCK_CONSUMER_GROUP: `catalog-bench-${RUN_ID}`,
+    CATALOG_STOCK_EVENTS_TOPIC: STOCK_TOPIC,
+    CATALOG_OUTBOX_TOPIC_PREFIX: TOPIC_PREFIX,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    LOG_LEVEL: "warn",
+    DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
   });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill("SIGTERM");
-  await new Promise((resolve) => child.once("exit", resolve));
-}
-
-async function waitReady(client: TypedClient<typeof CatalogService>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.batchGetProducts({ skus: ["WARMUP"] });
-      return;
-    } catch (err) {
-      if (attempt > 150) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 async function seedProducts(pool: pg.Pool, skus: string[]): Promise<void> {
@@ -516,7 +501,7 @@ async function runFloor(): Promise<RunResult> {
     result.responseBytes = response.length;
     return result;
   } finally {
-    await stop(server);
+    await stopChild(server);
   }
 }
 
@@ -527,11 +512,13 @@ async function runCases(cacheEnabled: boolean, skus: string[], seed: () => Promi
   const results: Record<string, RunResult | undefined> = {};
   if (!names.some(({ name }) => CASES.has(name))) return results;
   const server = startCatalog(cacheEnabled);
-  const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
-  const token = await issuer.issue({ subject: "bench", roles: ["storefront"], ttlSec: 3600 });
+  const token = await issueBenchToken(["storefront"]);
   const client = createClient(CatalogService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
   try {
-    await waitReady(client);
+    await waitUntilReady(() => client.batchGetProducts({ skus: ["WARMUP"] }), {
+      attempts: 152,
+      intervalMs: 200,
+    });
     await seed();
     // "Warm" means every sku was read once before measuring (100 per call, like a storefront's listing).
     if (cacheEnabled) {
@@ -544,7 +531,7 @@ async function runCases(cacheEnabled: boolean, skus: string[], seed: () => Promi
     }
   } finally {
     client.close();
-    await stop(server);
+    await stopChild(server);
   }
   return results;
 }
@@ -597,19 +584,20 @@ async function main(): Promise<void> {
     await pool.end();
     await deleteKeys();
     await deleteConsumerGroup();
+    await deleteTopicsWithPrefix(KAFKA_BROKERS, TOPIC_PREFIX);
   }
 }
 
 // The bench service's consumer group would otherwise stay on the broker.
 async function deleteConsumerGroup(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-  const admin = new Kafka({ clientId: "catalog-bench", brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: "catalog-bench",
+    brokers: KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     await admin.deleteGroups([`catalog-bench-${RUN_ID}`]).catch(() => undefined);
-    await admin
-      .deleteTopics({ topics: [`catalog-bench-${RUN_ID}.stock`, `catalog-bench-${RUN_ID}.stock.dlq`] })
-      .catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

@@ -2,27 +2,29 @@
 // (CATALOG_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 import {
   boolean,
-  commaList,
   commonConfigShape,
   durationMs,
   type Env,
   loadConfig,
   nonEmptyString,
+  outboxRelayConfigShape,
   port,
   positiveInt,
   redisUrl,
+  schemaName,
   z,
 } from "@stockroom/config";
+import { CATALOG_STOCK_PROJECTION_GROUP, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
 
 export const CONFIG_PREFIX = "CATALOG_";
 
 export const catalogConfigSchema = z.object({
   ...commonConfigShape,
+  // The outbox relay publishes the catalog's events to Kafka; topics are created up front.
+  ...outboxRelayConfigShape,
   GRPC_PORT: port().default(50052),
   METRICS_PORT: port().default(9452),
-  DB_SCHEMA: nonEmptyString()
-    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
-    .default("catalog"),
+  DB_SCHEMA: schemaName().default("catalog"),
   REDIS_URL: redisUrl(),
   // Off: every read goes to the database (for benchmarks and incident response).
   CACHE_ENABLED: boolean().default(true),
@@ -43,16 +45,13 @@ export const catalogConfigSchema = z.object({
   // Where RebuildAvailability reads stock (host:port); unset leaves the RPC UNAVAILABLE.
   WAREHOUSE_GRPC_ADDRESS: nonEmptyString().optional(),
   SHUTDOWN_GRACE_MS: durationMs().default(10_000),
-  // The outbox relay publishes catalog.product.v1; the stock consumer reads warehouse.stock.v1.
-  KAFKA_BROKERS: commaList(),
-  TOPIC_PARTITIONS: positiveInt().default(6),
-  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
-  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
+  // The stock consumer reads the warehouse's stock topic (KAFKA_BROKERS and the relay's settings are
+  // outboxRelayConfigShape's).
   STOCK_PARTITIONS_CONCURRENTLY: positiveInt().default(3),
   // Overridable so a benchmark or a second environment on one broker does not share the group's offsets.
-  STOCK_CONSUMER_GROUP: nonEmptyString().default("catalog.stock-projection"),
+  STOCK_CONSUMER_GROUP: nonEmptyString().default(CATALOG_STOCK_PROJECTION_GROUP),
   // The warehouse's stock topic; a benchmark points it at a topic of its own.
-  STOCK_EVENTS_TOPIC: nonEmptyString().default("warehouse.stock.v1"),
+  STOCK_EVENTS_TOPIC: nonEmptyString().default(WAREHOUSE_STOCK_TOPIC),
   // Prepended to every cache key (ioredis keyPrefix), e.g. to separate environments on one Redis.
   CACHE_KEY_PREFIX: z
     .string()

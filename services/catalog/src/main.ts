@@ -7,15 +7,14 @@ import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
-import { dlqTopicOf, ensureTopics } from "@stockroom/messaging";
+import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
-import { createOutboxRelay } from "@stockroom/outbox";
+import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
-import { PRODUCT_TOPIC } from "./app/product-events.ts";
 import { loadProductViewsUseCase } from "./app/read-products.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
@@ -101,30 +100,24 @@ async function main(config: CatalogConfig): Promise<void> {
   server.register(CatalogService, createCatalogHandler(useCases.catalog), CATALOG_POLICY);
   server.register(CatalogAdminService, createCatalogAdminHandler(useCases.admin), CATALOG_ADMIN_POLICY);
 
-  // Topics up front (the broker does not auto-create them): the catalog's own, and the stock topic with
-  // its dead-letter topic, so the consumer can start before the warehouse ever ran.
+  // Topics up front (the broker does not auto-create them): the stock topic with its dead-letter topic,
+  // so the consumer can start before the warehouse ever ran; the relay creates the catalog's own.
   const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  try {
-    await ensureTopics(
-      kafkaAdmin,
-      [PRODUCT_TOPIC, config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
-        topic,
-        numPartitions: config.TOPIC_PARTITIONS,
-      })),
-    );
-  } finally {
-    await kafkaAdmin.disconnect();
-  }
-  const relay = createOutboxRelay({
-    pool,
+  await ensureTopicsWith(
     kafka,
+    [config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
+      topic,
+      numPartitions: config.TOPIC_PARTITIONS,
+    })),
+  );
+  const relay = await startOutboxRelay({
+    config,
+    kafka,
+    pool,
     schema: config.DB_SCHEMA,
     logger,
-    batchSize: config.OUTBOX_BATCH_SIZE,
-    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     registry,
+    topics: [CATALOG_PRODUCT_TOPIC],
   });
   const stockConsumer = createStockEventsConsumer({
     kafka,
@@ -148,7 +141,6 @@ async function main(config: CatalogConfig): Promise<void> {
 
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
   warmer?.start();
-  relay.start();
   await stockConsumer.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },

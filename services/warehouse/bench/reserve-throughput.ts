@@ -8,26 +8,31 @@
 // Kafka, like in production. Each case also reports its CPU per operation (ms) by where it was spent: the
 // load generator, the service, PostgreSQL and the Kafka broker (from /proc; Linux only). On a shared
 // 2-core machine this varies far less between runs than throughput, and shows what a change saved.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
 import {
+  BENCH_JWT_SECRET,
+  benchRunId,
   type ClosedLoopReport,
   closedLoop,
   cpuPerOperation,
+  deleteTopicsWithPrefix,
   grpcOverHttp2,
+  issueBenchToken,
   type ProcessGroups,
+  spawnBenchService,
+  stopChild,
   summarize,
+  waitUntilReady,
 } from "@stockroom/loadgen";
 import {
   ReserveRequestSchema,
   WarehouseService,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -39,12 +44,12 @@ const PORT = Number(process.env.BENCH_PORT ?? 50151);
 const CASES = new Set(
   (process.env.BENCH_CASES ?? "grpc-hot,grpc-spread,sql-hot,sql-spread,sql1-hot,sql1-spread").split(","),
 );
-const JWT_SECRET = "bench-secret-bench-secret-bench-secret!";
-const RUN_ID = randomUUID().replaceAll("-", "").slice(0, 12);
+const RUN_ID = benchRunId();
 const SCHEMA = `bench_${RUN_ID}`;
 // The service's relay publishes to topics of this run (deleted at the end), never to the real
 // warehouse.stock.v1 that a running catalog consumes.
 const TOPIC_PREFIX = `warehouse-bench-${RUN_ID}.`;
+const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const WAREHOUSE = "BENCH";
 const STOCK_PER_SKU = 100_000_000;
 
@@ -279,44 +284,17 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
 const LAYOUT = process.env.BENCH_LAYOUT ?? "single";
 
 function startWarehouse(components: string, port: number): ChildProcess {
-  return spawn(process.execPath, ["src/main.ts"], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: {
-      ...process.env,
-      // Profiling flags for the service only, e.g. BENCH_SERVER_NODE_OPTIONS="--cpu-prof".
-      NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? "",
-      DATABASE_URL,
-      WAREHOUSE_DB_SCHEMA: SCHEMA,
-      WAREHOUSE_GRPC_PORT: String(port),
-      WAREHOUSE_METRICS_PORT: String(port + 1),
-      WAREHOUSE_COMPONENTS: components,
-      WAREHOUSE_OUTBOX_TOPIC_PREFIX: TOPIC_PREFIX,
-      JWT_SECRET,
-      LOG_LEVEL: "warn",
-      DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
-    },
-    // The service's logs go to stderr: stdout carries only the benchmark's JSON.
-    stdio: ["ignore", process.stderr, process.stderr],
+  return spawnBenchService(fileURLToPath(new URL("..", import.meta.url)), {
+    DATABASE_URL,
+    WAREHOUSE_DB_SCHEMA: SCHEMA,
+    WAREHOUSE_GRPC_PORT: String(port),
+    WAREHOUSE_METRICS_PORT: String(port + 1),
+    WAREHOUSE_COMPONENTS: components,
+    WAREHOUSE_OUTBOX_TOPIC_PREFIX: TOPIC_PREFIX,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    LOG_LEVEL: "warn",
+    DB_POOL_MAX: process.env.BENCH_POOL_MAX ?? "20",
   });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-async function deleteRunTopics(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-  const admin = new Kafka({ clientId: "warehouse-bench", brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(TOPIC_PREFIX));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function main(): Promise<void> {
@@ -325,20 +303,11 @@ async function main(): Promise<void> {
     LAYOUT === "single"
       ? [startWarehouse("api,relay,sweeper", PORT)]
       : [startWarehouse("api,sweeper", PORT), startWarehouse("relay", PORT + 2)];
-  const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
-  const token = await issuer.issue({ subject: "bench", roles: ["service"], ttlSec: 3600 });
+  const token = await issueBenchToken(["service"]);
   const client = createClient(WarehouseService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
   try {
     // Wait for the service (it applies the migrations into the bench schema on start).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.getStock({ sku: "WARMUP" });
-        break;
-      } catch (err) {
-        if (attempt > 100) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await waitUntilReady(() => client.getStock({ sku: "WARMUP" }), { attempts: 102, intervalMs: 200 });
     const hotSku = "HOT-1";
     const spread = Array.from({ length: SPREAD_SKUS }, (_, i) => spreadSku(i));
     await seed(pool, [hotSku, ...spread]);
@@ -486,8 +455,8 @@ async function main(): Promise<void> {
     );
   } finally {
     client.close();
-    await Promise.all(servers.map(stop));
-    await deleteRunTopics();
+    await Promise.all(servers.map(stopChild));
+    await deleteTopicsWithPrefix(KAFKA_BROKERS, TOPIC_PREFIX);
     await pool.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await pool.end();
   }

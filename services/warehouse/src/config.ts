@@ -7,9 +7,10 @@ import {
   durationMs,
   type Env,
   loadConfig,
-  nonEmptyString,
+  outboxRelayConfigShape,
   port,
   positiveInt,
+  schemaName,
   z,
 } from "@stockroom/config";
 import { DEFAULT_TTL_POLICY, type ReservationTtlPolicy } from "./domain/reservation-ttl.ts";
@@ -29,11 +30,11 @@ export type WarehouseComponent = (typeof WAREHOUSE_COMPONENTS)[number];
 
 export const warehouseConfigSchema = z.object({
   ...commonConfigShape,
+  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
+  ...outboxRelayConfigShape,
   GRPC_PORT: port().default(50051),
   METRICS_PORT: port().default(9451),
-  DB_SCHEMA: nonEmptyString()
-    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
-    .default("warehouse"),
+  DB_SCHEMA: schemaName().default("warehouse"),
   // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
   RESERVATION_TTL_CARD_MS: durationMs().optional(),
   RESERVATION_TTL_E_WALLET_MS: durationMs().optional(),
@@ -49,20 +50,6 @@ export const warehouseConfigSchema = z.object({
   RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
   RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
   RESERVE_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(50).default(DEFAULT_RESERVE_BATCHING.lingerMs),
-  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
-  KAFKA_BROKERS: commaList(),
-  TOPIC_PARTITIONS: positiveInt().default(6),
-  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
-  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
-  // Least time between two relay passes under load (see createOutboxRelay's lingerMs): fewer, larger
-  // produce requests (docs/performance.md), for at most this much more publish delay of an event.
-  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
-  // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
-  // then never reach the consumers of the real topics.
-  OUTBOX_TOPIC_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
-    .default(""),
   COMPONENTS: commaList()
     .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
     .default([...WAREHOUSE_COMPONENTS]),

@@ -8,14 +8,13 @@ import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
-import { ensureTopics } from "@stockroom/messaging";
+import { WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
 import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
-import { createOutboxRelay, type OutboxRelay } from "@stockroom/outbox";
+import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
-import { RESERVATION_TOPIC, STOCK_TOPIC } from "./app/stock-events.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadWarehouseConfig, type WarehouseComponent, type WarehouseConfig } from "./config.ts";
 import type { WarehouseDatabase } from "./data/database.ts";
@@ -143,32 +142,15 @@ async function startRelay(
   registry: Registry,
 ): Promise<OutboxRelay> {
   const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  try {
-    await ensureTopics(
-      kafkaAdmin,
-      [STOCK_TOPIC, RESERVATION_TOPIC].map((topic) => ({
-        topic: `${config.OUTBOX_TOPIC_PREFIX}${topic}`,
-        numPartitions: config.TOPIC_PARTITIONS,
-      })),
-    );
-  } finally {
-    await kafkaAdmin.disconnect();
-  }
-  const relay = createOutboxRelay({
-    pool,
+  return startOutboxRelay({
+    config,
     kafka,
+    pool,
     schema: config.DB_SCHEMA,
     logger,
-    batchSize: config.OUTBOX_BATCH_SIZE,
-    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-    lingerMs: config.OUTBOX_LINGER_MS,
-    topicPrefix: config.OUTBOX_TOPIC_PREFIX,
     registry,
+    topics: [WAREHOUSE_STOCK_TOPIC, WAREHOUSE_RESERVATION_TOPIC],
   });
-  relay.start();
-  return relay;
 }
 
 let config: WarehouseConfig;

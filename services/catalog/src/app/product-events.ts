@@ -1,11 +1,11 @@
-// The catalog's topic and the events a product change emits (product aggregate, keyed by sku).
+// The events a product change emits to CATALOG_PRODUCT_TOPIC (product aggregate, keyed by sku).
 import { create } from "@bufbuild/protobuf";
+import { CATALOG_PRODUCT_TOPIC } from "@stockroom/messaging";
 import type { OutboxEvent } from "@stockroom/outbox";
 import { PriceChangedSchema, ProductChangedSchema } from "@stockroom/proto/stockroom/catalog/v1/events_pb.js";
 import type { Price, Product, ProductStatus } from "../domain/product.ts";
 import { productMessage, STATUS_TO_PROTO } from "./product-message.ts";
 
-export const PRODUCT_TOPIC = "catalog.product.v1";
 export const PRODUCT_AGGREGATE = "product";
 
 export type ProductEventType = "ProductCreated" | "ProductUpdated" | "ProductArchived";
@@ -16,7 +16,7 @@ export function productChanged(
   previousStatus?: ProductStatus,
 ): OutboxEvent {
   return {
-    topic: PRODUCT_TOPIC,
+    topic: CATALOG_PRODUCT_TOPIC,
     messageKey: product.sku,
     aggregateType: PRODUCT_AGGREGATE,
     aggregateId: product.sku,
@@ -33,7 +33,7 @@ export function productChanged(
 
 export function priceChanged(product: Product, previous: Price): OutboxEvent {
   return {
-    topic: PRODUCT_TOPIC,
+    topic: CATALOG_PRODUCT_TOPIC,
     messageKey: product.sku,
     aggregateType: PRODUCT_AGGREGATE,
     aggregateId: product.sku,

@@ -1,6 +1,7 @@
-// Events of the reservation aggregate (warehouse.reservation.v1, keyed by reservation id).
+// Events of the reservation aggregate (WAREHOUSE_RESERVATION_TOPIC, keyed by reservation id).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { WAREHOUSE_RESERVATION_TOPIC } from "@stockroom/messaging";
 import type { OutboxEvent } from "@stockroom/outbox";
 import { ReservationChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import {
@@ -10,7 +11,7 @@ import {
   ReservationStatus,
 } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { LineStatus as DomainLineStatus, ReservationView } from "../domain/reservation.ts";
-import { RESERVATION_AGGREGATE, RESERVATION_TOPIC } from "./stock-events.ts";
+import { RESERVATION_AGGREGATE } from "./stock-events.ts";
 
 const STATUS: Record<string, ReservationStatus> = {
   unspecified: ReservationStatus.UNSPECIFIED,
@@ -64,7 +65,7 @@ export function reservationChanged(
   now: Date,
 ): OutboxEvent {
   return {
-    topic: RESERVATION_TOPIC,
+    topic: WAREHOUSE_RESERVATION_TOPIC,
     messageKey: view.reservationId,
     aggregateType: RESERVATION_AGGREGATE,
     aggregateId: view.reservationId,

@@ -1,6 +1,7 @@
-// The warehouse's topics and the events a stock change emits.
+// The warehouse's aggregate types and the events a stock change emits (to WAREHOUSE_STOCK_TOPIC).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
 import type { OutboxEvent } from "@stockroom/outbox";
 import {
   LowStockReachedSchema,
@@ -9,9 +10,6 @@ import {
 } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import { type StockLevel, StockLevelSchema } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import { availableQuantity, type Buckets, type StockLevelKey } from "../domain/stock-level.ts";
-
-export const STOCK_TOPIC = "warehouse.stock.v1";
-export const RESERVATION_TOPIC = "warehouse.reservation.v1";
 
 export const STOCK_LEVEL_AGGREGATE = "stock_level";
 export const STOCK_ALERT_AGGREGATE = "stock_level_alert";
@@ -50,7 +48,7 @@ export function stockLevelChanged(
   reference: { type: string; id: string },
 ): OutboxEvent {
   return {
-    topic: STOCK_TOPIC,
+    topic: WAREHOUSE_STOCK_TOPIC,
     messageKey: level.sku,
     aggregateType: STOCK_LEVEL_AGGREGATE,
     aggregateId: `${level.warehouseCode}/${level.sku}`,
@@ -64,7 +62,7 @@ export function stockLevelChanged(
 
 export function lowStockReached(level: LevelSnapshot): OutboxEvent {
   return {
-    topic: STOCK_TOPIC,
+    topic: WAREHOUSE_STOCK_TOPIC,
     messageKey: level.sku,
     aggregateType: STOCK_ALERT_AGGREGATE,
     aggregateId: `${level.warehouseCode}/${level.sku}`,
@@ -84,7 +82,7 @@ export function warehouseCapacityCrossed(input: {
   occurredAt: Date;
 }): OutboxEvent {
   return {
-    topic: STOCK_TOPIC,
+    topic: WAREHOUSE_STOCK_TOPIC,
     messageKey: input.warehouseCode,
     aggregateType: WAREHOUSE_AGGREGATE,
     aggregateId: input.warehouseCode,

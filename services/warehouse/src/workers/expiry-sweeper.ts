@@ -1,6 +1,7 @@
 // Background loop expiring reservations: drains due reservations in batches, then sleeps. Stops
 // cleanly: stop() waits for the batch in flight.
 import type { Logger } from "@stockroom/logging";
+import { createIntervalWorker } from "@stockroom/workers";
 import type { RequestContext } from "../app/use-case-deps.ts";
 
 export interface ExpirySweeperOptions {
@@ -21,53 +22,26 @@ export interface ExpirySweeper {
 }
 
 export function createExpirySweeper(options: ExpirySweeperOptions): ExpirySweeper {
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<unknown> = Promise.resolve();
-
-  async function runOnce(): Promise<number> {
+  // Batch after batch while they come back full; a stop ends the drain after the batch in flight.
+  async function drain(stopped?: AbortSignal): Promise<number> {
     let total = 0;
     for (;;) {
       const expired = await options.expire(options.batchSize, options.context);
       total += expired;
-      if (expired < options.batchSize || !running) break;
+      if (expired < options.batchSize || stopped?.aborted) break;
     }
     options.onOldestAge?.(await options.oldestActiveAgeSeconds());
     return total;
   }
 
-  function schedule(): void {
-    if (!running) return;
-    timer = setTimeout(() => {
-      inFlight = runOnce()
-        .then((expired) => {
-          if (expired > 0) options.logger.info({ expired }, "reservations expired");
-        })
-        .catch((err: unknown) => options.logger.error({ err }, "expiry sweep failed; retrying next interval"))
-        .finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  }
+  const worker = createIntervalWorker({
+    intervalMs: options.intervalMs,
+    tick: async (stopped) => {
+      const expired = await drain(stopped);
+      if (expired > 0) options.logger.info({ expired }, "reservations expired");
+    },
+    onError: (err) => options.logger.error({ err }, "expiry sweep failed; retrying next interval"),
+  });
 
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      schedule();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      await inFlight;
-    },
-    runOnce: async () => {
-      const wasRunning = running;
-      running = true;
-      try {
-        return await runOnce();
-      } finally {
-        running = wasRunning;
-      }
-    },
-  };
+  return { start: worker.start, stop: worker.stop, runOnce: () => drain() };
 }

@@ -4,7 +4,13 @@
 // aggregate-version guard); malformed levels go to the dead-letter topic.
 import { anyIs, anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { Kysely, Transaction } from "@stockroom/db";
-import { type ConsumerLogger, createEventConsumer, type EventConsumer } from "@stockroom/messaging";
+import {
+  CATALOG_STOCK_PROJECTION_GROUP,
+  type ConsumerLogger,
+  createEventConsumer,
+  type EventConsumer,
+  WAREHOUSE_STOCK_TOPIC,
+} from "@stockroom/messaging";
 import type { EventEnvelope } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import type { Kafka } from "kafkajs";
@@ -13,10 +19,6 @@ import type { StockApplyOutcome } from "../../app/apply-stock-level-changed.ts";
 import type { WarehouseStockLevel } from "../../domain/availability.ts";
 import { isValidSku, isValidWarehouseCode } from "../../domain/product.ts";
 import { stockLevelFromMessage } from "../stock-level-mapping.ts";
-
-export const STOCK_TOPIC = "warehouse.stock.v1";
-export const STOCK_PROJECTION_GROUP = "catalog.stock-projection";
-export const STOCK_PROJECTION_CONSUMER = "catalog.stock-projection";
 
 export class StockEventInvalidError extends Error {
   constructor(message: string) {
@@ -66,10 +68,11 @@ export function createStockEventsConsumer<DB>(options: {
 }): EventConsumer {
   return createEventConsumer<DB>({
     kafka: options.kafka,
-    groupId: options.groupId ?? STOCK_PROJECTION_GROUP,
-    topics: [options.topic ?? STOCK_TOPIC],
+    groupId: options.groupId ?? CATALOG_STOCK_PROJECTION_GROUP,
+    topics: [options.topic ?? WAREHOUSE_STOCK_TOPIC],
     db: options.db,
-    consumerName: STOCK_PROJECTION_CONSUMER,
+    // The name in event_processing_log stays the group's own when a benchmark overrides the group.
+    consumerName: CATALOG_STOCK_PROJECTION_GROUP,
     handle: async (trx, event) => {
       await applyStockEvent(options.apply, trx, event.envelope);
     },

@@ -1,0 +1,14 @@
+// Every Kafka topic and consumer group of Stockroom, named once: producers (outbox rows) and consumers
+// import these, never a literal. One topic per aggregate type, versioned (ARCHITECTURE.md §3); a consumer
+// group is named <consuming service>.<what it builds>.
+
+export const WAREHOUSE_STOCK_TOPIC = "warehouse.stock.v1";
+export const WAREHOUSE_RESERVATION_TOPIC = "warehouse.reservation.v1";
+export const CATALOG_PRODUCT_TOPIC = "catalog.product.v1";
+export const ORDER_TOPIC = "order.order.v1";
+export const FULFILLMENT_TOPIC = "fulfillment.fulfillment.v1";
+export const FULFILLMENT_RETURN_TOPIC = "fulfillment.return.v1";
+export const REVIEW_TOPIC = "review.review.v1";
+
+/** The catalog's availability projection, fed by WAREHOUSE_STOCK_TOPIC. */
+export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";

@@ -1,0 +1,6 @@
+export {
+  createIntervalWorker,
+  type IntervalWorker,
+  type IntervalWorkerOptions,
+  type TickPlan,
+} from "./interval-worker.ts";
