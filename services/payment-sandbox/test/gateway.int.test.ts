@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxProcess, startSandboxProcess } from "../src/sandbox-process.ts";
-import { signatureValid, startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "../src/webhook-receiver.ts";
+import { signatureValid } from "./support/webhook-signature-check.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/payment-sandbox", import.meta.url));
 const SECRET = "whsec_test_0123456789abcdef";

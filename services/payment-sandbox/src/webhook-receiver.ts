@@ -1,7 +1,5 @@
-// An HTTP endpoint in the test process that records every webhook the sandbox sends, and can be told
-// to fail the next deliveries (to see them retried).
-
-import { createHmac, timingSafeEqual } from "node:crypto";
+// An HTTP endpoint in a test process that records every webhook the sandbox sends (headers and the raw
+// body, for signature checks), and can be told to fail the next deliveries (to see them retried).
 import { once } from "node:events";
 import { createServer } from "node:http";
 
@@ -65,16 +63,4 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       await new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-// The receiver's side of the signature scheme, written independently of the sandbox's signer.
-export function signatureValid(header: string | undefined, rawBody: string, secret: string): boolean {
-  if (!header) return false;
-  const parts = new Map(header.split(",").map((p) => p.split("=", 2) as [string, string]));
-  const t = parts.get("t");
-  const v1 = parts.get("v1");
-  if (!t || !v1) return false;
-  const expected = createHmac("sha256", secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(v1, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
