@@ -262,11 +262,19 @@ describe("payment sandbox", () => {
     receiver.failNext(2, `"reference":"${key}"`);
     const id = (await authorize(CARD.approve, key)).body.id as string;
     await receiver.waitFor(() => eventsOf(id).length === 1, 15_000);
-    const { rows } = await schema.pool.query(
-      `SELECT attempts FROM webhook_deliveries WHERE payload->'data'->'object'->>'id' = $1`,
-      [id],
-    );
-    expect(rows[0].attempts).toBe(3);
+    // The dispatcher marks the delivery after the receiver answered: wait for its commit.
+    const deadline = Date.now() + 5_000;
+    let row: { attempts: number; delivered: boolean } | undefined;
+    while (!row?.delivered && Date.now() < deadline) {
+      const { rows } = await schema.pool.query(
+        `SELECT attempts, delivered_at IS NOT NULL AS delivered FROM webhook_deliveries
+         WHERE payload->'data'->'object'->>'id' = $1`,
+        [id],
+      );
+      row = rows[0];
+      if (!row?.delivered) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(row).toEqual({ attempts: 3, delivered: true });
   });
 
   it("keeps intents, stored answers and pending late webhooks across a restart (SIGKILL)", async () => {
