@@ -15,8 +15,10 @@ import { createSandboxPaymentProvider } from "../src/transport/payments/sandbox-
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/payment-sandbox", import.meta.url));
 const SECRET = "whsec_order_test_0123456789";
-const HANG_MS = 1500;
-const CLIENT_TIMEOUT_MS = 300;
+const HANG_MS = 3000;
+// The timeout cards' first answer outlives this client's timeout; every other call gets plenty of time
+// (a loaded machine must not turn an approval into "unknown").
+const IMPATIENT_TIMEOUT_MS = 500;
 const CARD = {
   approve: "4242424242424242",
   decline: "4000000000000002",
@@ -29,6 +31,7 @@ let schema: TestSchema;
 let receiver: WebhookReceiver;
 let sandbox: SandboxProcess;
 let provider: PaymentProvider;
+let impatient: PaymentProvider;
 let counter = 0;
 
 beforeAll(async () => {
@@ -42,10 +45,11 @@ beforeAll(async () => {
     hangMs: HANG_MS,
     webhookPollIntervalMs: 50,
   });
-  provider = createSandboxPaymentProvider({
+  provider = createSandboxPaymentProvider({ baseUrl: sandbox.baseUrl, webhookSecret: SECRET, timeoutMs: 10_000 });
+  impatient = createSandboxPaymentProvider({
     baseUrl: sandbox.baseUrl,
     webhookSecret: SECRET,
-    timeoutMs: CLIENT_TIMEOUT_MS,
+    timeoutMs: IMPATIENT_TIMEOUT_MS,
   });
 });
 
@@ -112,6 +116,18 @@ describe("sandbox payment provider", () => {
     });
   });
 
+  it("refunds everything captured when no amount is given, and says how much", async () => {
+    const req = request(CARD.approve);
+    const id = (await provider.authorize(req)).providerPaymentId as string;
+    await provider.capture({ idempotencyKey: `${req.idempotencyKey}:capture`, providerPaymentId: id });
+    const full = await provider.refund({
+      idempotencyKey: `${req.idempotencyKey}:refund`,
+      providerPaymentId: id,
+      reason: "",
+    });
+    expect(full).toMatchObject({ status: "succeeded", refunded: money(2599, "EUR") });
+  });
+
   it("reports a decline with its code", async () => {
     const result = await provider.authorize(request(CARD.decline));
     expect(result).toMatchObject({ status: "declined", declineCode: "card_declined" });
@@ -149,7 +165,7 @@ describe("sandbox payment provider", () => {
   it("timeout then approve: unknown within the client's timeout, then known by key without a second authorization", async () => {
     const req = request(CARD.timeoutThenApprove);
     const started = Date.now();
-    expect(await provider.authorize(req)).toEqual({ status: "unknown" });
+    expect(await impatient.authorize(req)).toEqual({ status: "unknown" });
     expect(Date.now() - started).toBeLessThan(HANG_MS);
     const found = await provider.retrieve({ authorizeIdempotencyKey: req.idempotencyKey });
     expect(found).toMatchObject({ status: "authorized", authorized: money(2599, "EUR") });
@@ -164,7 +180,7 @@ describe("sandbox payment provider", () => {
 
   it("timeout with outcome unknown: pending on a same-key retry, settled when retrieved", async () => {
     const req = request(CARD.timeoutUnknown);
-    expect(await provider.authorize(req)).toEqual({ status: "unknown" });
+    expect(await impatient.authorize(req)).toEqual({ status: "unknown" });
     const replay = await provider.authorize(req);
     expect(replay).toMatchObject({ status: "pending", providerPaymentId: expect.stringMatching(/^pi_/) });
     expect(await provider.retrieve({ authorizeIdempotencyKey: req.idempotencyKey })).toMatchObject({

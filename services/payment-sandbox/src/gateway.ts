@@ -271,11 +271,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         await insertDeliveries(
           db,
           plan(result.intent, "charge.refunded", {
-            ...refundJson(created),
+            ...refundJson(created, intent.currency),
             payment_intent_object: intentJson(result.intent),
           }),
         );
-        return { statusCode: 200, body: refundJson(created) };
+        return { statusCode: 200, body: refundJson(created, intent.currency) };
       });
     },
   };

@@ -173,11 +173,12 @@ export function intentJson(intent: PaymentIntent): Record<string, unknown> {
   };
 }
 
-export function refundJson(r: Refund): Record<string, unknown> {
+export function refundJson(r: Refund, currency: string): Record<string, unknown> {
   return {
     id: r.id,
     object: "refund",
     amount: r.amount,
+    currency,
     payment_intent: r.paymentIntentId,
     reason: r.reason,
     status: "succeeded",

@@ -177,7 +177,10 @@ export function createSandboxPaymentProvider(options: SandboxPaymentProviderOpti
       );
       if (result.kind === "unknown") return { status: "unknown" };
       if (result.status === 200) {
-        const currency = request.amount?.currency;
+        const currency =
+          typeof result.body.currency === "string"
+            ? result.body.currency.toUpperCase()
+            : request.amount?.currency;
         const refunded =
           typeof result.body.amount === "number" && currency
             ? money(result.body.amount, currency)

@@ -812,8 +812,9 @@ export declare const OrderService: GenService<{
     output: typeof CancelOrderResponseSchema;
   },
   /**
-   * The delivered (and not returned) order lines proving that the customer bought the sku. Empty when
-   * there are none; any failure is an error, never an empty "not verified" answer by default.
+   * The delivered (and not fully returned) order lines proving that the customer bought the sku; empty
+   * and verified=false when there are none. When the service cannot check, the call fails (UNAVAILABLE)
+   * and the caller treats that as not verified (fail closed), never as verified.
    *
    * @generated from rpc stockroom.order.v1.OrderService.VerifyPurchase
    */
