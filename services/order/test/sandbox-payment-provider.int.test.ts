@@ -45,7 +45,11 @@ beforeAll(async () => {
     hangMs: HANG_MS,
     webhookPollIntervalMs: 50,
   });
-  provider = createSandboxPaymentProvider({ baseUrl: sandbox.baseUrl, webhookSecret: SECRET, timeoutMs: 10_000 });
+  provider = createSandboxPaymentProvider({
+    baseUrl: sandbox.baseUrl,
+    webhookSecret: SECRET,
+    timeoutMs: 10_000,
+  });
   impatient = createSandboxPaymentProvider({
     baseUrl: sandbox.baseUrl,
     webhookSecret: SECRET,
