@@ -26,3 +26,6 @@ export DATABASE_URL TEST_DATABASE_URL REDIS_URL TEST_REDIS_URL KAFKA_BROKERS TES
 export WAREHOUSE_GRPC_PORT="${WAREHOUSE_GRPC_PORT:-50051}"
 export JWT_SECRET="${JWT_SECRET:-dev-only-secret-change-me-0123456789abcdef}"  # local development only
 export CATALOG_GRPC_PORT="${CATALOG_GRPC_PORT:-50052}"
+# The sandbox payment gateway (services/payment-sandbox): HTTP, Stripe-shaped, state in schema payment_sandbox.
+export PAYMENT_SANDBOX_HTTP_PORT="${PAYMENT_SANDBOX_HTTP_PORT:-50060}"
+export PAYMENT_SANDBOX_WEBHOOK_SECRET="${PAYMENT_SANDBOX_WEBHOOK_SECRET:-whsec_dev_only_0123456789abcdef}"  # local development only

@@ -27,7 +27,8 @@ migrate_all() {
   local dir
   for dir in migrations/*/; do
     [ -d "$dir" ] || continue
-    node packages/db/src/migrate-cli.ts --schema "$(basename "$dir")" --dir "$dir"
+    # The schema is the folder's name with '-' as '_' (migrations/payment-sandbox -> payment_sandbox).
+    node packages/db/src/migrate-cli.ts --schema "$(basename "$dir" | tr '-' '_')" --dir "$dir"
   done
 }
 
@@ -41,10 +42,20 @@ service_dirs() {
   return 0
 }
 
+# gRPC services answer the standard health check; HTTP ones (the payment sandbox) GET /healthz.
+probe_health() {
+  local kind="$1" address="$2"
+  if [ "$kind" = http ]; then
+    curl -fsS --max-time 2 "http://$address/healthz" >/dev/null 2>&1
+  else
+    pnpm exec buf curl --protocol grpc --http2-prior-knowledge \
+      "http://$address/grpc.health.v1.Health/Check" >/dev/null 2>&1
+  fi
+}
+
 wait_healthy() {
-  local name="$1" address="$2" deadline=$((SECONDS + 60))
-  until pnpm exec buf curl --protocol grpc --http2-prior-knowledge \
-    "http://$address/grpc.health.v1.Health/Check" >/dev/null 2>&1; do
+  local name="$1" address="$2" kind="${3:-grpc}" deadline=$((SECONDS + 60))
+  until probe_health "$kind" "$address"; do
     if [ $SECONDS -ge $deadline ]; then
       echo "stockroom: $name did not become healthy on $address; last log lines:" >&2
       tail -n 40 "$STOCKROOM_STATE/services/$name.log" >&2 || true
@@ -56,10 +67,18 @@ wait_healthy() {
 
 start_services() {
   mkdir -p "$STOCKROOM_STATE/services"
-  local name pidfile port_var address
+  local name pidfile prefix port_var http_var kind address
   for name in $(service_dirs); do
     pidfile="$STOCKROOM_STATE/services/$name.pid"
-    port_var="$(echo "$name" | tr '[:lower:]-' '[:upper:]_')_GRPC_PORT"
+    # A service has a <NAME>_GRPC_PORT in env.sh, or (HTTP only, like the payment sandbox) <NAME>_HTTP_PORT.
+    prefix="$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"
+    port_var="${prefix}_GRPC_PORT"
+    http_var="${prefix}_HTTP_PORT"
+    kind=grpc
+    if [ -z "${!port_var:-}" ] && [ -n "${!http_var:-}" ]; then
+      port_var="$http_var"
+      kind=http
+    fi
     address="127.0.0.1:${!port_var:?$port_var is not set in deploy/local/env.sh}"
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       echo "stockroom: $name already running (pid $(cat "$pidfile"))"
@@ -68,7 +87,7 @@ start_services() {
       (cd "services/$name" && exec node src/main.ts) >"$STOCKROOM_STATE/services/$name.log" 2>&1 </dev/null &
       echo $! >"$pidfile"
     fi
-    wait_healthy "$name" "$address"
+    wait_healthy "$name" "$address" "$kind"
     echo "stockroom: $name healthy on $address (log: $STOCKROOM_STATE/services/$name.log)"
   done
 }

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file stockroom/common/v1/error.proto.
@@ -42,6 +43,14 @@ export declare type ErrorDetail = Message<"stockroom.common.v1.ErrorDetail"> & {
    * @generated from field: map<string, string> metadata = 4;
    */
   metadata: { [key: string]: string };
+
+  /**
+   * Structured facts that a flat map cannot carry, each a protobuf message defined in proto/ (like
+   * google.rpc.Status.details), e.g. stockroom.order.v1.CheckoutShortfall for short stock.
+   *
+   * @generated from field: repeated google.protobuf.Any details = 5;
+   */
+  details: Any[];
 };
 
 /**
@@ -194,6 +203,101 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_PAYMENT_FAILED = 302;
    */
   PAYMENT_FAILED = 302,
+
+  /**
+   * The cart is checked out or abandoned: it no longer takes changes or a new checkout.
+   *
+   * @generated from enum value: ERROR_REASON_CART_NOT_OPEN = 303;
+   */
+  CART_NOT_OPEN = 303,
+
+  /**
+   * @generated from enum value: ERROR_REASON_CART_LINE_NOT_FOUND = 304;
+   */
+  CART_LINE_NOT_FOUND = 304,
+
+  /**
+   * Too many lines, or a line's quantity above the cart's limit.
+   *
+   * @generated from enum value: ERROR_REASON_CART_LIMIT_EXCEEDED = 305;
+   */
+  CART_LIMIT_EXCEEDED = 305,
+
+  /**
+   * The sku is known to the catalog but not for sale (draft or archived).
+   *
+   * @generated from enum value: ERROR_REASON_PRODUCT_NOT_SELLABLE = 306;
+   */
+  PRODUCT_NOT_SELLABLE = 306,
+
+  /**
+   * Checkout needs lines, a shipping destination and a payment method.
+   *
+   * @generated from enum value: ERROR_REASON_CHECKOUT_NOT_READY = 307;
+   */
+  CHECKOUT_NOT_READY = 307,
+
+  /**
+   * Another checkout of the same cart is running.
+   *
+   * @generated from enum value: ERROR_REASON_CHECKOUT_IN_PROGRESS = 308;
+   */
+  CHECKOUT_IN_PROGRESS = 308,
+
+  /**
+   * @generated from enum value: ERROR_REASON_PAYMENT_DECLINED = 309;
+   */
+  PAYMENT_DECLINED = 309,
+
+  /**
+   * The provider's answer is not known yet (timeout); it is being asked, never retried under a new key.
+   *
+   * @generated from enum value: ERROR_REASON_PAYMENT_OUTCOME_UNKNOWN = 310;
+   */
+  PAYMENT_OUTCOME_UNKNOWN = 310,
+
+  /**
+   * @generated from enum value: ERROR_REASON_PAYMENT_METHOD_NOT_SUPPORTED = 311;
+   */
+  PAYMENT_METHOD_NOT_SUPPORTED = 311,
+
+  /**
+   * The order's state does not allow the command (e.g. cancelling a delivered order).
+   *
+   * @generated from enum value: ERROR_REASON_ORDER_NOT_CANCELLABLE = 312;
+   */
+  ORDER_NOT_CANCELLABLE = 312,
+
+  /**
+   * A refund above what was captured and not yet refunded.
+   *
+   * @generated from enum value: ERROR_REASON_REFUND_EXCEEDS_CAPTURED = 313;
+   */
+  REFUND_EXCEEDS_CAPTURED = 313,
+
+  /**
+   * @generated from enum value: ERROR_REASON_CURRENCY_MISMATCH = 314;
+   */
+  CURRENCY_MISMATCH = 314,
+
+  /**
+   * Ops actions on checkouts: the checkout is not in needs_attention (retry) or already finished.
+   *
+   * @generated from enum value: ERROR_REASON_CHECKOUT_NOT_RETRYABLE = 315;
+   */
+  CHECKOUT_NOT_RETRYABLE = 315,
+
+  /**
+   * @generated from enum value: ERROR_REASON_PAYMENT_NOT_FOUND = 316;
+   */
+  PAYMENT_NOT_FOUND = 316,
+
+  /**
+   * A webhook whose signature does not verify, or whose timestamp is outside the tolerance.
+   *
+   * @generated from enum value: ERROR_REASON_WEBHOOK_SIGNATURE_INVALID = 317;
+   */
+  WEBHOOK_SIGNATURE_INVALID = 317,
 
   /**
    * Fulfillment.
