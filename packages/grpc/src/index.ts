@@ -18,9 +18,14 @@ export { EncodedMessage } from "./encoded-message.ts";
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
   ERROR_DETAIL_METADATA_KEY,
+  ERROR_DOMAIN,
   errorDetailFrom,
   type GrpcStatus,
   INTERNAL_ERROR_MESSAGE,
+  reasonName,
+  STATUS_DETAILS_METADATA_KEY,
+  type StatusDetails,
+  statusDetailsFrom,
   toGrpcStatus,
 } from "./error-status.ts";
 export { HEALTH_SERVICE_NAME, reflectionPackageDefinition } from "./reflection.ts";

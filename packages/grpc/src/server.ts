@@ -5,7 +5,7 @@ import { once } from "node:events";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import {
   type ChannelOptions,
-  type Metadata,
+  Metadata,
   Server,
   ServerCredentials,
   type ServerDuplexStream,
@@ -64,7 +64,8 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.enable_channelz": 0,
 };
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; status: GrpcStatus };
+// Success and failure both send the request id back in the trailers, so a client can quote it.
+type Outcome<T> = { ok: true; value: T; trailer: Metadata } | { ok: false; status: GrpcStatus };
 
 interface MethodRuntime {
   service: DescService;
@@ -235,7 +236,9 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       if (baseLogger.isLevelEnabled("info")) {
         callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
       }
-      return { ok: true, value };
+      const trailer = new Metadata();
+      trailer.set("x-request-id", requestId);
+      return { ok: true, value, trailer };
     } catch (err) {
       const mapped = toGrpcStatus(err, requestId);
       mapped.metadata.set("x-request-id", requestId);
@@ -266,26 +269,26 @@ function makeHandler(runtime: MethodRuntime, fn: Fn, execute: Executor): Untyped
     case "unary":
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         void execute(runtime, call, (ctx) => fn(call.request, ctx) as Promise<unknown>).then((outcome) =>
-          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+          outcome.ok ? callback(null, outcome.value, outcome.trailer) : callback(outcome.status),
         );
       };
     case "server_streaming":
       return (call: ServerWritableStream<unknown, unknown>) => {
         void execute(runtime, call, (ctx) =>
           writeAll(call, fn(call.request, ctx) as AsyncIterable<unknown>, ctx.signal),
-        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+        ).then((outcome) => (outcome.ok ? call.end(outcome.trailer) : call.emit("error", outcome.status)));
       };
     case "client_streaming":
       return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         void execute(runtime, call, (ctx) => fn(call, ctx) as Promise<unknown>).then((outcome) =>
-          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+          outcome.ok ? callback(null, outcome.value, outcome.trailer) : callback(outcome.status),
         );
       };
     case "bidi_streaming":
       return (call: ServerDuplexStream<unknown, unknown>) => {
         void execute(runtime, call, (ctx) =>
           writeAll(call, fn(call, ctx) as AsyncIterable<unknown>, ctx.signal),
-        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+        ).then((outcome) => (outcome.ok ? call.end(outcome.trailer) : call.emit("error", outcome.status)));
       };
   }
 }

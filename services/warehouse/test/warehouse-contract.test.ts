@@ -238,6 +238,37 @@ describe("refused input", () => {
     expect(err.details).toContain("reservation_id");
   });
 
+  it("Reserve with several bad fields → one INVALID_ARGUMENT whose BadRequest lists every one", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.reserve(
+        reserveRequest(SKU, {
+          idempotencyKey: "",
+          reference: { type: "Bad Type", id: "" },
+          lines: [
+            { sku: "bad sku!", quantity: 0 },
+            { sku: SKU, quantity: 1, warehouseCode: "w1 lower" },
+          ],
+          paymentMethod: 99 as PaymentMethod,
+        }),
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.errorInfo?.reason).toBe("VALIDATION_FAILED");
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "idempotency_key",
+      "reference.type",
+      "reference.id",
+      "lines[0].sku",
+      "lines[0].quantity",
+      "lines[1].warehouse_code",
+      "payment_method",
+    ]);
+    expect(err.errorDetail?.field).toBe("idempotency_key");
+    expect(await stockOf(SKU)).toEqual(before);
+  });
+
   it("insufficient stock → FAILED_PRECONDITION with the available numbers, stock unchanged", async () => {
     const before = await stockOf(SKU);
     const err = await failure(
@@ -247,6 +278,11 @@ describe("refused input", () => {
     expect(err.details).toContain("requested 9");
     expect(err.details).toContain(`available ${before.available}`);
     expect(err.errorDetail?.metadata.line_1_available).toBe(String(before.available));
+    expect(err.statusDetails?.errorInfo?.reason).toBe("INSUFFICIENT_STOCK");
+    expect(err.statusDetails?.preconditionFailure?.violations).toMatchObject([
+      { type: "INSUFFICIENT_STOCK", description: `line 1: requested 9, available ${before.available}` },
+    ]);
+    expect(err.statusDetails?.preconditionFailure?.violations[0]?.subject).toContain(`sku/${SKU}`);
     expect(await stockOf(SKU)).toEqual(before);
   });
 

@@ -416,7 +416,17 @@ function insufficientStock(shortages: LineShortage[]) {
     metadata[`line_${s.lineNumber}_available`] = String(s.available);
     if (s.warehouseCode) metadata[`line_${s.lineNumber}_warehouse_code`] = s.warehouseCode;
   }
-  return failedPrecondition(ErrorReason.INSUFFICIENT_STOCK, `insufficient stock: ${detail}`, metadata);
+  const violations = shortages.map((s) => ({
+    type: "INSUFFICIENT_STOCK",
+    subject: s.warehouseCode ? `warehouse/${s.warehouseCode}/sku/${s.sku}` : `sku/${s.sku}`,
+    description: `line ${s.lineNumber}: requested ${s.requested}, available ${s.available}`,
+  }));
+  return failedPrecondition(
+    ErrorReason.INSUFFICIENT_STOCK,
+    `insufficient stock: ${detail}`,
+    metadata,
+    violations,
+  );
 }
 
 function isInsufficient(err: unknown): boolean {

@@ -2,7 +2,7 @@
 // value and throws invalidArgument with the field path (e.g. `lines[2].quantity`) so clients see which
 // input was wrong. The same patterns back the database CHECKs; these give a precise message first.
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { invalidArgument } from "@stockroom/errors";
+import { collectViolations, invalidArgument } from "@stockroom/errors";
 import { PaymentMethod as ProtoPaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { PaymentMethod, ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
 
@@ -76,13 +76,19 @@ export type ReferenceInput = { type: string; id: string };
 
 export function reference(value: ReferenceInput | undefined, field = "reference"): ReferenceInput {
   if (value === undefined) throw invalidArgument(field, `${field} is required`);
-  if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
-    throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
-  }
-  if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
-    throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
-  }
-  return { type: value.type, id: value.id };
+  return collectViolations((check) => {
+    check(() => {
+      if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
+        throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
+      }
+    });
+    check(() => {
+      if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
+        throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
+      }
+    });
+    return { type: value.type, id: value.id };
+  });
 }
 
 export function optionalReference(
@@ -144,13 +150,19 @@ export function coordinates(
   field = "destination",
 ): CoordinatesInput | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
-    throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
-  }
-  if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
-    throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
-  }
-  return { latitude: value.latitude, longitude: value.longitude };
+  return collectViolations((check) => {
+    check(() => {
+      if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
+        throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
+      }
+    });
+    check(() => {
+      if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
+        throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
+      }
+    });
+    return { latitude: value.latitude, longitude: value.longitude };
+  });
 }
 
 export function lotCode(value: string, field = "lot_code"): string {
