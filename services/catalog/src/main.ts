@@ -56,13 +56,25 @@ async function main(config: CatalogConfig): Promise<void> {
   const db = createDb<CatalogDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
-  const metricsServer = await startMetricsServer({
-    port: config.METRICS_PORT,
+  const verifier = createTokenVerifier({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({
+    logger,
     registry,
+    verifier,
     readiness: async () => {
       await pool.query("SELECT 1");
       return true;
     },
+  });
+  // Ready once gRPC is bound and the database answers, and not while draining: as gRPC health says.
+  const metricsServer = await startMetricsServer({
+    port: config.METRICS_PORT,
+    registry,
+    readiness: () => server.ready(),
   });
 
   // Redis is optional at start: until it answers, reads fall back to the database.
@@ -103,12 +115,6 @@ async function main(config: CatalogConfig): Promise<void> {
       })
     : undefined;
 
-  const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const server = createGrpcServer({ logger, registry, verifier });
   server.register(
     CatalogService,
     createCatalogHandler({

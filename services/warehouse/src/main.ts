@@ -71,13 +71,22 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
+  const databaseReady = async () => {
+    await pool.query("SELECT 1");
+    return true;
+  };
+  const verifier = createTokenVerifier({
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({ logger, registry, verifier, readiness: databaseReady });
+  // An api process is ready once gRPC is bound and the database answers, and not while it drains;
+  // worker-only processes once the database answers.
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
     registry,
-    readiness: async () => {
-      await pool.query("SELECT 1");
-      return true;
-    },
+    readiness: () => (config.COMPONENTS.includes("api") ? server.ready() : databaseReady()),
   });
 
   const deps = createUseCaseDeps(db, { metrics });
@@ -104,12 +113,6 @@ async function main(config: WarehouseConfig): Promise<void> {
     recordQualityCheck: createRecordQualityCheck(deps),
   });
 
-  const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const server = createGrpcServer({ logger, registry, verifier });
   server.register(WarehouseService, handler, WAREHOUSE_POLICY);
   server.register(
     WarehouseAdminService,
