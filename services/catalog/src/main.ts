@@ -1,7 +1,7 @@
 // Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
 // and metrics listener, wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
@@ -57,7 +57,8 @@ async function main(config: CatalogConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   });
@@ -108,12 +109,14 @@ async function main(config: CatalogConfig): Promise<void> {
   const source = cache ?? uncachedSource(loadProductViews);
   const deps = createUseCaseDeps(db, cache ? { cache } : {});
 
-  const warehouse = config.WAREHOUSE_GRPC_ADDRESS
-    ? createWarehouseStockFetcher({
-        address: config.WAREHOUSE_GRPC_ADDRESS,
-        jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-      })
-    : undefined;
+  // The config refuses WAREHOUSE_GRPC_ADDRESS without JWT_SECRET, which signs these calls.
+  const warehouse =
+    config.WAREHOUSE_GRPC_ADDRESS && config.JWT_SECRET
+      ? createWarehouseStockFetcher({
+          address: config.WAREHOUSE_GRPC_ADDRESS,
+          jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+        })
+      : undefined;
 
   server.register(
     CatalogService,

@@ -2,7 +2,7 @@
 // outbox relay and expiry sweeper (WAREHOUSE_COMPONENTS picks which), wired by hand; SIGTERM stops them
 // in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
@@ -76,7 +76,8 @@ async function main(config: WarehouseConfig): Promise<void> {
     return true;
   };
   const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   });
