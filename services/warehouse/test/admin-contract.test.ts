@@ -133,6 +133,26 @@ describe("warehouses over gRPC", () => {
   });
 });
 
+describe("bins over gRPC", () => {
+  it("DeleteBin validates its code as CreateBin does, naming the field and echoing nothing back", async () => {
+    for (const code of ["", "x".repeat(1_000), "lower case"]) {
+      const created = await failure(
+        client.createBin({ bin: { warehouseCode: "NORTH", code, pickSequence: 1 } }, as("admin")),
+      );
+      expect(created.code).toBe(status.INVALID_ARGUMENT);
+      expect(created.errorDetail?.field).toBe("bin.code");
+      const deleted = await failure(client.deleteBin({ warehouseCode: "NORTH", code }, as("admin")));
+      expect(deleted.code).toBe(status.INVALID_ARGUMENT);
+      expect(deleted.errorDetail?.field).toBe("code");
+      expect(deleted.details).not.toContain("x".repeat(100));
+    }
+    await client.createBin({ bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } }, as("admin"));
+    await client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin"));
+    const gone = await failure(client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin")));
+    expect(gone.code).toBe(status.NOT_FOUND);
+  });
+});
+
 describe("stock operations over gRPC", () => {
   it("receives, adjusts, refuses a bad adjustment by field, lists and exports the ledger", async () => {
     await client.receiveStock(
