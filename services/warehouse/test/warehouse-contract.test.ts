@@ -5,6 +5,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
+import { ErrorReason } from "@stockroom/errors";
 import {
   createClient,
   createGrpcServer,
@@ -284,6 +285,31 @@ describe("refused input", () => {
     ]);
     expect(err.statusDetails?.preconditionFailure?.violations[0]?.subject).toContain(`sku/${SKU}`);
     expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("Reserve naming an unknown warehouse → NOT_FOUND with the warehouse-not-found reason, stock unchanged", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.reserve(
+        reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 1, warehouseCode: "NOWHERE" }] }),
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.NOT_FOUND);
+    expect(err.reason).toBe(ErrorReason.WAREHOUSE_NOT_FOUND);
+    expect(err.statusDetails?.errorInfo).toMatchObject({
+      reason: "WAREHOUSE_NOT_FOUND",
+      metadata: { warehouse_code: "NOWHERE" },
+    });
+    expect(await stockOf(SKU)).toEqual(before);
+    // A known warehouse without enough stock is still insufficient stock.
+    const short = await failure(
+      client.reserve(
+        reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 9, warehouseCode: "W1" }] }),
+        as("storefront"),
+      ),
+    );
+    expect(short.code).toBe(status.FAILED_PRECONDITION);
   });
 
   it("an unknown reservation → NOT_FOUND", async () => {
