@@ -33,3 +33,10 @@ export { createGrpcServer, type GrpcServer, type GrpcServerOptions } from "./ser
 export { methodPath, serviceDefinition } from "./service-definition.ts";
 export type { MethodImpl, ServiceImpl, ServicePolicy } from "./service-types.ts";
 export { installSignalHandlers, type SignalHandlerOptions } from "./signals.ts";
+export {
+  durationInput,
+  MAX_DURATION_SECONDS,
+  MAX_TIMESTAMP_SECONDS,
+  MIN_TIMESTAMP_SECONDS,
+  timestampInput,
+} from "./well-known-input.ts";

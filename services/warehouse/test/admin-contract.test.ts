@@ -153,6 +153,35 @@ describe("bins over gRPC", () => {
   });
 });
 
+describe("timestamp inputs", () => {
+  it("ListMovements and ExportMovements refuse filters outside years 1-9999, naming every field", async () => {
+    const year10000 = { seconds: 253_402_300_800n, nanos: 0 };
+    const year0 = { seconds: -62_135_596_801n, nanos: 0 };
+    const err = await failure(client.listMovements({ from: year0, to: year10000 }, as("ops")));
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual(["from", "to"]);
+    const badNanos = await failure(client.listMovements({ from: { seconds: 0n, nanos: -1 } }, as("ops")));
+    expect(badNanos.errorDetail?.field).toBe("from");
+    const exported = await failure(
+      (async () => {
+        for await (const _chunk of client.exportMovements({ filter: { to: year10000 } }, as("ops"))) {
+          // nothing is expected
+        }
+      })(),
+    );
+    expect(exported.code).toBe(status.INVALID_ARGUMENT);
+    expect(exported.errorDetail?.field).toBe("filter.to");
+    // The edges themselves are accepted.
+    await client.listMovements(
+      {
+        from: { seconds: -62_135_596_800n, nanos: 0 },
+        to: { seconds: 253_402_300_799n, nanos: 999_999_999 },
+      },
+      as("ops"),
+    );
+  });
+});
+
 describe("stock operations over gRPC", () => {
   it("receives, adjusts, refuses a bad adjustment by field, lists and exports the ledger", async () => {
     await client.receiveStock(

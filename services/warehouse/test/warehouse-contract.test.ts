@@ -207,6 +207,16 @@ describe("refused input", () => {
         reserveRequest(SKU, { ttl: { seconds: BigInt(DEFAULT_TTL_POLICY.maxMs / 1000 + 1), nanos: 0 } }),
     },
     {
+      name: "ttl nanos out of range",
+      field: "ttl",
+      request: () => reserveRequest(SKU, { ttl: { seconds: 60n, nanos: 2_000_000_000 } }),
+    },
+    {
+      name: "ttl nanos of the other sign",
+      field: "ttl",
+      request: () => reserveRequest(SKU, { ttl: { seconds: 600n, nanos: -5 } }),
+    },
+    {
       name: "unknown payment method",
       field: "payment_method",
       request: () => reserveRequest(SKU, { paymentMethod: 99 as PaymentMethod }),

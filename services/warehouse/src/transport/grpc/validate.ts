@@ -1,8 +1,9 @@
 // Input validators for the warehouse gRPC transports. Each checks one proto field, returns the decoded
 // value and throws invalidArgument with the field path (e.g. `lines[2].quantity`) so clients see which
 // input was wrong. The same patterns back the database CHECKs; these give a precise message first.
-import type { Duration } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { collectViolations, invalidArgument } from "@stockroom/errors";
+import { durationInput, timestampInput } from "@stockroom/grpc";
 import { PaymentMethod as ProtoPaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { PaymentMethod, ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
 
@@ -99,6 +100,10 @@ export function optionalReference(
   return reference(value, field);
 }
 
+export function optionalTimestamp(value: Timestamp | undefined, field: string): Date | undefined {
+  return value === undefined ? undefined : timestampInput(value, field);
+}
+
 // Duration → milliseconds; absent means "use the payment method's default".
 export function ttl(
   value: Duration | undefined,
@@ -106,7 +111,7 @@ export function ttl(
   field = "ttl",
 ): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Number(value.seconds) * 1000 + Math.trunc(value.nanos / 1_000_000);
+  const ms = durationInput(value, field);
   if (!Number.isFinite(ms) || ms < policy.minMs || ms > policy.maxMs) {
     throw invalidArgument(
       field,

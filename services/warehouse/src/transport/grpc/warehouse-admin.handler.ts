@@ -3,7 +3,7 @@
 // warehouses and bins (the structure allocation and capacity depend on) and Reconcile (a full scan of
 // the ledger) are admin only.
 import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { collectViolations, invalidArgument, isAppError } from "@stockroom/errors";
 import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import { CoordinatesSchema, ReferenceSchema } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
@@ -204,8 +204,8 @@ function decodeMovementFilter(
       reason: request.reason || undefined,
       referenceId: request.referenceId || undefined,
       actor: check(() => validate.optionalActor(request.actor, `${prefix}actor`)),
-      from: request.from ? timestampDate(request.from) : undefined,
-      to: request.to ? timestampDate(request.to) : undefined,
+      from: check(() => validate.optionalTimestamp(request.from, `${prefix}from`)),
+      to: check(() => validate.optionalTimestamp(request.to, `${prefix}to`)),
       pageToken: request.pageToken,
     };
   });
