@@ -5,6 +5,7 @@ import { createAdjustStock } from "./adjust-stock.ts";
 import { createCreateBin, createDeleteBin, createListBins } from "./bins.ts";
 import { createBulkAdjustStock } from "./bulk-adjust-stock.ts";
 import { createExportMovements, createListMovements } from "./list-movements.ts";
+import { createListReservations } from "./list-reservations.ts";
 import { createReconcile } from "./reconcile.ts";
 import { createRecordCycleCount } from "./record-cycle-count.ts";
 import { createSetStockPolicy } from "./set-stock-policy.ts";
@@ -36,6 +37,7 @@ export function createAdminUseCases(deps: UseCaseDeps) {
     listMovements: createListMovements(deps),
     exportMovements: createExportMovements(deps),
     reconcile: createReconcile(deps),
+    listReservations: createListReservations(deps),
   };
 }
 

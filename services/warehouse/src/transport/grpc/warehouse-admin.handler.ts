@@ -6,7 +6,11 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { collectViolations, invalidArgument, isAppError } from "@stockroom/errors";
 import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
-import { CoordinatesSchema, ReferenceSchema } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import {
+  CoordinatesSchema,
+  ReservationStatus as ProtoReservationStatus,
+  ReferenceSchema,
+} from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import {
   AdjustmentReason,
   type AdjustStockRequest,
@@ -14,6 +18,7 @@ import {
   BinSchema,
   CapacityPolicy,
   type ListMovementsRequest,
+  type ListReservationsRequest,
   type Movement,
   MovementSchema,
   type Transfer,
@@ -29,13 +34,15 @@ import type {
 } from "../../app/admin/adjust-stock.ts";
 import type { AdminUseCases } from "../../app/admin/index.ts";
 import type { ListMovementsQuery } from "../../app/admin/list-movements.ts";
+import type { ListReservationsQuery } from "../../app/admin/list-reservations.ts";
 import type { TransferView } from "../../app/admin/transfers.ts";
 import type { MovementFilter, MovementRow } from "../../data/movement.repo.ts";
 import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../data/warehouse-admin.repo.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
+import type { ReservationStatus } from "../../domain/reservation.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
-import { encodeStockLevel } from "./warehouse-mapping.ts";
+import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
 
 const OPERATORS = ["ops", "admin"] as const;
 const ADMINS = ["admin"] as const;
@@ -59,7 +66,32 @@ export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService>
   listMovements: OPERATORS,
   exportMovements: OPERATORS,
   reconcile: ADMINS,
+  listReservations: OPERATORS,
 };
+
+const RESERVATION_STATUS = new Map<number, ReservationStatus | undefined>([
+  [ProtoReservationStatus.UNSPECIFIED, undefined],
+  [ProtoReservationStatus.ACTIVE, "active"],
+  [ProtoReservationStatus.CONFIRMED, "confirmed"],
+  [ProtoReservationStatus.RELEASED, "released"],
+  [ProtoReservationStatus.EXPIRED, "expired"],
+  [ProtoReservationStatus.CANCELLED, "cancelled"],
+  [ProtoReservationStatus.SHIPPED, "shipped"],
+]);
+
+function decodeListReservations(request: ListReservationsRequest): ListReservationsQuery {
+  return collectViolations((check) => ({
+    reference: check(() => validate.optionalReference(request.reference)),
+    status: check(() => {
+      if (!RESERVATION_STATUS.has(request.status)) {
+        throw invalidArgument("status", `status ${request.status} is not a reservation status`);
+      }
+      return RESERVATION_STATUS.get(request.status);
+    }),
+    pageSize: request.pageSize,
+    pageToken: request.pageToken,
+  }));
+}
 
 const MAX_IMPORT_ID_LENGTH = 128;
 const MAX_NOTE_LENGTH = 500;
@@ -404,6 +436,10 @@ export function createWarehouseAdminHandler(
       for await (const chunk of useCases.exportMovements(decodeMovementFilter(request.filter, "filter."))) {
         yield { csvChunk: encoder.encode(chunk) };
       }
+    },
+    async listReservations(request) {
+      const page = await useCases.listReservations(decodeListReservations(request));
+      return { reservations: page.reservations.map(encodeReservation), nextPageToken: page.nextPageToken };
     },
     async reconcile() {
       const result = await useCases.reconcile();
