@@ -23,8 +23,8 @@ export interface CreatePoolOptions {
   /**
    * The planner's cost of a random page read. Our statements look rows up by key in a working set that
    * lives in memory (or on SSD); at PostgreSQL's default of 4 the planner scans a small table with a
-   * 60-key filter rather than probe its primary key 60 times, which costs milliseconds per statement.
-   * 1.1 is the usual setting for such databases.
+   * many-key filter rather than probe its primary key once per key (docs/performance.md). 1.1 is the
+   * usual setting for such databases.
    */
   readonly randomPageCost?: number;
   /**

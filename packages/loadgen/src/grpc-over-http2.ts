@@ -1,7 +1,7 @@
 // gRPC unary calls spoken directly over node:http2: the request headers and framing the grpc-js client
 // sends, and a call counts as done only when grpc-status 0 arrives after a response message. Responses
-// are not decoded. Several times cheaper per call than grpc-js's client stack (~0.2 ms of CPU against
-// ~0.5–0.9 ms here), so a benchmark's load generator does not eat the cores the server is measured on.
+// are not decoded. Several times cheaper per call than grpc-js's client stack (docs/performance.md), so a
+// benchmark's load generator does not eat the cores the server is measured on.
 import { type ClientHttp2Session, connect } from "node:http2";
 
 export interface GrpcOverHttp2 {

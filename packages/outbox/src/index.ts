@@ -1,4 +1,9 @@
-export { appendToOutbox, type OutboxDatabase, type OutboxTable } from "./append-to-outbox.ts";
+export {
+  appendToOutbox,
+  appendToOutboxStatement,
+  type OutboxDatabase,
+  type OutboxTable,
+} from "./append-to-outbox.ts";
 export { type EventContext, type OutboxEvent, type OutboxRow, toOutboxRow } from "./outbox-event.ts";
 export {
   createOutboxRelay,

@@ -40,8 +40,9 @@ export interface OutboxRow {
   occurred_at: Date;
 }
 
-// uuid's own v7 asks WebCrypto for 16 random bytes per id, ~5 µs each on the reserve path's two events
-// per reservation. Event ids take their random bytes from a pool refilled 256 ids at a time instead.
+// uuid's own v7 asks WebCrypto for 16 random bytes per id, a cost the reserve path's two events per
+// reservation showed (docs/performance.md). Event ids take their random bytes from a pool refilled 256
+// ids at a time instead.
 const randomPool = new Uint8Array(4096);
 let randomOffset = randomPool.length;
 

@@ -4,8 +4,8 @@
 //     size, with no catalog code: what this machine, grpc-js and the generator cost by themselves. The
 //     catalog's latency and CPU minus the floor's are what the catalog adds. Runs first. Even this server
 //     is bistable here: in some runs nearly every call's grpc-js and http2 objects outlive a young-generation
-//     GC (~10 MB promoted per scavenge; GC 25-35 ms/s, p99 30-45 ms), in others they die young (GC 2-5 ms/s,
-//     p99 9-15 ms), independently of the server's code; read a p99 next to its gcMsPerSecond.
+//     GC, in others they die young, independently of the server's code (figures in docs/performance.md);
+//     read a p99 next to its gcMsPerSecond.
 //   get-warm / batch-warm: GetProduct / BatchGetProducts (BENCH_BATCH skus) with the Redis cache, after a warm-up
 //   get-nocache / batch-nocache: the same with CATALOG_CACHE_ENABLED=false (every read from PostgreSQL)
 // Skus are drawn from a Zipf distribution (exponent BENCH_ZIPF_S) over BENCH_SKUS products; the hit ratio
@@ -14,7 +14,7 @@
 // a late generator: its own delays are charged to the calls too).
 // The load comes from BENCH_GENERATORS worker threads (default 2), each with its own event loop and HTTP/2
 // connection, speaking gRPC over node:http2 (BENCH_CLIENT=grpc-js uses the services' own client, which
-// cost ~0.9 ms of CPU per call here, as much as the server, and could not drive 2,000 rps alongside it).
+// costs as much CPU per call as the server and could not drive the target rate alongside it).
 // Each run reports the generators' event-loop delay and CPU per call, so a loaded generator shows, and the
 // server's CPU per call, event-loop delay, GC time and (catalog only) share of calls slow inside the handler.
 // The catalog runs as its own process (node src/main.ts) on a throwaway schema, consumer group and key prefix,
@@ -228,8 +228,8 @@ interface Sender {
   close(): void;
 }
 
-// The service's own client (@stockroom/grpc over grpc-js): what a real caller pays per call, about 0.5 ms of
-// CPU here, as much as the server spends answering, so at 2,000 rps the generator would need a core.
+// The service's own client (@stockroom/grpc over grpc-js): what a real caller pays per call, as much CPU as
+// the server spends answering, so at the target rate the generator would need a core of its own.
 function grpcJsSender(token: string): Sender {
   const client = createClient(CatalogService, `127.0.0.1:${PORT}`, { token, defaultDeadlineMs: 10_000 });
   return {

@@ -253,4 +253,34 @@ describe("catalog gRPC contract", () => {
     const active = await catalog.listProducts({ brand: "pager" }, as("storefront"));
     expect(active.products.map((p) => p.sku)).toEqual(["LS-1", "LS-2"]);
   });
+
+  it("scopes idempotency keys to the caller: two admins sending the same key and body both write", async () => {
+    const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
+    const otherAdmin = {
+      metadata: {
+        authorization: `Bearer ${await issuer.issue({ subject: "test-admin-2", roles: ["admin"] })}`,
+      },
+    };
+    await admin.createProduct(createRequest("SCOPE-C"), as("admin"));
+    const change = {
+      idempotencyKey: "p-SCOPE-C",
+      sku: "SCOPE-C",
+      price: { amountMinor: 3999n, currency: "EUR" },
+    };
+    const first = await admin.changePrice(change, as("admin"));
+    const second = await admin.changePrice(change, otherAdmin);
+    // The second admin's write ran (the version moved again) rather than replaying the first's answer.
+    expect(first.product?.version).toBe(2n);
+    expect(second.product?.version).toBe(3n);
+    expect((await admin.changePrice(change, as("admin"))).product?.version).toBe(2n);
+    expect((await admin.changePrice(change, otherAdmin)).product?.version).toBe(3n);
+    const { product } = await catalog.getProduct({ sku: "SCOPE-C" }, as("storefront"));
+    expect(product?.version).toBe(3n);
+    // A different body under its own key is still refused for the caller that used it.
+    const reused = await failure(
+      admin.changePrice({ ...change, price: { amountMinor: 1n, currency: "EUR" } }, otherAdmin),
+    );
+    expect(reused.code).toBe(status.FAILED_PRECONDITION);
+    expect((await catalog.getProduct({ sku: "SCOPE-C" }, as("storefront"))).product?.version).toBe(3n);
+  });
 });

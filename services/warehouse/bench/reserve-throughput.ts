@@ -55,8 +55,8 @@ if (!DATABASE_URL) {
 
 // The gRPC load comes from BENCH_GENERATORS worker threads (default 2), each with its own event loop and
 // HTTP/2 connection, sharing the CONCURRENCY clients. By default they speak gRPC over node:http2
-// (@stockroom/loadgen): the grpc-js client cost ~0.5–0.9 ms of CPU per call, as much as the server spends,
-// on the same 2 cores the server is measured on. BENCH_CLIENT=grpc-js uses the services' own client.
+// (@stockroom/loadgen): the grpc-js client costs as much CPU per call as the server spends, on the same
+// cores the server is measured on (docs/performance.md). BENCH_CLIENT=grpc-js uses the services' own client.
 const spreadSku = (index: number) => `SPREAD-${index}`;
 const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
 const CLIENT = process.env.BENCH_CLIENT ?? "http2";
@@ -179,7 +179,7 @@ let checkpointsBeforeCases = true;
 // change to a page after a checkpoint logs the whole page). Either, landing inside one case and not
 // another, moved the cases' results by more than the differences between them.
 // Empty tables are left alone: statistics saying "empty" make the foreign-key checks' cached plans scan
-// the table (reservation_lines -> reservations then took 160 µs per row by the end of a 10 s case),
+// the table (reservation_lines -> reservations slowed the batches as the case went on; docs/performance.md),
 // which no database in service has.
 async function settleDatabase(pool: pg.Pool): Promise<void> {
   const { rows } = await pool.query<{ name: string }>(
@@ -264,8 +264,8 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
   // A warehouse in service keeps at least a day of idempotent answers: the bench starts with 200,000 of
   // them rather than an empty table, so the planner plans for the table it will meet.
   await pool.query(
-    `INSERT INTO ${SCHEMA}.idempotency_records (operation, idempotency_key, fingerprint, expires_at, response)
-     SELECT 'reserve', 'seed-' || g, 'seed', now() + interval '25 hours', 'null' FROM generate_series(1, 200000) g`,
+    `INSERT INTO ${SCHEMA}.idempotency_records (principal, operation, idempotency_key, fingerprint, expires_at, response)
+     SELECT 'bench-seed', 'reserve', 'seed-' || g, 'seed', now() + interval '25 hours', 'null' FROM generate_series(1, 200000) g`,
   );
   // A database in service has statistics; a freshly seeded one gets them now, not from autovacuum later.
   await pool.query(
@@ -274,7 +274,8 @@ async function seed(pool: pg.Pool, skus: string[]): Promise<void> {
 }
 
 // BENCH_LAYOUT=split runs the outbox relay in a worker process of its own (WAREHOUSE_COMPONENTS), as a
-// cluster may; on 2 cores the extra process measured no better than one process running everything.
+// cluster may; on 2 cores the extra process measured no better than one process running everything
+// (docs/performance.md).
 const LAYOUT = process.env.BENCH_LAYOUT ?? "single";
 
 function startWarehouse(components: string, port: number): ChildProcess {

@@ -24,55 +24,52 @@ export const CONFIG_PREFIX = "WAREHOUSE_";
 export const WAREHOUSE_COMPONENTS = ["api", "relay", "sweeper"] as const;
 export type WarehouseComponent = (typeof WAREHOUSE_COMPONENTS)[number];
 
-export const warehouseConfigSchema = z
-  .object({
-    ...commonConfigShape,
-    ...authConfigShape,
-    GRPC_PORT: port().default(50051),
-    METRICS_PORT: port().default(9451),
-    DB_SCHEMA: nonEmptyString()
-      .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
-      .default("warehouse"),
-    // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
-    RESERVATION_TTL_CARD_MS: durationMs().optional(),
-    RESERVATION_TTL_E_WALLET_MS: durationMs().optional(),
-    RESERVATION_TTL_BANK_TRANSFER_MS: durationMs().optional(),
-    RESERVATION_TTL_CASH_ON_DELIVERY_MS: durationMs().optional(),
-    RESERVATION_TTL_MIN_MS: durationMs().optional(),
-    RESERVATION_TTL_MAX_MS: durationMs().optional(),
-    EXPIRY_SWEEP_INTERVAL_MS: durationMs().default(1000),
-    EXPIRY_BATCH_SIZE: positiveInt().default(200),
-    SHUTDOWN_GRACE_MS: durationMs().default(10_000),
-    // Concurrent reserves are written in batches: at most this many per transaction, and at most
-    // RESERVE_BATCH_CONCURRENCY transactions at once, each on a connection of its own (beside DB_POOL_MAX).
-    RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
-    RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
-    RESERVE_BATCH_LINGER_MS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(50)
-      .default(DEFAULT_RESERVE_BATCHING.lingerMs ?? 0),
-    // The outbox relay publishes this schema's events to Kafka; topics are created up front.
-    KAFKA_BROKERS: commaList(),
-    TOPIC_PARTITIONS: positiveInt().default(6),
-    OUTBOX_BATCH_SIZE: positiveInt().default(2000),
-    OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
-    // Least time between two relay passes under load (see createOutboxRelay's lingerMs). 50 ms made the
-    // relay's produce requests ~20/s instead of 55-75/s at ~2,000 reservations/s (npm run bench:warehouse),
-    // and adds at most 50 ms to an event's publish delay.
-    OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
-    // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
-    // then never reach the consumers of the real topics.
-    OUTBOX_TOPIC_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
-      .default(""),
-    COMPONENTS: commaList()
-      .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
-      .default([...WAREHOUSE_COMPONENTS]),
-  })
-  .superRefine(checkAuthConfig);
+export const warehouseConfigSchema = z.object({
+  ...commonConfigShape,
+  ...authConfigShape,
+  GRPC_PORT: port().default(50051),
+  METRICS_PORT: port().default(9451),
+  DB_SCHEMA: nonEmptyString()
+    .pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case schema name"))
+    .default("warehouse"),
+  // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
+  RESERVATION_TTL_CARD_MS: durationMs().optional(),
+  RESERVATION_TTL_E_WALLET_MS: durationMs().optional(),
+  RESERVATION_TTL_BANK_TRANSFER_MS: durationMs().optional(),
+  RESERVATION_TTL_CASH_ON_DELIVERY_MS: durationMs().optional(),
+  RESERVATION_TTL_MIN_MS: durationMs().optional(),
+  RESERVATION_TTL_MAX_MS: durationMs().optional(),
+  EXPIRY_SWEEP_INTERVAL_MS: durationMs().default(1000),
+  EXPIRY_BATCH_SIZE: positiveInt().default(200),
+  SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+  // Concurrent reserves are written in batches: at most this many per transaction, and at most
+  // RESERVE_BATCH_CONCURRENCY transactions at once, each on a connection of its own (beside DB_POOL_MAX).
+  RESERVE_BATCH_MAX: positiveInt().default(DEFAULT_RESERVE_BATCHING.maxBatch),
+  RESERVE_BATCH_CONCURRENCY: positiveInt().default(DEFAULT_RESERVE_BATCHING.concurrency),
+  RESERVE_BATCH_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(DEFAULT_RESERVE_BATCHING.lingerMs ?? 0),
+  // The outbox relay publishes this schema's events to Kafka; topics are created up front.
+  KAFKA_BROKERS: commaList(),
+  TOPIC_PARTITIONS: positiveInt().default(6),
+  OUTBOX_BATCH_SIZE: positiveInt().default(2000),
+  OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
+  // Least time between two relay passes under load (see createOutboxRelay's lingerMs): fewer, larger
+  // produce requests (docs/performance.md), for at most this much more publish delay of an event.
+  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
+  // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
+  // then never reach the consumers of the real topics.
+  OUTBOX_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, "expected letters, digits, '.', '_' or '-'")
+    .default(""),
+  COMPONENTS: commaList()
+    .pipe(z.array(z.enum(WAREHOUSE_COMPONENTS)))
+    .default([...WAREHOUSE_COMPONENTS]),
+});
 
 type RawWarehouseConfig = z.output<typeof warehouseConfigSchema>;
 
@@ -81,7 +78,7 @@ export interface WarehouseConfig extends RawWarehouseConfig {
 }
 
 export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
-  const raw = loadConfig(warehouseConfigSchema, env, { prefix: CONFIG_PREFIX });
+  const raw = loadConfig(warehouseConfigSchema.superRefine(checkAuthConfig), env, { prefix: CONFIG_PREFIX });
   return { ...raw, ttlPolicy: ttlPolicyFrom(raw) };
 }
 

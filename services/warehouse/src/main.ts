@@ -6,6 +6,7 @@ import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
 import { ensureTopics } from "@stockroom/messaging";
 import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
@@ -129,7 +130,7 @@ async function main(config: WarehouseConfig): Promise<void> {
         expire: createExpireReservations(deps),
         oldestActiveAgeSeconds: createOldestActiveReservationAge(deps),
         onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
-        context: { producer: SERVICE, actor: "system:expiry-sweeper" },
+        context: { producer: SERVICE, actor: "system:expiry-sweeper", principal: SYSTEM_PRINCIPAL },
         logger,
         batchSize: config.EXPIRY_BATCH_SIZE,
         intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,

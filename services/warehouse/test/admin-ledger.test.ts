@@ -12,7 +12,11 @@ import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
 import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
-const context: RequestContext = { producer: "warehouse", actor: 'ops, "night" shift' };
+const context: RequestContext = {
+  producer: "warehouse",
+  actor: 'ops, "night" shift',
+  principal: 'ops, "night" shift',
+};
 
 let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;

@@ -14,7 +14,7 @@ import { DEFAULT_TTL_POLICY } from "../src/domain/reservation-ttl.ts";
 import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
-const context: RequestContext = { producer: "warehouse", actor: "ops-tester" };
+const context: RequestContext = { producer: "warehouse", actor: "ops-tester", principal: "ops-tester" };
 
 let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;

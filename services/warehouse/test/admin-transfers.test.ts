@@ -10,7 +10,7 @@ import type { WarehouseDatabase } from "../src/data/database.ts";
 import { caught, idempotencyKeys, stockReceiver } from "./support/admin-fixture.ts";
 
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
-const context: RequestContext = { producer: "warehouse", actor: "ops-tester" };
+const context: RequestContext = { producer: "warehouse", actor: "ops-tester", principal: "ops-tester" };
 
 let schema: TestSchema;
 let db: Kysely<WarehouseDatabase>;

@@ -108,8 +108,8 @@ describe("reserve reads under locks it waited for", () => {
   it("answers from the record of a key claimed by a transaction that committed while it waited", async () => {
     const idempotencyKey = key("held");
     const holder = await openTransaction(async (trx) => {
-      await sql`INSERT INTO idempotency_records (operation, idempotency_key, fingerprint, expires_at, response)
-        VALUES ('reserve', ${idempotencyKey}, 'another request', now() + interval '25 hours', '{"reservation":null,"shortages":[]}')`.execute(
+      await sql`INSERT INTO idempotency_records (principal, operation, idempotency_key, fingerprint, expires_at, response)
+        VALUES (${CONTEXT.principal}, 'reserve', ${idempotencyKey}, 'another request', now() + interval '25 hours', '{"reservation":null,"shortages":[]}')`.execute(
         trx,
       );
     });

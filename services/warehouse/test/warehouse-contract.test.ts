@@ -395,3 +395,67 @@ describe("returns and quality checks", () => {
     expect(await stockOf("QC-1")).toMatchObject({ onHand: 1 });
   });
 });
+
+describe("idempotency keys are scoped to the caller", () => {
+  // A second storefront: same role, another token subject.
+  let otherStorefront: { metadata: { authorization: string } };
+  beforeAll(async () => {
+    const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
+    const token = await issuer.issue({ subject: "test-storefront-2", roles: ["storefront"] });
+    otherStorefront = { metadata: { authorization: `Bearer ${token}` } };
+  });
+
+  it("two storefronts sending the same key and body get two reservations; each replays its own", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "SCOPE-1", quantity: 10 }]);
+    const request = reserveRequest("SCOPE-1", {
+      lines: [{ sku: "SCOPE-1", quantity: 3, warehouseCode: "W1" }],
+    });
+
+    const first = await client.reserve(request, as("storefront"));
+    const second = await client.reserve(request, otherStorefront);
+    const firstId = first.reservation?.reservationId ?? "";
+    const secondId = second.reservation?.reservationId ?? "";
+    expect(firstId).not.toBe("");
+    expect(secondId).not.toBe("");
+    expect(secondId).not.toBe(firstId);
+    expect(await stockOf("SCOPE-1")).toEqual({ onHand: 10, reserved: 6, committed: 0, available: 4 });
+
+    const firstAgain = await client.reserve(request, as("storefront"));
+    const secondAgain = await client.reserve(request, otherStorefront);
+    expect(firstAgain.reservation?.reservationId).toBe(firstId);
+    expect(secondAgain.reservation?.reservationId).toBe(secondId);
+    expect(await stockOf("SCOPE-1")).toEqual({ onHand: 10, reserved: 6, committed: 0, available: 4 });
+
+    // A different body under the key is still refused for the caller that used it.
+    const reused = await failure(
+      client.reserve(
+        reserveRequest("SCOPE-1", {
+          idempotencyKey: request.idempotencyKey,
+          reference: request.reference,
+          lines: [{ sku: "SCOPE-1", quantity: 1, warehouseCode: "W1" }],
+        }),
+        otherStorefront,
+      ),
+    );
+    expect(reused.code).toBe(status.FAILED_PRECONDITION);
+    expect(await stockOf("SCOPE-1")).toEqual({ onHand: 10, reserved: 6, committed: 0, available: 4 });
+  });
+
+  it("two storefronts racing with the same key and body both reserve", async () => {
+    await receive(fx.useCases, "W1", [{ sku: "SCOPE-2", quantity: 10 }]);
+    const request = reserveRequest("SCOPE-2", {
+      lines: [{ sku: "SCOPE-2", quantity: 2, warehouseCode: "W1" }],
+    });
+    const calls = Array.from({ length: 4 }, (_, i) =>
+      client.reserve(request, i % 2 === 0 ? as("storefront") : otherStorefront),
+    );
+    const answers = await Promise.all(calls);
+    const ids = answers.map((answer) => answer.reservation?.reservationId ?? "");
+    // Each caller's two sends are one reservation; the two callers' are two.
+    expect(ids[0]).toBe(ids[2]);
+    expect(ids[1]).toBe(ids[3]);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids.every((id) => id !== "")).toBe(true);
+    expect(await stockOf("SCOPE-2")).toEqual({ onHand: 10, reserved: 4, committed: 0, available: 6 });
+  });
+});

@@ -30,4 +30,6 @@ export function createUseCaseDeps(
 
 export interface RequestContext extends EventContext {
   actor: string;
+  // The authenticated caller that scopes idempotency keys.
+  principal: string;
 }

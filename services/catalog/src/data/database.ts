@@ -1,4 +1,5 @@
 // Kysely table types of the catalog schema (migrations/catalog). Columns stay snake_case, as in SQL.
+import type { IdempotencyDatabase } from "@stockroom/idempotency";
 import type { OutboxDatabase } from "@stockroom/outbox";
 import type { ColumnType } from "kysely";
 
@@ -41,18 +42,9 @@ export interface EventProcessingLogTable {
   processed_at: CreatedAt;
 }
 
-export interface IdempotencyRecordsTable {
-  idempotency_key: string;
-  operation: string;
-  fingerprint: string;
-  response: ColumnType<unknown, string | undefined, string>;
-  created_at: CreatedAt;
-  expires_at: Date;
-}
-
-export interface CatalogDatabase extends OutboxDatabase {
+// idempotency_records comes with IdempotencyDatabase (packages/idempotency).
+export interface CatalogDatabase extends OutboxDatabase, IdempotencyDatabase {
   products: ProductsTable;
   availability_by_warehouse: AvailabilityByWarehouseTable;
   event_processing_log: EventProcessingLogTable;
-  idempotency_records: IdempotencyRecordsTable;
 }

@@ -33,7 +33,7 @@ import type { CatalogDatabase } from "../../src/data/database.ts";
 import type { ProductView } from "../../src/domain/product-view.ts";
 
 export const MIGRATIONS = fileURLToPath(new URL("../../../../migrations/catalog", import.meta.url));
-export const CONTEXT: RequestContext = { producer: "catalog", actor: "test" };
+export const CONTEXT: RequestContext = { producer: "catalog", actor: "test", principal: "test" };
 
 export async function createCatalogFixture() {
   const schema: TestSchema = await createTestSchema({ migrations: MIGRATIONS, poolMax: 10 });

@@ -1,11 +1,11 @@
 // ReceiveStock: goods arrive at a warehouse into lots (FEFO needs their expiry). Capacity is checked
 // under the warehouse's row lock; the receipt, ledger and events commit together.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { ensureStockLevels, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
 import { lockWarehouseCapacity } from "../data/warehouse.repo.ts";
 import { decideCapacity } from "../domain/capacity.ts";
 import { levelKey, type StockLevelKey } from "../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "./idempotency.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
 import type { LevelSnapshot } from "./stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
@@ -32,7 +32,12 @@ export function createReceiveStock(deps: UseCaseDeps) {
     return deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "receive", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "receive",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         async () => {
           const now = deps.clock();
           const warehouse = await lockWarehouseCapacity(trx, command.warehouseCode);

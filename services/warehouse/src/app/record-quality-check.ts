@@ -2,11 +2,11 @@
 // (pass: → on_hand) or are written off as damaged (fail). A hold takes units from one lot, and only
 // units no reservation holds there, so QC never takes stock promised to a customer.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { findLots, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
 import type { BucketDeltas } from "../domain/stock-level.ts";
 import { levelKey } from "../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "./idempotency.ts";
 import { planStockChanges } from "./stock-changes.ts";
 import type { LevelSnapshot } from "./stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
@@ -48,7 +48,12 @@ export function createRecordQualityCheck(deps: UseCaseDeps) {
     return deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "quality_check", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "quality_check",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         async () => {
           const now = deps.clock();
           const key = { warehouseCode: command.warehouseCode, sku: command.sku };

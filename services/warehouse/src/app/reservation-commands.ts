@@ -1,9 +1,9 @@
 // Extend, release, confirm, cancel and ship: each is a transition spec run by transitionReservation,
 // behind an idempotency key. Expiry by the sweeper uses the same spec as release (expire-reservations.ts).
 import { ErrorReason, invalidArgument } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import type { ReservationView } from "../domain/reservation.ts";
 import type { ReservationTtlPolicy } from "../domain/reservation-ttl.ts";
-import { fingerprintOf, runIdempotent } from "./idempotency.ts";
 import {
   loadReservationForCommand,
   STOCK_MOVES,
@@ -71,7 +71,12 @@ function runCommand<C extends CommandBase>(
       .transaction((trx) =>
         runIdempotent(
           trx,
-          { operation, key: idempotencyKey, fingerprint: fingerprintOf(request) },
+          {
+            principal: context.principal,
+            operation,
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
           async () => {
             const now = deps.clock();
             const transition = spec(command, now);

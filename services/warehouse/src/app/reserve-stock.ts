@@ -5,12 +5,17 @@
 // in a second one. Each request is
 // all-or-nothing unless allow_partial; one request's shortage never fails the others in its batch.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+import {
+  fingerprintOf,
+  IDEMPOTENCY_RETENTION_HOURS,
+  type IdempotencyScope,
+  idempotencyKeyReused,
+  releaseClaimsStatement,
+  scopedKeyOf,
+  storeResponsesStatement,
+} from "@stockroom/idempotency";
 import { type OutboxRow, toOutboxRow } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
-import {
-  releaseIdempotencyClaimsStatement,
-  storeIdempotentResponsesStatement,
-} from "../data/idempotency.repo.ts";
 import {
   type AllocationRow,
   insertReservationStatements,
@@ -21,6 +26,7 @@ import {
   type Db,
   type LotRow,
   type LotWrite,
+  type MovementContext,
   type StockLevelRow,
   writeStockChanges,
 } from "../data/stock.repo.ts";
@@ -28,6 +34,7 @@ import {
   type Coordinates,
   type DemandLine,
   type LineShortage,
+  type PlannedLine,
   planAllocation,
   type SellableStock,
   sellableKey,
@@ -38,7 +45,6 @@ import type { ReservationView } from "../domain/reservation.ts";
 import { type PaymentMethod, type ReservationTtlPolicy, ttlFor } from "../domain/reservation-ttl.ts";
 import { levelKey, type StockLevelKey, sellableQuantity } from "../domain/stock-level.ts";
 import { requireWarehouse } from "./admin/warehouses.ts";
-import { fingerprintOf, IDEMPOTENCY_RETENTION_HOURS } from "./idempotency.ts";
 import { type BatchOutcome, createRequestBatcher } from "./request-batcher.ts";
 import { reservationChanged } from "./reservation-events.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
@@ -69,26 +75,26 @@ export interface ReserveBatching {
   lingerMs?: number;
 }
 
-// One batch in flight measured best on a 2-core machine for both one hot sku and 10,000 spread skus
-// (npm run bench:warehouse); raise the concurrency where the database has cores to spare. A batch beside
-// a running one takes only requests for other skus, so one hot sku stays one batch at a time: with 2,
-// hot ran as fast as with 1, and spread within noise (4 A/B pairs: +4, +1, +4, -5 %) at 5-10 % more CPU
-// per reservation, its batches of ~22 requests instead of ~33. Lingering
-// 8 ms after a large batch measured hot 896 vs 801/s and spread 786 vs 766/s (2 runs each, 64 clients).
+// One batch in flight and an 8 ms linger after a large batch measured best on a 2-core machine, for one
+// hot sku and for spread skus (docs/performance.md); raise the concurrency where the database has cores
+// to spare.
 export const DEFAULT_RESERVE_BATCHING: ReserveBatching = { maxBatch: 64, concurrency: 1, lingerMs: 8 };
 
 interface ReserveRequest {
   command: ReserveCommand;
   context: RequestContext;
   fingerprint: string;
+  // Its idempotency key, scoped to the caller, and that as one string.
+  scope: IdempotencyScope;
+  scopedKey: string;
   ttlMs: number;
   // What its batch's transaction locks for it: every level of each sku it names (a line without a
   // warehouse may draw from any), and its idempotency record.
   locks: string[];
 }
 
-function locksOf(command: ReserveCommand): string[] {
-  return [`key:${command.idempotencyKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
+function locksOf(command: ReserveCommand, scopedKey: string): string[] {
+  return [`key:${scopedKey}`, ...new Set(command.lines.map((line) => `sku:${line.sku}`))];
 }
 
 export function createReserveStock(
@@ -113,13 +119,17 @@ export function createReserveStock(
     context: RequestContext,
   ): Promise<ReserveResult> {
     const { idempotencyKey: _key, ...request } = command;
+    const scope = { principal: context.principal, key: command.idempotencyKey };
+    const scopedKey = scopedKeyOf(scope);
     try {
       const result = await batcher.submit({
         command,
         context,
         fingerprint: fingerprintOf(request),
+        scope,
+        scopedKey,
         ttlMs: ttlFor(deps.ttlPolicy, command),
-        locks: locksOf(command),
+        locks: locksOf(command, scopedKey),
       });
       deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
       return result;
@@ -149,11 +159,12 @@ async function reserveBatch(
   deps: UseCaseDeps,
   requests: ReserveRequest[],
 ): Promise<BatchOutcome<ReserveResult>[]> {
-  // A key twice in one batch: the later request waits for the next batch and replays the first's answer.
+  // A caller's key twice in one batch: the later request waits for the next batch and replays the
+  // first's answer.
   const seen = new Set<string>();
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
-    if (seen.has(request.command.idempotencyKey)) return { ok: false, retry: true };
-    seen.add(request.command.idempotencyKey);
+    if (seen.has(request.scopedKey)) return { ok: false, retry: true };
+    seen.add(request.scopedKey);
     return { ok: false, error: NOT_RUN };
   });
   const runnable = requests.flatMap((_request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
@@ -170,6 +181,8 @@ async function reserveBatch(
   return outcomes;
 }
 
+// One batch's transaction: claims its keys and locks its stock in one read, answers the requests whose
+// keys were already answered, plans the others in turn and writes what they reserved in one statement.
 async function reserveInTransaction(
   trx: Db,
   now: Date,
@@ -177,92 +190,140 @@ async function reserveInTransaction(
 ): Promise<BatchOutcome<ReserveResult>[]> {
   const demands = requests.map(demandOf);
   const allDemand = demands.flat();
-  const pinned = uniqueKeys(
-    allDemand.flatMap((l) => (l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [])),
-  );
-  const openSkus = [...new Set(allDemand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
   const { claims, levels, lots, warehouses } = await readForReserve(trx, {
     operation: OPERATION,
     retentionHours: IDEMPOTENCY_RETENTION_HOURS,
-    claims: requests.map((r) => ({ key: r.command.idempotencyKey, fingerprint: r.fingerprint })),
-    pinned,
-    openSkus,
+    claims: requests.map((r) => ({ ...r.scope, fingerprint: r.fingerprint })),
+    pinned: pinnedLevels(allDemand),
+    openSkus: openSkus(allDemand),
   });
   const outcomes: BatchOutcome<ReserveResult>[] = requests.map((request) => {
-    const claim = claims.get(request.command.idempotencyKey);
+    const claim = claims.get(request.scopedKey);
     if (claim === undefined) return { ok: false, retry: true };
     if (claim.status === "claimed") return { ok: false, error: NOT_PLANNED };
     if (claim.fingerprint !== request.fingerprint)
-      return { ok: false, error: keyReused(request.command.idempotencyKey) };
+      return { ok: false, error: idempotencyKeyReused(OPERATION, request.command.idempotencyKey) };
     return { ok: true, value: claim.response as ReserveResult };
   });
   const toPlan = requests.flatMap((request, index) =>
-    claims.get(request.command.idempotencyKey)?.status === "claimed" ? [index] : [],
+    claims.get(request.scopedKey)?.status === "claimed" ? [index] : [],
   );
   if (toPlan.length === 0) return outcomes;
 
-  const today = now.toISOString().slice(0, 10);
-  const working = workingStock(levels, lots, today);
+  const working = workingStock(levels, lots, warehouses, now);
+  const writes = planBatch(requests, demands, toPlan, working, now, outcomes);
+  await writeBatch(trx, now, requests[toPlan[0] as number] as ReserveRequest, levels, writes);
+  return outcomes;
+}
 
-  const changes: StockChange[] = [];
-  const lotWrites: LotWrite[] = [];
-  const reservations: NewReservation[] = [];
-  const reservationEvents: OutboxRow[] = [];
-  const answers: { key: string; response: ReserveResult }[] = [];
-  const failedKeys: string[] = [];
+// Levels a line names by its warehouse, each once.
+function pinnedLevels(demand: DemandLine[]): StockLevelKey[] {
+  return uniqueKeys(
+    demand.flatMap((l) => (l.warehouseCode ? [{ warehouseCode: l.warehouseCode, sku: l.sku }] : [])),
+  );
+}
+
+// Skus of the lines that may draw from any warehouse, each once.
+function openSkus(demand: DemandLine[]): string[] {
+  return [...new Set(demand.filter((l) => !l.warehouseCode).map((l) => l.sku))];
+}
+
+// What a batch writes, gathered from the plans of its requests.
+interface BatchWrites {
+  changes: StockChange[];
+  lotWrites: LotWrite[];
+  reservations: NewReservation[];
+  reservationEvents: OutboxRow[];
+  answers: (IdempotencyScope & { response: ReserveResult })[];
+  failedKeys: IdempotencyScope[];
+}
+
+// Plans the requests at `toPlan` one after another against the working stock (each takes from what the
+// earlier ones left), sets their outcomes and gathers what they write.
+function planBatch(
+  requests: ReserveRequest[],
+  demands: DemandLine[][],
+  toPlan: number[],
+  working: WorkingStock,
+  now: Date,
+  outcomes: BatchOutcome<ReserveResult>[],
+): BatchWrites {
+  const writes: BatchWrites = {
+    changes: [],
+    lotWrites: [],
+    reservations: [],
+    reservationEvents: [],
+    answers: [],
+    failedKeys: [],
+  };
   for (const index of toPlan) {
     const request = requests[index] as ReserveRequest;
-    const planned = planRequest(request, demands[index] ?? [], working, warehouses, today, now);
+    const planned = planRequest(request, demands[index] ?? [], working, now);
     if (!planned.ok) {
       outcomes[index] = { ok: false, error: planned.error };
-      failedKeys.push(request.command.idempotencyKey);
+      writes.failedKeys.push(request.scope);
       continue;
     }
     outcomes[index] = { ok: true, value: planned.result };
-    answers.push({ key: request.command.idempotencyKey, response: planned.result });
+    writes.answers.push({ ...request.scope, response: planned.result });
     if (!planned.reservation) continue;
-    changes.push(...planned.changes);
-    lotWrites.push(...planned.lotWrites);
-    reservations.push(planned.reservation);
+    writes.changes.push(...planned.changes);
+    writes.lotWrites.push(...planned.lotWrites);
+    writes.reservations.push(planned.reservation);
     const view = planned.result.reservation as ReservationView;
-    reservationEvents.push(
+    writes.reservationEvents.push(
       toOutboxRow(request.context, reservationChanged(view, "ReservationCreated", "unspecified", now)),
     );
   }
+  return writes;
+}
 
-  const first = requests[toPlan[0] as number] as ReserveRequest;
-  const stock = planStockChanges(levels, changes, {
+// The batch's one write: balances, lots, ledger rows and events, with the reservation rows, the stored
+// answers and the released claims of refused requests alongside.
+async function writeBatch(
+  trx: Db,
+  now: Date,
+  first: ReserveRequest,
+  levels: Map<string, StockLevelRow>,
+  writes: BatchWrites,
+): Promise<void> {
+  const { reservations, answers, failedKeys } = writes;
+  const stock = planStockChanges(levels, writes.changes, {
     eventContext: first.context,
     reference: { type: "reservation", id: reservations.at(-1)?.reservationId ?? "" },
     now,
     violationReason: ErrorReason.INSUFFICIENT_STOCK,
-    lots: lotWrites,
+    lots: writes.lotWrites,
   });
-  stock.writeSet.outbox.push(...reservationEvents);
+  stock.writeSet.outbox.push(...writes.reservationEvents);
   await writeStockChanges(
     trx,
     { actor: first.context.actor, referenceType: "reservation", referenceId: "" },
     stock.writeSet,
     [
       ...(reservations.length > 0 ? insertReservationStatements(reservations) : []),
-      ...(answers.length > 0 ? [storeIdempotentResponsesStatement(OPERATION, answers)] : []),
-      ...(failedKeys.length > 0 ? [releaseIdempotencyClaimsStatement(OPERATION, failedKeys)] : []),
+      ...(answers.length > 0 ? [storeResponsesStatement(OPERATION, answers)] : []),
+      ...(failedKeys.length > 0 ? [releaseClaimsStatement(OPERATION, failedKeys)] : []),
     ],
   );
-  return outcomes;
 }
 
-// What is still free per (warehouse, sku) and in each lot, as the batch's requests take from it.
+// The stock a batch plans against: what is still free per (warehouse, sku) and in each lot as its
+// requests take from it, the warehouses' ranks, and the day lots expire against.
 interface WorkingStock {
   sellable: SellableStock;
   lots: Map<string, LotState[]>;
+  warehouses: WarehouseRank[];
+  today: string;
 }
 
 function workingStock(
   levels: Map<string, StockLevelRow>,
   lots: Map<string, LotRow[]>,
-  today: string,
+  warehouses: WarehouseRank[],
+  now: Date,
 ): WorkingStock {
+  const today = now.toISOString().slice(0, 10);
   const sellable: SellableStock = new Map();
   const workingLots = new Map<string, LotState[]>();
   for (const [key, level] of levels) {
@@ -273,7 +334,7 @@ function workingStock(
       Math.min(sellableQuantity(level), unexpiredFreeUnits(levelLots, today)),
     );
   }
-  return { sellable, lots: workingLots };
+  return { sellable, lots: workingLots, warehouses, today };
 }
 
 type PlannedRequest =
@@ -291,12 +352,10 @@ function planRequest(
   request: ReserveRequest,
   demand: DemandLine[],
   working: WorkingStock,
-  warehouses: WarehouseRank[],
-  today: string,
   now: Date,
 ): PlannedRequest {
   const { command, context } = request;
-  const plan = planAllocation(demand, warehouses, working.sellable, command);
+  const plan = planAllocation(demand, working.warehouses, working.sellable, command);
   if (plan.shortages.length > 0 && !command.allowPartial)
     return { ok: false, error: insufficientStock(plan.shortages) };
   if (plan.lines.length === 0) {
@@ -310,19 +369,46 @@ function planRequest(
   }
 
   const reservationId = uuidv7();
-  const origin = { actor: context.actor, referenceType: "reservation", referenceId: reservationId };
   // FEFO on copies first, so a request that cannot be served leaves the working stock untouched.
   const scratch = new Map<string, LotState[]>();
+  const allocations = drawFromLots(plan.lines, working, scratch);
+  if (!allocations) return { ok: false, error: insufficientStock(plan.shortages) };
+  takeFromWorking(plan.lines, working, scratch);
+
+  const reservation: NewReservation = {
+    reservationId,
+    referenceType: command.reference.type,
+    referenceId: command.reference.id,
+    expiresAt: new Date(now.getTime() + request.ttlMs),
+    now,
+    lines: heldLines(plan.lines),
+    allocations,
+  };
+  const origin = { actor: context.actor, referenceType: "reservation", referenceId: reservationId };
+  return {
+    ok: true,
+    result: { reservation: reservationView(reservation), shortages: plan.shortages },
+    reservation,
+    changes: reserveChanges(allocations, origin),
+    lotWrites: lotWritesOf(allocations),
+  };
+}
+
+// Draws each part of the plan from its level's lots, first expiring first, on copies kept in `scratch`.
+// Undefined when some part's unexpired lots cannot cover it.
+function drawFromLots(
+  lines: PlannedLine[],
+  working: WorkingStock,
+  scratch: Map<string, LotState[]>,
+): AllocationRow[] | undefined {
   const allocations: AllocationRow[] = [];
-  const lotWrites: LotWrite[] = [];
-  const changes: StockChange[] = [];
-  for (const line of plan.lines) {
+  for (const line of lines) {
     for (const part of line.parts) {
       const key = levelKey({ warehouseCode: part.warehouseCode, sku: line.sku });
       const levelLots = scratch.get(key) ?? (working.lots.get(key) ?? []).map((lot) => ({ ...lot }));
       scratch.set(key, levelLots);
-      const lotParts = allocateFefo(levelLots, part.quantity, today);
-      if (!lotParts) return { ok: false, error: insufficientStock(plan.shortages) };
+      const lotParts = allocateFefo(levelLots, part.quantity, working.today);
+      if (!lotParts) return undefined;
       for (const lotPart of lotParts) {
         const lot = levelLots.find((l) => l.lotCode === lotPart.lotCode);
         if (lot) lot.allocated += lotPart.quantity;
@@ -332,72 +418,81 @@ function planRequest(
           sku: line.sku,
           ...lotPart,
         });
-        lotWrites.push({
-          warehouseCode: part.warehouseCode,
-          sku: line.sku,
-          lotCode: lotPart.lotCode,
-          expiresOn: null,
-          onHandDelta: 0,
-          allocatedDelta: lotPart.quantity,
-        });
-        // One ledger row per lot, like release/confirm/ship, so a lot's history can be rebuilt.
-        changes.push({
-          key: { warehouseCode: part.warehouseCode, sku: line.sku },
-          deltas: { reserved: lotPart.quantity },
-          reason: "reserve",
-          lotCode: lotPart.lotCode,
-          origin,
-        });
       }
     }
   }
+  return allocations;
+}
+
+// Makes a served request's draw the batch's: its lot copies replace the working lots, and its units
+// leave the sellable stock.
+function takeFromWorking(lines: PlannedLine[], working: WorkingStock, scratch: Map<string, LotState[]>) {
   for (const [key, levelLots] of scratch) working.lots.set(key, levelLots);
-  for (const line of plan.lines) {
+  for (const line of lines) {
     for (const part of line.parts) {
       const key = sellableKey(part.warehouseCode, line.sku);
       working.sellable.set(key, (working.sellable.get(key) ?? 0) - part.quantity);
     }
   }
+}
 
-  const expiresAt = new Date(now.getTime() + request.ttlMs);
-  const lines = plan.lines.map((line) => ({
+function heldLines(lines: PlannedLine[]): NewReservation["lines"] {
+  return lines.map((line) => ({
     lineNumber: line.lineNumber,
     sku: line.sku,
     quantity: line.parts.reduce((sum, part) => sum + part.quantity, 0),
     status: "held" as const,
   }));
-  const view: ReservationView = {
-    reservationId,
-    referenceType: command.reference.type,
-    referenceId: command.reference.id,
+}
+
+function reservationView(reservation: NewReservation): ReservationView {
+  return {
+    reservationId: reservation.reservationId,
+    referenceType: reservation.referenceType,
+    referenceId: reservation.referenceId,
     orderReference: null,
     status: "active",
-    expiresAt: expiresAt.toISOString(),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
+    expiresAt: reservation.expiresAt.toISOString(),
+    createdAt: reservation.now.toISOString(),
+    updatedAt: reservation.now.toISOString(),
     version: 1,
-    lines: lines.map((line) => ({
+    lines: reservation.lines.map((line) => ({
       ...line,
-      allocations: allocations
+      allocations: reservation.allocations
         .filter((a) => a.lineNumber === line.lineNumber)
         .map((a) => ({ warehouseCode: a.warehouseCode, lotCode: a.lotCode, quantity: a.quantity })),
     })),
   };
-  return {
-    ok: true,
-    result: { reservation: view, shortages: plan.shortages },
-    reservation: {
-      reservationId,
-      referenceType: command.reference.type,
-      referenceId: command.reference.id,
-      expiresAt,
-      now,
-      lines,
-      allocations,
-    },
-    changes,
-    lotWrites,
-  };
+}
+
+// One ledger row per lot, like release/confirm/ship, so a lot's history can be rebuilt.
+function reserveChanges(allocations: AllocationRow[], origin: MovementContext): StockChange[] {
+  const changes: StockChange[] = [];
+  for (const a of allocations) {
+    changes.push({
+      key: { warehouseCode: a.warehouseCode, sku: a.sku },
+      deltas: { reserved: a.quantity },
+      reason: "reserve",
+      lotCode: a.lotCode,
+      origin,
+    });
+  }
+  return changes;
+}
+
+function lotWritesOf(allocations: AllocationRow[]): LotWrite[] {
+  const lotWrites: LotWrite[] = [];
+  for (const a of allocations) {
+    lotWrites.push({
+      warehouseCode: a.warehouseCode,
+      sku: a.sku,
+      lotCode: a.lotCode,
+      expiresOn: null,
+      onHandDelta: 0,
+      allocatedDelta: a.quantity,
+    });
+  }
+  return lotWrites;
 }
 
 function demandOf(request: ReserveRequest): DemandLine[] {
@@ -406,14 +501,6 @@ function demandOf(request: ReserveRequest): DemandLine[] {
 
 function uniqueKeys(keys: StockLevelKey[]): StockLevelKey[] {
   return [...new Map(keys.map((k) => [levelKey(k), k])).values()];
-}
-
-function keyReused(key: string) {
-  return failedPrecondition(
-    ErrorReason.IDEMPOTENCY_KEY_REUSED,
-    `idempotency_key ${key} was already used for a different ${OPERATION} request`,
-    { field: "idempotency_key" },
-  );
 }
 
 function insufficientStock(shortages: LineShortage[]) {

@@ -2,10 +2,10 @@
 // FEFO can allocate them again), damaged ones into the damaged bucket. Returns are never refused for
 // capacity: the goods are already in the building.
 import { ErrorReason, notFound } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { ensureStockLevels, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
 import { findExistingWarehouseCodes } from "../data/warehouse.repo.ts";
 import { levelKey, type StockLevelKey } from "../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "./idempotency.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
 import type { LevelSnapshot } from "./stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
@@ -38,7 +38,12 @@ export function createRestockReturn(deps: UseCaseDeps) {
     return deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "restock_return", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "restock_return",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         async () => {
           const now = deps.clock();
           const codes = [...new Set(command.lines.map((line) => line.warehouseCode))];

@@ -25,7 +25,9 @@ export function createUseCaseDeps(
   };
 }
 
-// Who asks (the ledger's actor) and the ids the events carry.
+// Who asks (the ledger's actor), whose idempotency keys these are, and the ids the events carry.
 export interface RequestContext extends EventContext {
   actor: string;
+  // The authenticated caller that scopes idempotency keys (SYSTEM_PRINCIPAL for the service's workers).
+  principal: string;
 }

@@ -1,5 +1,6 @@
 // Kysely table types of the warehouse schema (migrations/warehouse). Column names stay snake_case, as
 // in SQL; repositories map rows to domain types.
+import type { IdempotencyDatabase } from "@stockroom/idempotency";
 import type { OutboxDatabase } from "@stockroom/outbox";
 import type { ColumnType, Generated } from "kysely";
 
@@ -146,16 +147,8 @@ export interface EventProcessingLogTable {
   processed_at: CreatedAt;
 }
 
-export interface IdempotencyRecordsTable {
-  idempotency_key: string;
-  operation: string;
-  fingerprint: string;
-  response: ColumnType<unknown, string | undefined, string>;
-  created_at: CreatedAt;
-  expires_at: Date;
-}
-
-export interface WarehouseDatabase extends OutboxDatabase {
+// idempotency_records comes with IdempotencyDatabase (packages/idempotency).
+export interface WarehouseDatabase extends OutboxDatabase, IdempotencyDatabase {
   warehouses: WarehousesTable;
   bins: BinsTable;
   stock_levels: StockLevelsTable;
@@ -168,5 +161,4 @@ export interface WarehouseDatabase extends OutboxDatabase {
   transfer_lines: TransferLinesTable;
   bulk_import_rows: BulkImportRowsTable;
   event_processing_log: EventProcessingLogTable;
-  idempotency_records: IdempotencyRecordsTable;
 }

@@ -2,25 +2,35 @@
 // and reads their lots and the ranks of their warehouses, in ONE statement, so a batch costs two round
 // trips under its locks (this read, then writeStockChanges) instead of five.
 import { prepared } from "@stockroom/db";
+import {
+  type BatchClaim,
+  batchClaimsFrom,
+  type ClaimedRow,
+  claimBatchCte,
+  type HeldRow,
+  heldBatchCte,
+  type IdempotencyClaim,
+} from "@stockroom/idempotency";
 import { sql } from "kysely";
 import type { WarehouseRank } from "../domain/allocation-plan.ts";
 import type { StockLevelKey } from "../domain/stock-level.ts";
 import { levelKey } from "../domain/stock-level.ts";
-import type { IdempotencyClaim } from "./idempotency.repo.ts";
 import { type Db, findLots, type LotRow, type RawLevel, type StockLevelRow, toLevel } from "./stock.repo.ts";
 
 export interface ReserveReadRequest {
   operation: string;
   retentionHours: number;
-  claims: { key: string; fingerprint: string }[];
+  // Each request's key, scoped to its principal.
+  claims: BatchClaim[];
   // Levels named by a line's warehouse, and skus to take from any active warehouse.
   pinned: StockLevelKey[];
   openSkus: string[];
 }
 
 export interface ReserveRead {
-  // A key missing here is held by a transaction that committed while this statement ran: its stored
-  // answer is not visible to this statement's snapshot, so the request must be retried in a next batch.
+  // By scopedKeyOf({ principal, key }). A key missing here is held by a transaction that committed
+  // while this statement ran: its stored answer is not visible to this statement's snapshot, so the
+  // request must be retried in a next batch.
   claims: Map<string, IdempotencyClaim>;
   levels: Map<string, StockLevelRow>;
   lots: Map<string, LotRow[]>;
@@ -44,38 +54,27 @@ interface JsonLot {
 }
 
 interface ReadRow {
-  claimed: string[];
-  held: { idempotency_key: string; fingerprint: string; response: unknown }[];
+  claimed: ClaimedRow[];
+  held: HeldRow[];
   levels: JsonLevel[];
   lots: JsonLot[];
   warehouses: { code: string; priority: number; latitude: number | null; longitude: number | null }[];
 }
 
-// Order inside the statement: keys are claimed first (sorted), then levels are locked (sorted by
-// warehouse, sku), as every other writer does, so two batches cannot deadlock. Lots are read with the
+// Order inside the statement: keys are claimed first (claimBatchCte sorts them), then levels are locked
+// (sorted by warehouse, sku), as every other writer does, so two batches cannot deadlock. Lots are read with the
 // statement's snapshot: that is current for every level whose locked row is the version the snapshot
 // saw (each lot change bumps its level's version under the level's lock). A level that changed while
 // the statement waited for its lock has its lots read again, after the lock is held.
 export async function readForReserve(db: Db, request: ReserveReadRequest): Promise<ReserveRead> {
-  const claims = [...request.claims].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const keys = claims.map((c) => c.key);
   const pinnedSkus = request.pinned.map((k) => k.sku);
   const allSkus = [...new Set([...pinnedSkus, ...request.openSkus])];
   const { rows } = await prepared(sql<ReadRow>`
     WITH claimed AS (
-      INSERT INTO idempotency_records AS r (operation, idempotency_key, fingerprint, expires_at)
-      SELECT ${request.operation}, c.key, c.fingerprint, now() + make_interval(hours => ${request.retentionHours})
-      FROM unnest(${keys}::text[], ${claims.map((c) => c.fingerprint)}::text[]) WITH ORDINALITY AS c(key, fingerprint, position)
-      ORDER BY c.position
-      ON CONFLICT (operation, idempotency_key) DO UPDATE
-        SET fingerprint = excluded.fingerprint, response = 'null', created_at = now(), expires_at = excluded.expires_at
-        WHERE r.expires_at < now()
-      RETURNING r.idempotency_key
+      ${claimBatchCte(request.operation, request.retentionHours, request.claims)}
     ),
     held AS (
-      SELECT r.idempotency_key, r.fingerprint, r.response
-      FROM unnest(${keys}::text[]) AS k(key)
-      JOIN idempotency_records r ON r.operation = ${request.operation} AND r.idempotency_key = k.key
+      ${heldBatchCte(request.operation, request.claims)}
     ),
     wanted AS (
       SELECT s.warehouse_code, s.sku, s.version FROM stock_levels s
@@ -94,7 +93,7 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
       FOR UPDATE OF s
     )
     SELECT
-      (SELECT coalesce(json_agg(idempotency_key), '[]') FROM claimed) AS claimed,
+      (SELECT coalesce(json_agg(claimed), '[]') FROM claimed) AS claimed,
       (SELECT coalesce(json_agg(held), '[]') FROM held) AS held,
       (SELECT coalesce(json_agg(json_build_object(
           'warehouse_code', k.warehouse_code, 'sku', k.sku, 'on_hand', k.on_hand, 'reserved', k.reserved,
@@ -114,16 +113,12 @@ export async function readForReserve(db: Db, request: ReserveReadRequest): Promi
           AND cardinality(${request.openSkus}::text[]) > 0) AS warehouses`).execute(db);
   const row = rows[0] as ReadRow;
 
-  const result: ReserveRead = { claims: new Map(), levels: new Map(), lots: new Map(), warehouses: [] };
-  for (const held of row.held) {
-    result.claims.set(held.idempotency_key, {
-      status: "replay",
-      fingerprint: held.fingerprint,
-      response: held.response,
-    });
-  }
-  // A re-claimed expired record is visible to `held` too: the claim wins.
-  for (const key of row.claimed) result.claims.set(key, { status: "claimed" });
+  const result: ReserveRead = {
+    claims: batchClaimsFrom(row.claimed, row.held),
+    levels: new Map(),
+    lots: new Map(),
+    warehouses: [],
+  };
 
   const changedUnderUs: StockLevelKey[] = [];
   for (const level of row.levels) {

@@ -2,7 +2,7 @@
 // (levels, lots, ledger rows, outbox rows) so row locks are held for as few round trips as possible.
 import { type Executor, prepared } from "@stockroom/db";
 import { aborted } from "@stockroom/errors";
-import type { OutboxRow } from "@stockroom/outbox";
+import { appendToOutboxStatement, type OutboxRow } from "@stockroom/outbox";
 import { type RawBuilder, sql } from "kysely";
 import type { LotState } from "../domain/lot-allocation.ts";
 import type { MovementReason } from "../domain/movement-reason.ts";
@@ -180,7 +180,7 @@ export interface StockWriteSet {
 // Writes levels (guarded by version, although callers hold the row locks), lots (upserted by delta),
 // ledger rows, warehouse fill and outbox rows in one statement, plus `alongside`: other plain
 // INSERT/UPDATE statements of the same use case (e.g. the reservation rows), so row locks are held
-// for one round trip instead of several.
+// for one round trip instead of several. Each part of the statement is built by a function below.
 export async function writeStockChanges(
   db: Db,
   context: MovementContext,
@@ -189,23 +189,38 @@ export async function writeStockChanges(
 ): Promise<void> {
   if (set.levels.length === 0 && set.lots.length === 0 && set.outbox.length === 0 && alongside.length === 0)
     return;
-  const levels = set.levels;
-  const moves = set.movements;
-  const lots = mergeLotWrites(set.lots);
-  const after = (bucket: keyof Buckets) => levels.map((w) => w.after[bucket]);
-  const moveDelta = (bucket: keyof Buckets) => moves.map((m) => m.deltas[bucket] ?? 0);
-  const moveAfter = (bucket: keyof Buckets) => moves.map((m) => m.after[bucket]);
-  // In code order, like every other lock we take: two writers updating two warehouses' rows in
-  // opposite orders would deadlock.
-  const stored = [...set.storedUnitDeltas]
-    .filter(([, units]) => units !== 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
   const { rows } = await prepared(sql<{ levels_written: string }>`
-    WITH ${sql.join(
-      alongside.map((statement, i) => sql`${sql.ref(`alongside_${i}`)} AS (${statement})`),
-      sql`, `,
-    )}${alongside.length > 0 ? sql`, ` : sql``} v AS (
+    WITH ${alongsideParts(alongside)} v AS (${levelValues(set.levels)}),
+    ${lotParts(mergeLotWrites(set.lots))},
+    level_changes AS (${LEVEL_CHANGES}),
+    movements AS (${movementInserts(context, set.movements)}),
+    stored_units AS (${storedUnitUpdates(set.storedUnitDeltas)}),
+    events AS (${appendToOutboxStatement(set.outbox)}
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM level_changes) AS levels_written,
+           (SELECT count(*) FROM lot_updates) + (SELECT count(*) FROM lot_inserts) AS lots_written,
+           (SELECT count(*) FROM movements) AS movements_written,
+           (SELECT count(*) FROM stored_units) AS warehouses_written,
+           (SELECT count(*) FROM events) AS events_written`).execute(db);
+  const written = Number(rows[0]?.levels_written ?? 0);
+  if (written !== set.levels.length) {
+    // Only possible if a caller wrote a level it had not locked: refuse rather than lose an update.
+    throw aborted(`stock write lost a race: ${written} of ${set.levels.length} levels matched their version`);
+  }
+}
+
+// The caller's own statements, each a CTE of its own ahead of the stock writes.
+function alongsideParts(alongside: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  return sql`${sql.join(
+    alongside.map((statement, i) => sql`${sql.ref(`alongside_${i}`)} AS (${statement})`),
+    sql`, `,
+  )}${alongside.length > 0 ? sql`, ` : sql``}`;
+}
+
+// The levels' new balances, one row per level, with the version each write expects to find.
+function levelValues(levels: LevelWrite[]): RawBuilder<unknown> {
+  const after = (bucket: keyof Buckets) => levels.map((w) => w.after[bucket]);
+  return sql`
       SELECT * FROM unnest(
         ${levels.map((w) => w.before.warehouseCode)}::text[], ${levels.map((w) => w.before.sku)}::text[],
         ${levels.map((w) => w.before.version)}::bigint[], ${levels.map((w) => w.lowStockAlerted)}::boolean[],
@@ -213,9 +228,22 @@ export async function writeStockChanges(
         ${after("safetyStock")}::bigint[], ${after("damaged")}::bigint[], ${after("qualityControl")}::bigint[],
         ${after("incoming")}::bigint[]
       ) AS v(warehouse_code, sku, version, low_stock_alerted, on_hand, reserved, committed, safety_stock, damaged,
-             quality_control, incoming)
-    ),
-    lot_deltas AS (
+             quality_control, incoming)`;
+}
+
+// Writes the levels of `v` whose version is still the one the write expects.
+const LEVEL_CHANGES = sql`
+      UPDATE stock_levels s SET
+        on_hand = v.on_hand, reserved = v.reserved, committed = v.committed, safety_stock = v.safety_stock,
+        damaged = v.damaged, quality_control = v.quality_control, incoming = v.incoming,
+        low_stock_alerted = v.low_stock_alerted, version = v.version + 1, updated_at = now()
+      FROM v
+      WHERE s.warehouse_code = v.warehouse_code AND s.sku = v.sku AND s.version = v.version
+      RETURNING 1`;
+
+// Three CTEs: the lots' deltas, the update of the lots that exist, the insert of the others.
+function lotParts(lots: LotWrite[]): RawBuilder<unknown> {
+  return sql`lot_deltas AS (
       SELECT * FROM unnest(
         ${lots.map((l) => l.warehouseCode)}::text[], ${lots.map((l) => l.sku)}::text[],
         ${lots.map((l) => l.lotCode)}::text[], ${lots.map((l) => l.expiresOn)}::date[],
@@ -241,17 +269,14 @@ export async function writeStockChanges(
         SELECT 1 FROM lot_updates u
         WHERE u.warehouse_code = d.warehouse_code AND u.sku = d.sku AND u.lot_code = d.lot_code)
       RETURNING 1
-    ),
-    level_changes AS (
-      UPDATE stock_levels s SET
-        on_hand = v.on_hand, reserved = v.reserved, committed = v.committed, safety_stock = v.safety_stock,
-        damaged = v.damaged, quality_control = v.quality_control, incoming = v.incoming,
-        low_stock_alerted = v.low_stock_alerted, version = v.version + 1, updated_at = now()
-      FROM v
-      WHERE s.warehouse_code = v.warehouse_code AND s.sku = v.sku AND s.version = v.version
-      RETURNING 1
-    ),
-    movements AS (
+    )`;
+}
+
+// The ledger rows; a movement's own origin, when it has one, overrides the write's context.
+function movementInserts(context: MovementContext, moves: MovementWrite[]): RawBuilder<unknown> {
+  const moveDelta = (bucket: keyof Buckets) => moves.map((m) => m.deltas[bucket] ?? 0);
+  const moveAfter = (bucket: keyof Buckets) => moves.map((m) => m.after[bucket]);
+  return sql`
       INSERT INTO stock_movements (warehouse_code, sku, lot_code, reason, actor, reference_type, reference_id,
         on_hand_delta, reserved_delta, committed_delta, safety_stock_delta, damaged_delta, quality_control_delta,
         incoming_delta, on_hand_after, reserved_after, committed_after, safety_stock_after, damaged_after,
@@ -276,35 +301,20 @@ export async function writeStockChanges(
       ) AS m(warehouse_code, sku, lot_code, reason, d_on_hand, d_reserved, d_committed, d_safety_stock, d_damaged,
              d_quality_control, d_incoming, on_hand, reserved, committed, safety_stock, damaged, quality_control,
              incoming, level_version, actor, reference_type, reference_id, note)
-      RETURNING 1
-    ),
-    stored_units AS (
+      RETURNING 1`;
+}
+
+// Each warehouse's stored units (for capacity), in code order, like every other lock we take: two
+// writers updating two warehouses' rows in opposite orders would deadlock.
+function storedUnitUpdates(storedUnitDeltas: Map<string, number>): RawBuilder<unknown> {
+  const stored = [...storedUnitDeltas]
+    .filter(([, units]) => units !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sql`
       UPDATE warehouses w SET units_stored = w.units_stored + d.units, updated_at = now()
       FROM unnest(${stored.map(([code]) => code)}::text[], ${stored.map(([, units]) => units)}::bigint[]) AS d(code, units)
       WHERE w.code = d.code
-      RETURNING 1
-    ),
-    events AS (
-      INSERT INTO outbox (event_id, topic, message_key, aggregate_type, aggregate_id, aggregate_version, event_type,
-        envelope, occurred_at)
-      SELECT * FROM unnest(
-        ${set.outbox.map((o) => o.event_id)}::uuid[], ${set.outbox.map((o) => o.topic)}::text[],
-        ${set.outbox.map((o) => o.message_key)}::text[], ${set.outbox.map((o) => o.aggregate_type)}::text[],
-        ${set.outbox.map((o) => o.aggregate_id)}::text[], ${set.outbox.map((o) => o.aggregate_version)}::bigint[],
-        ${set.outbox.map((o) => o.event_type)}::text[], ${set.outbox.map((o) => Buffer.from(o.envelope))}::bytea[],
-        ${set.outbox.map((o) => o.occurred_at)}::timestamptz[])
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM level_changes) AS levels_written,
-           (SELECT count(*) FROM lot_updates) + (SELECT count(*) FROM lot_inserts) AS lots_written,
-           (SELECT count(*) FROM movements) AS movements_written,
-           (SELECT count(*) FROM stored_units) AS warehouses_written,
-           (SELECT count(*) FROM events) AS events_written`).execute(db);
-  const written = Number(rows[0]?.levels_written ?? 0);
-  if (written !== levels.length) {
-    // Only possible if a caller wrote a level it had not locked: refuse rather than lose an update.
-    throw aborted(`stock write lost a race: ${written} of ${levels.length} levels matched their version`);
-  }
+      RETURNING 1`;
 }
 
 // One row per lot: an upsert may not touch the same row twice in one statement.

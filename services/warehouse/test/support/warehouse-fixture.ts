@@ -27,7 +27,11 @@ import { DEFAULT_TTL_POLICY } from "../../src/domain/reservation-ttl.ts";
 
 export const MIGRATIONS = fileURLToPath(new URL("../../../../migrations/warehouse", import.meta.url));
 
-export const CONTEXT: RequestContext = { producer: "warehouse", actor: "proof-test" };
+export const CONTEXT: RequestContext = {
+  producer: "warehouse",
+  actor: "proof-test",
+  principal: "proof-test",
+};
 
 // A clock the test moves by hand; every use case built by the fixture reads it.
 export interface TestClock {

@@ -1,13 +1,13 @@
 // The steps every admin write shares: lock the product, refuse archived ones, write the change and its
 // event in one transaction, then move the cache past the new projection version.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { appendToOutbox, type OutboxEvent } from "@stockroom/outbox";
 import type { Transaction } from "kysely";
 import type { CatalogDatabase } from "../../data/database.ts";
 import { findProductForUpdate } from "../../data/product.repo.ts";
 import { projectionVersion } from "../../data/product-view.repo.ts";
 import { canChange, type Product } from "../../domain/product.ts";
-import { fingerprintOf, runIdempotent } from "../idempotency.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
 import { productJsonCodec } from "./product-json.ts";
 
@@ -42,6 +42,7 @@ export async function writeProduct(
     const written = await runIdempotent(
       trx,
       {
+        principal: context.principal,
         operation: request.operation,
         key: request.idempotencyKey,
         fingerprint: fingerprintOf(request.input),
@@ -51,7 +52,7 @@ export async function writeProduct(
         await appendToOutbox(trx, context, result.events);
         return result.product;
       },
-      productJsonCodec,
+      { codec: productJsonCodec },
     );
     return { product: written, version: await projectionVersion(trx, request.sku) };
   });

@@ -35,6 +35,7 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
   return {
     producer: "catalog",
     actor: ctx.principal?.subject ?? "anonymous",
+    principal: ctx.principal?.subject ?? "anonymous",
     correlationId: ctx.requestId,
     traceId: ctx.traceId,
   };

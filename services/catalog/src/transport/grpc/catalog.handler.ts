@@ -41,8 +41,8 @@ function encodeView(view: ProductView) {
   return message;
 }
 
-// GetProduct's whole response, encoded once per view the same way: encoding it was a tenth of a cached
-// GetProduct's CPU. Only the bytes are kept: a message per view (bigints, timestamps) held several KB
+// GetProduct's whole response, encoded once per view the same way: encoding it per call was a real share
+// of a cached GetProduct's CPU (docs/performance.md). Only the bytes are kept: a message per view (bigints, timestamps) held several KB
 // per product in the heap that every old-space collection walks.
 const getProductResponseByView = new WeakMap<ProductView, EncodedMessage<typeof GetProductResponseSchema>>();
 

@@ -3,6 +3,7 @@
 // so an adjustment never takes units a reservation holds in that lot. The level check (reserved +
 // committed <= on_hand) runs first, in planStockChanges, so its error names the shortfall.
 import { ErrorReason, failedPrecondition, invalidArgument } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import {
   type Db,
   ensureStockLevels,
@@ -13,7 +14,6 @@ import {
 } from "../../data/stock.repo.ts";
 import type { MovementReason } from "../../domain/movement-reason.ts";
 import { type BucketDeltas, levelKey, type StockLevelKey } from "../../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "../idempotency.ts";
 import { planStockChanges } from "../stock-changes.ts";
 import type { LevelSnapshot } from "../stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
@@ -142,7 +142,12 @@ export function createAdjustStock(deps: UseCaseDeps) {
     const snapshot = await deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "adjust", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "adjust",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         () => applyOnHandChange(trx, deps, change, context),
       ),
     );

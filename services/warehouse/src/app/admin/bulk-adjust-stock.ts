@@ -3,8 +3,8 @@
 // id and row number) is not applied again: its stored result comes back marked already_applied. Only
 // applied rows are stored, so a failed row can succeed on a later upload.
 import { isAppError } from "@stockroom/errors";
+import { fingerprintOf } from "@stockroom/idempotency";
 import { claimImportRow, storeImportRowResult } from "../../data/bulk-import.repo.ts";
-import { fingerprintOf } from "../idempotency.ts";
 import type { LevelSnapshot } from "../stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
 import {

@@ -4,6 +4,7 @@
 // first, then from tracked lots' free units latest-expiry first (the units FEFO would pick last); it
 // is refused when the count would leave reserved + committed above on_hand.
 import { ErrorReason, failedPrecondition, invalidArgument } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import {
   ensureStockLevels,
   findLots,
@@ -13,7 +14,6 @@ import {
   writeStockChanges,
 } from "../../data/stock.repo.ts";
 import { levelKey } from "../../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "../idempotency.ts";
 import { planStockChanges } from "../stock-changes.ts";
 import type { LevelSnapshot } from "../stock-events.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
@@ -81,7 +81,12 @@ export function createRecordCycleCount(deps: UseCaseDeps) {
     const result = await deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "cycle_count", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "cycle_count",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         async () => {
           await ensureStockLevels(trx, [key]);
           const locked = await lockStockLevels(trx, [key]);

@@ -4,6 +4,7 @@
 // destination's incoming into on_hand ('transfer_in') under the destination's capacity policy, into
 // the same lots (and expiry) the dispatch took.
 import { ErrorReason, failedPrecondition, invalidArgument, notFound } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { v7 as uuidv7 } from "uuid";
 import {
   ensureStockLevels,
@@ -24,7 +25,6 @@ import { lockWarehouseCapacity } from "../../data/warehouse.repo.ts";
 import { decideCapacity } from "../../domain/capacity.ts";
 import { allocateFefo } from "../../domain/lot-allocation.ts";
 import { levelKey, type StockLevelKey } from "../../domain/stock-level.ts";
-import { fingerprintOf, runIdempotent } from "../idempotency.ts";
 import { planStockChanges, type StockChange } from "../stock-changes.ts";
 import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
 import { recordFillAlert } from "../warehouse-fill-alert.ts";
@@ -47,7 +47,7 @@ function revive(view: TransferView): TransferView {
 export function createCreateTransfer(deps: UseCaseDeps) {
   return async function createTransfer(
     command: CreateTransferCommand,
-    _context: RequestContext,
+    context: RequestContext,
   ): Promise<TransferView> {
     const { idempotencyKey, ...request } = command;
     if (command.fromWarehouseCode === command.toWarehouseCode) {
@@ -73,7 +73,12 @@ export function createCreateTransfer(deps: UseCaseDeps) {
     const view = await deps.transaction((trx) =>
       runIdempotent(
         trx,
-        { operation: "transfer_create", key: idempotencyKey, fingerprint: fingerprintOf(request) },
+        {
+          principal: context.principal,
+          operation: "transfer_create",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(request),
+        },
         async () => {
           const now = deps.clock();
           const transfer = {
@@ -122,6 +127,7 @@ export function createDispatchTransfer(deps: UseCaseDeps) {
       runIdempotent(
         trx,
         {
+          principal: context.principal,
           operation: "transfer_dispatch",
           key: command.idempotencyKey,
           fingerprint: fingerprintOf(command.transferId),
@@ -206,6 +212,7 @@ export function createReceiveTransfer(deps: UseCaseDeps) {
       runIdempotent(
         trx,
         {
+          principal: context.principal,
           operation: "transfer_receive",
           key: command.idempotencyKey,
           fingerprint: fingerprintOf(command.transferId),

@@ -40,6 +40,7 @@ import type { MovementFilter, MovementRow } from "../../data/movement.repo.ts";
 import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../data/warehouse-admin.repo.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
 import type { ReservationStatus } from "../../domain/reservation.ts";
+import { DEFAULT_FILL_ALERT_RATIO, NEW_WAREHOUSE_ACTIVE } from "../../domain/warehouse-defaults.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
 import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
@@ -113,7 +114,7 @@ function decodeWarehouse(warehouse: Warehouse | undefined): WarehouseFields {
       : null,
     capacityUnits: Number(warehouse.capacityUnits),
     // Unset (0) means the documented default.
-    fillAlertRatio: warehouse.fillAlertRatio === 0 ? 0.9 : warehouse.fillAlertRatio,
+    fillAlertRatio: warehouse.fillAlertRatio === 0 ? DEFAULT_FILL_ALERT_RATIO : warehouse.fillAlertRatio,
     capacityPolicy: policy,
     priority: warehouse.priority,
     active: warehouse.active,
@@ -280,10 +281,12 @@ export function createWarehouseAdminHandler(
   return {
     async createWarehouse(request) {
       return {
-        // A new warehouse is active (proto3 cannot tell an unset bool from false); UpdateWarehouse
-        // deactivates it.
+        // proto3 cannot tell an unset `active` from false: a created warehouse takes the domain's default.
         warehouse: encodeWarehouse(
-          await useCases.createWarehouse({ ...decodeWarehouse(request.warehouse), active: true }),
+          await useCases.createWarehouse({
+            ...decodeWarehouse(request.warehouse),
+            active: NEW_WAREHOUSE_ACTIVE,
+          }),
         ),
       };
     },

@@ -69,6 +69,7 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
   return {
     producer: "warehouse",
     actor: ctx.principal?.subject ?? "anonymous",
+    principal: ctx.principal?.subject ?? "anonymous",
     correlationId: correlationIdFrom(ctx) ?? ctx.requestId,
     traceId: ctx.traceId,
   };
