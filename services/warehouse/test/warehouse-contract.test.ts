@@ -280,6 +280,21 @@ describe("refused input", () => {
     expect(await stockOf(SKU)).toEqual(before);
   });
 
+  it("BatchGetStock names every bad sku and the warehouse code at once", async () => {
+    const err = await failure(
+      client.batchGetStock(
+        { skus: [SKU, "bad sku!", "also bad!"], warehouseCode: "w1 lower" },
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "skus[1]",
+      "skus[2]",
+      "warehouse_code",
+    ]);
+  });
+
   it("insufficient stock → FAILED_PRECONDITION with the available numbers, stock unchanged", async () => {
     const before = await stockOf(SKU);
     const err = await failure(
