@@ -8,7 +8,10 @@ export {
 } from "./token-issuer.ts";
 export {
   createTokenVerifier,
+  JWKS_ALGORITHMS,
+  type JwksAlgorithm,
   type TokenKeySource,
   type TokenVerifier,
   type TokenVerifierOptions,
+  tokenKeySource,
 } from "./token-verifier.ts";

@@ -1,7 +1,7 @@
 // Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
 // and metrics listener, wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
@@ -43,13 +43,26 @@ async function main(config: CatalogConfig): Promise<void> {
   const db = createDb<CatalogDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
-  const metricsServer = await startMetricsServer({
-    port: config.METRICS_PORT,
+  const verifier = createTokenVerifier({
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({
+    logger,
     registry,
+    verifier,
     readiness: async () => {
       await pool.query("SELECT 1");
       return true;
     },
+  });
+  // Ready once gRPC is bound and the database answers, and not while draining: as gRPC health says.
+  const metricsServer = await startMetricsServer({
+    port: config.METRICS_PORT,
+    registry,
+    readiness: () => server.ready(),
   });
 
   // Redis is optional at start: until it answers, reads fall back to the database.
@@ -80,23 +93,19 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
-  const warehouse = config.WAREHOUSE_GRPC_ADDRESS
-    ? createWarehouseStockFetcher({
-        address: config.WAREHOUSE_GRPC_ADDRESS,
-        jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-      })
-    : undefined;
+  // The config refuses WAREHOUSE_GRPC_ADDRESS without JWT_SECRET, which signs these calls.
+  const warehouse =
+    config.WAREHOUSE_GRPC_ADDRESS && config.JWT_SECRET
+      ? createWarehouseStockFetcher({
+          address: config.WAREHOUSE_GRPC_ADDRESS,
+          jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+        })
+      : undefined;
   const useCases = buildUseCases(createUseCaseDeps(db, cache ? { cache } : {}), {
     products: cache ?? uncachedSource(loadProductViews),
     fetchStockLevels: warehouse?.fetch,
   });
 
-  const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const server = createGrpcServer({ logger, registry, verifier });
   server.register(CatalogService, createCatalogHandler(useCases.catalog), CATALOG_POLICY);
   server.register(CatalogAdminService, createCatalogAdminHandler(useCases.admin), CATALOG_ADMIN_POLICY);
 

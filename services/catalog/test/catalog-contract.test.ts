@@ -204,6 +204,33 @@ describe("catalog gRPC contract", () => {
     });
   });
 
+  it("lists every wrong field of a request in its BadRequest details", async () => {
+    const bad = {
+      ...createRequest("C-4"),
+      idempotencyKey: "",
+      name: "",
+      categoryPath: "Bad Path",
+      price: { amountMinor: -1n, currency: "EUR" },
+    };
+    const err = await admin.createProduct(bad, as("ops")).catch((e: unknown) => e);
+    if (!isGrpcCallError(err)) throw new Error("expected a gRPC error");
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "idempotency_key",
+      "name",
+      "category_path",
+      "price.amount_minor",
+    ]);
+    const batch = await catalog
+      .batchGetProducts({ skus: ["OK-1", "a:b", "c d"] }, as("storefront"))
+      .catch((e: unknown) => e);
+    if (!isGrpcCallError(batch)) throw new Error("expected a gRPC error");
+    expect(batch.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "skus[1]",
+      "skus[2]",
+    ]);
+  });
+
   it("enforces roles: storefronts read, only ops and admin write, only admin rebuilds", async () => {
     expect((await failure(admin.createProduct(createRequest("C-4"), as("storefront")))).code).toBe(
       status.PERMISSION_DENIED,

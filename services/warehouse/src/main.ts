@@ -2,7 +2,7 @@
 // outbox relay and expiry sweeper (WAREHOUSE_COMPONENTS picks which), wired by hand; SIGTERM stops them
 // in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
@@ -58,13 +58,23 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
+  const databaseReady = async () => {
+    await pool.query("SELECT 1");
+    return true;
+  };
+  const verifier = createTokenVerifier({
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const server = createGrpcServer({ logger, registry, verifier, readiness: databaseReady });
+  // An api process is ready once gRPC is bound and the database answers, and not while it drains;
+  // worker-only processes once the database answers.
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
     registry,
-    readiness: async () => {
-      await pool.query("SELECT 1");
-      return true;
-    },
+    readiness: () => (config.COMPONENTS.includes("api") ? server.ready() : databaseReady()),
   });
 
   const useCases = buildUseCases(createUseCaseDeps(db, { metrics }), {
@@ -77,12 +87,6 @@ async function main(config: WarehouseConfig): Promise<void> {
     reserveDeps: createUseCaseDeps(createDb<WarehouseDatabase>(reservePool), { metrics }),
   });
 
-  const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const server = createGrpcServer({ logger, registry, verifier });
   server.register(
     WarehouseService,
     createWarehouseHandler(useCases.warehouse, config.ttlPolicy),

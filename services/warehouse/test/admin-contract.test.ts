@@ -134,6 +134,55 @@ describe("warehouses over gRPC", () => {
   });
 });
 
+describe("bins over gRPC", () => {
+  it("DeleteBin validates its code as CreateBin does, naming the field and echoing nothing back", async () => {
+    for (const code of ["", "x".repeat(1_000), "lower case"]) {
+      const created = await failure(
+        client.createBin({ bin: { warehouseCode: "NORTH", code, pickSequence: 1 } }, as("admin")),
+      );
+      expect(created.code).toBe(status.INVALID_ARGUMENT);
+      expect(created.errorDetail?.field).toBe("bin.code");
+      const deleted = await failure(client.deleteBin({ warehouseCode: "NORTH", code }, as("admin")));
+      expect(deleted.code).toBe(status.INVALID_ARGUMENT);
+      expect(deleted.errorDetail?.field).toBe("code");
+      expect(deleted.details).not.toContain("x".repeat(100));
+    }
+    await client.createBin({ bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } }, as("admin"));
+    await client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin"));
+    const gone = await failure(client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin")));
+    expect(gone.code).toBe(status.NOT_FOUND);
+  });
+});
+
+describe("timestamp inputs", () => {
+  it("ListMovements and ExportMovements refuse filters outside years 1-9999, naming every field", async () => {
+    const year10000 = { seconds: 253_402_300_800n, nanos: 0 };
+    const year0 = { seconds: -62_135_596_801n, nanos: 0 };
+    const err = await failure(client.listMovements({ from: year0, to: year10000 }, as("ops")));
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual(["from", "to"]);
+    const badNanos = await failure(client.listMovements({ from: { seconds: 0n, nanos: -1 } }, as("ops")));
+    expect(badNanos.errorDetail?.field).toBe("from");
+    const exported = await failure(
+      (async () => {
+        for await (const _chunk of client.exportMovements({ filter: { to: year10000 } }, as("ops"))) {
+          // nothing is expected
+        }
+      })(),
+    );
+    expect(exported.code).toBe(status.INVALID_ARGUMENT);
+    expect(exported.errorDetail?.field).toBe("filter.to");
+    // The edges themselves are accepted.
+    await client.listMovements(
+      {
+        from: { seconds: -62_135_596_800n, nanos: 0 },
+        to: { seconds: 253_402_300_799n, nanos: 999_999_999 },
+      },
+      as("ops"),
+    );
+  });
+});
+
 describe("stock operations over gRPC", () => {
   it("receives, adjusts, refuses a bad adjustment by field, lists and exports the ledger", async () => {
     await client.receiveStock(

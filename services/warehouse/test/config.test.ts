@@ -1,5 +1,6 @@
 // What a warehouse process runs is configuration: every component by default, a named subset otherwise.
-import { ConfigError } from "@stockroom/config";
+import { readFileSync } from "node:fs";
+import { ConfigError, DEVELOPMENT_JWT_SECRET } from "@stockroom/config";
 import { describe, expect, it } from "vitest";
 import { loadWarehouseConfig } from "../src/config.ts";
 
@@ -57,5 +58,50 @@ describe("WAREHOUSE_OUTBOX_LINGER_MS", () => {
         /OUTBOX_LINGER_MS/,
       );
     }
+  });
+});
+
+describe("auth configuration", () => {
+  const withoutSecret = { DATABASE_URL: BASE.DATABASE_URL, KAFKA_BROKERS: BASE.KAFKA_BROKERS };
+
+  function problems(env: Record<string, string>): Record<string, string> {
+    try {
+      loadWarehouseConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError)
+        return Object.fromEntries(err.problems.map((p) => [p.variable, p.message]));
+      throw err;
+    }
+    return {};
+  }
+
+  it("refuses to start in production with the development secret from deploy/local/env.sh", () => {
+    const envSh = readFileSync(new URL("../../../deploy/local/env.sh", import.meta.url), "utf8");
+    // The constant is the one env.sh exports, so the check cannot drift from the script.
+    expect(envSh).toContain(`JWT_SECRET:-${DEVELOPMENT_JWT_SECRET}}`);
+    const dev = { ...withoutSecret, JWT_SECRET: DEVELOPMENT_JWT_SECRET };
+    expect(loadWarehouseConfig(dev).STOCKROOM_ENV).toBe("development");
+    expect(problems({ ...dev, STOCKROOM_ENV: "production" })).toEqual({
+      JWT_SECRET: expect.stringContaining("development secret"),
+    });
+    expect(loadWarehouseConfig({ ...BASE, STOCKROOM_ENV: "production" }).STOCKROOM_ENV).toBe("production");
+  });
+
+  it("takes an identity provider's JWKS URL instead of a secret, and needs one of the two", () => {
+    const config = loadWarehouseConfig({
+      ...withoutSecret,
+      STOCKROOM_ENV: "production",
+      JWT_JWKS_URL: "https://idp.example.test/.well-known/jwks.json",
+      JWT_ISSUER: "https://idp.example.test/",
+      JWT_AUDIENCE: "stockroom-api",
+    });
+    expect(config.JWT_SECRET).toBeUndefined();
+    expect(config).toMatchObject({
+      JWT_JWKS_URL: "https://idp.example.test/.well-known/jwks.json",
+      JWT_ALGORITHMS: ["RS256", "ES256"],
+      JWT_ISSUER: "https://idp.example.test/",
+    });
+    expect(Object.keys(problems(withoutSecret))).toEqual(["WAREHOUSE_JWT_SECRET (or JWT_SECRET)"]);
+    expect(Object.keys(problems({ ...BASE, JWT_ALGORITHMS: "HS256" }))).toEqual(["JWT_ALGORITHMS"]);
   });
 });

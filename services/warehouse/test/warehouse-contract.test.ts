@@ -190,6 +190,16 @@ describe("refused input", () => {
         reserveRequest(SKU, { ttl: { seconds: BigInt(DEFAULT_TTL_POLICY.maxMs / 1000 + 1), nanos: 0 } }),
     },
     {
+      name: "ttl nanos out of range",
+      field: "ttl",
+      request: () => reserveRequest(SKU, { ttl: { seconds: 60n, nanos: 2_000_000_000 } }),
+    },
+    {
+      name: "ttl nanos of the other sign",
+      field: "ttl",
+      request: () => reserveRequest(SKU, { ttl: { seconds: 600n, nanos: -5 } }),
+    },
+    {
       name: "unknown payment method",
       field: "payment_method",
       request: () => reserveRequest(SKU, { paymentMethod: 99 as PaymentMethod }),
@@ -222,6 +232,52 @@ describe("refused input", () => {
     expect(err.details).toContain("reservation_id");
   });
 
+  it("Reserve with several bad fields → one INVALID_ARGUMENT whose BadRequest lists every one", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.reserve(
+        reserveRequest(SKU, {
+          idempotencyKey: "",
+          reference: { type: "Bad Type", id: "" },
+          lines: [
+            { sku: "bad sku!", quantity: 0 },
+            { sku: SKU, quantity: 1, warehouseCode: "w1 lower" },
+          ],
+          paymentMethod: 99 as PaymentMethod,
+        }),
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.errorInfo?.reason).toBe("VALIDATION_FAILED");
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "idempotency_key",
+      "reference.type",
+      "reference.id",
+      "lines[0].sku",
+      "lines[0].quantity",
+      "lines[1].warehouse_code",
+      "payment_method",
+    ]);
+    expect(err.errorDetail?.field).toBe("idempotency_key");
+    expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("BatchGetStock names every bad sku and the warehouse code at once", async () => {
+    const err = await failure(
+      client.batchGetStock(
+        { skus: [SKU, "bad sku!", "also bad!"], warehouseCode: "w1 lower" },
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+      "skus[1]",
+      "skus[2]",
+      "warehouse_code",
+    ]);
+  });
+
   it("insufficient stock → FAILED_PRECONDITION with the available numbers, stock unchanged", async () => {
     const before = await stockOf(SKU);
     const err = await failure(
@@ -231,7 +287,37 @@ describe("refused input", () => {
     expect(err.details).toContain("requested 9");
     expect(err.details).toContain(`available ${before.available}`);
     expect(err.errorDetail?.metadata.line_1_available).toBe(String(before.available));
+    expect(err.statusDetails?.errorInfo?.reason).toBe("INSUFFICIENT_STOCK");
+    expect(err.statusDetails?.preconditionFailure?.violations).toMatchObject([
+      { type: "INSUFFICIENT_STOCK", description: `line 1: requested 9, available ${before.available}` },
+    ]);
+    expect(err.statusDetails?.preconditionFailure?.violations[0]?.subject).toContain(`sku/${SKU}`);
     expect(await stockOf(SKU)).toEqual(before);
+  });
+
+  it("Reserve naming an unknown warehouse → NOT_FOUND with the warehouse-not-found reason, stock unchanged", async () => {
+    const before = await stockOf(SKU);
+    const err = await failure(
+      client.reserve(
+        reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 1, warehouseCode: "NOWHERE" }] }),
+        as("storefront"),
+      ),
+    );
+    expect(err.code).toBe(status.NOT_FOUND);
+    expect(err.reason).toBe(ErrorReason.WAREHOUSE_NOT_FOUND);
+    expect(err.statusDetails?.errorInfo).toMatchObject({
+      reason: "WAREHOUSE_NOT_FOUND",
+      metadata: { warehouse_code: "NOWHERE" },
+    });
+    expect(await stockOf(SKU)).toEqual(before);
+    // A known warehouse without enough stock is still insufficient stock.
+    const short = await failure(
+      client.reserve(
+        reserveRequest(SKU, { lines: [{ sku: SKU, quantity: 9, warehouseCode: "W1" }] }),
+        as("storefront"),
+      ),
+    );
+    expect(short.code).toBe(status.FAILED_PRECONDITION);
   });
 
   it("an unknown reservation → NOT_FOUND", async () => {

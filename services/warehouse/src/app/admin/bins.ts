@@ -7,11 +7,16 @@ import { assertWarehouseCode, requireWarehouse } from "./warehouses.ts";
 
 const BIN_CODE = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
 
+// The one rule for a bin code, for CreateBin and DeleteBin alike.
+function assertBinCode(code: string, field: string): void {
+  if (!BIN_CODE.test(code)) {
+    throw invalidArgument(field, "must be 1-32 characters of A-Z, 0-9, '.', '_' or '-'");
+  }
+}
+
 function validateBin(bin: BinRecord): void {
   assertWarehouseCode(bin.warehouseCode, "bin.warehouse_code");
-  if (!BIN_CODE.test(bin.code)) {
-    throw invalidArgument("bin.code", "must be 1-32 characters of A-Z, 0-9, '.', '_' or '-'");
-  }
+  assertBinCode(bin.code, "bin.code");
   for (const field of ["zone", "aisle", "position"] as const) {
     if (bin[field].length > 32) throw invalidArgument(`bin.${field}`, "must be at most 32 characters");
   }
@@ -48,6 +53,8 @@ export function listBinsUseCase(deps: UseCaseDeps) {
 
 export function deleteBinUseCase(deps: UseCaseDeps) {
   return async function deleteWarehouseBin(warehouseCode: string, code: string): Promise<void> {
+    assertWarehouseCode(warehouseCode, "warehouse_code");
+    assertBinCode(code, "code");
     const deleted = await deleteBin(deps.db, warehouseCode, code);
     if (!deleted) {
       throw notFound(ErrorReason.UNSPECIFIED, `bin ${code} does not exist in warehouse ${warehouseCode}`, {

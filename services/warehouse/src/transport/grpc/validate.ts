@@ -1,8 +1,9 @@
 // Input validators for the warehouse gRPC transports. Each checks one proto field, returns the decoded
 // value and throws invalidArgument with the field path (e.g. `lines[2].quantity`) so clients see which
 // input was wrong. The same patterns back the database CHECKs; these give a precise message first.
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { invalidArgument } from "@stockroom/errors";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { collectViolations, invalidArgument } from "@stockroom/errors";
+import { durationInput, timestampInput } from "@stockroom/grpc";
 import { PaymentMethod as ProtoPaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { PaymentMethod, ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
 
@@ -76,13 +77,19 @@ export type ReferenceInput = { type: string; id: string };
 
 export function reference(value: ReferenceInput | undefined, field = "reference"): ReferenceInput {
   if (value === undefined) throw invalidArgument(field, `${field} is required`);
-  if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
-    throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
-  }
-  if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
-    throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
-  }
-  return { type: value.type, id: value.id };
+  return collectViolations((check) => {
+    check(() => {
+      if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
+        throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
+      }
+    });
+    check(() => {
+      if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
+        throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
+      }
+    });
+    return { type: value.type, id: value.id };
+  });
 }
 
 export function optionalReference(
@@ -93,6 +100,10 @@ export function optionalReference(
   return reference(value, field);
 }
 
+export function optionalTimestamp(value: Timestamp | undefined, field: string): Date | undefined {
+  return value === undefined ? undefined : timestampInput(value, field);
+}
+
 // Duration → milliseconds; absent means "use the payment method's default".
 export function ttl(
   value: Duration | undefined,
@@ -100,7 +111,7 @@ export function ttl(
   field = "ttl",
 ): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Number(value.seconds) * 1000 + Math.trunc(value.nanos / 1_000_000);
+  const ms = durationInput(value, field);
   if (!Number.isFinite(ms) || ms < policy.minMs || ms > policy.maxMs) {
     throw invalidArgument(
       field,
@@ -144,13 +155,19 @@ export function coordinates(
   field = "destination",
 ): CoordinatesInput | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
-    throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
-  }
-  if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
-    throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
-  }
-  return { latitude: value.latitude, longitude: value.longitude };
+  return collectViolations((check) => {
+    check(() => {
+      if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
+        throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
+      }
+    });
+    check(() => {
+      if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
+        throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
+      }
+    });
+    return { latitude: value.latitude, longitude: value.longitude };
+  });
 }
 
 export function lotCode(value: string, field = "lot_code"): string {
