@@ -124,6 +124,7 @@ case "$command" in
     check_generated_code
     pnpm exec turbo run typecheck --output-logs=errors-only
     pnpm exec biome ci --colors=off .
+    node deploy/compose/check-compose.ts
     ;;
   bench)
     install_dependencies
