@@ -125,6 +125,7 @@ case "$command" in
     pnpm exec turbo run typecheck --output-logs=errors-only
     pnpm exec biome ci --colors=off .
     node deploy/compose/check-compose.ts
+    bash deploy/kubernetes/check-manifests.sh
     ;;
   bench)
     install_dependencies
