@@ -126,6 +126,7 @@ case "$command" in
     pnpm exec biome ci --colors=off .
     node deploy/compose/check-compose.ts
     bash deploy/kubernetes/check-manifests.sh
+    bash deploy/prometheus/check-rules.sh
     ;;
   bench)
     install_dependencies
