@@ -61,7 +61,21 @@ function versionProblems(compose: ComposeFile): string[] {
   if (redis !== undefined && tagOf(compose, "redis") !== redis) {
     problems.push(`redis: image tag ${tagOf(compose, "redis")} but this machine runs Redis ${redis}`);
   }
+  const prometheus = installedVersion("prometheus", /prometheus, version (\d+\.\d+\.\d+)/);
+  if (prometheus !== undefined && tagOf(compose, "prometheus") !== `v${prometheus}`) {
+    problems.push(
+      `prometheus: image tag ${tagOf(compose, "prometheus")} but the tests run Prometheus ${prometheus}`,
+    );
+  }
   return problems;
+}
+
+function installedVersion(command: string, pattern: RegExp): string | undefined {
+  try {
+    return pattern.exec(execFileSync(command, ["--version"], { encoding: "utf8", stdio: "pipe" }))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 function installedPostgresMajor(): string | undefined {
@@ -71,17 +85,21 @@ function installedPostgresMajor(): string | undefined {
 }
 
 function installedRedisMinor(): string | undefined {
-  try {
-    const out = execFileSync("redis-server", ["--version"], { encoding: "utf8" });
-    return /v=(\d+\.\d+)/.exec(out)?.[1];
-  } catch {
-    return undefined;
-  }
+  return installedVersion("redis-server", /v=(\d+\.\d+)/);
 }
 
-// Every folder under services/ with a start script runs from the image under its own name.
+// Every folder under services/ with a start script runs from the image under its own name, and every
+// compose service running the image is a target of deploy/prometheus/prometheus.yml.
 function coverageProblems(compose: ComposeFile): string[] {
   const problems: string[] = [];
+  const scrape = readFileSync(join(root, "deploy/prometheus/prometheus.yml"), "utf8");
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (service.image?.startsWith("stockroom:") && service.command?.[0] !== "migrate") {
+      if (!new RegExp(`^\\s*- ${name}:\\d+$`, "m").test(scrape)) {
+        problems.push(`${name}: not a scrape target of deploy/prometheus/prometheus.yml`);
+      }
+    }
+  }
   for (const name of readdirSync(join(root, "services"))) {
     const manifest = join(root, "services", name, "package.json");
     if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, "utf8")).scripts?.start) continue;

@@ -14,4 +14,5 @@ if ! command -v promtool >/dev/null; then
 fi
 cd "$here"
 promtool check rules alerts.rules.yml
+promtool check config prometheus.yml
 promtool test rules alerts.test.yml

@@ -34,6 +34,20 @@ describe("docker-compose.yml check", () => {
     ]);
   });
 
+  it("refuses a Prometheus image other than the version the tests run", () => {
+    const file = variant((t) => t.replace("prom/prometheus:v2.42.0", "prom/prometheus:v3.0.0"));
+    expect(composeProblems(file)).toEqual([
+      "prometheus: image tag v3.0.0 but the tests run Prometheus 2.42.0",
+    ]);
+  });
+
+  it("refuses a service that Prometheus does not scrape", () => {
+    const file = variant((t) => t.replace("  warehouse-sweeper:\n", "  warehouse-expiry:\n"));
+    expect(composeProblems(file)).toEqual([
+      "warehouse-expiry: not a scrape target of deploy/prometheus/prometheus.yml",
+    ]);
+  });
+
   it("refuses a file that leaves out a service", () => {
     const file = variant((t) => t.replace('command: ["catalog"]', 'command: ["catalogue"]'));
     expect(composeProblems(file)).toEqual([
