@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # One image for every Stockroom service and worker; the entrypoint takes the service's name:
 #   docker build -t stockroom .
 #   docker run --rm -e DATABASE_URL=... -e KAFKA_BROKERS=... -e JWT_SECRET=... stockroom warehouse

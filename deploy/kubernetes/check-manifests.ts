@@ -108,6 +108,11 @@ export function ruleProblems(objects: K8sObject[]): string[] {
         h.spec.scaleTargetRef?.name === workload.metadata.name,
     );
     if (!hpa) problems.push(`${where}: no HorizontalPodAutoscaler`);
+    else if (workload.spec.replicas !== undefined) {
+      problems.push(
+        `${where}: sets replicas, which every apply would reset under its HorizontalPodAutoscaler`,
+      );
+    }
   }
   const defaultDeny = byKind("NetworkPolicy").some(
     (n) =>

@@ -81,6 +81,14 @@ describe("the manifest checks", () => {
     ]);
   });
 
+  it("refuses a replica count on a Deployment its HorizontalPodAutoscaler scales", () => {
+    const { copy, object } = find("Deployment", "warehouse");
+    object.spec.replicas = 3;
+    expect(ruleProblems(copy)).toEqual([
+      "Deployment/warehouse: sets replicas, which every apply would reset under its HorizontalPodAutoscaler",
+    ]);
+  });
+
   it("refuses manifests that leave out a service", () => {
     const copy = structuredClone(objects).filter(
       (o) => !(o.kind === "Deployment" && o.metadata.name === "catalog"),
