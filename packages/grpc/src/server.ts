@@ -26,7 +26,7 @@ import {
 } from "@stockroom/auth";
 import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
-import { createRpcMetrics, observeRpc, type RpcMetrics } from "@stockroom/metrics";
+import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
@@ -245,6 +245,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
     body: (ctx: CallContext) => Promise<T>,
   ): Promise<Outcome<T>> {
     const startedAt = process.hrtime.bigint();
+    observeRpcStart(metrics, runtime.labels);
     const requestId = requestIdFrom(call.metadata);
     const trace = traceFrom(call.metadata);
     // Made on first use: a pino child (its bindings pass through redaction) and an AbortController cost

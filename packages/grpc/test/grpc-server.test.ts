@@ -55,7 +55,12 @@ describe("unary calls", () => {
     expect(res.subject).toBe("ops-1");
     expect(res.requestId).toBe("req-42");
     const metrics = await t.registry.getSingleMetricAsString("grpc_server_handled_total");
-    expect(metrics).toContain('service="stockroom.testing.v1.EchoService",method="Echo",code="OK"');
+    expect(metrics).toContain(
+      'grpc_service="stockroom.testing.v1.EchoService",grpc_method="Echo",grpc_code="OK"',
+    );
+    expect(await t.registry.getSingleMetricAsString("grpc_server_started_total")).toContain(
+      'grpc_server_started_total{grpc_service="stockroom.testing.v1.EchoService",grpc_method="Echo"} 1',
+    );
   });
 
   it("logs the call and the handler's lines with its request id and RPC name", async () => {

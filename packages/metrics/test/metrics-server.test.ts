@@ -4,6 +4,7 @@ import {
   createRpcMetrics,
   type MetricsServer,
   observeRpc,
+  observeRpcStart,
   startMetricsServer,
 } from "../src/index.ts";
 
@@ -48,12 +49,36 @@ describe("metrics server", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const body = await res.text();
-    const labels = { app: "warehouse", version: "test", ...call };
-    expect(sample(body, "grpc_server_handled_total", { ...labels, code: "OK" })).toBe(2);
-    expect(sample(body, "grpc_server_handled_total", { ...labels, code: "FAILED_PRECONDITION" })).toBe(1);
+    const labels = {
+      app: "warehouse",
+      version: "test",
+      grpc_service: call.service,
+      grpc_method: call.method,
+    };
+    expect(sample(body, "grpc_server_handled_total", { ...labels, grpc_code: "OK" })).toBe(2);
+    expect(sample(body, "grpc_server_handled_total", { ...labels, grpc_code: "FAILED_PRECONDITION" })).toBe(
+      1,
+    );
     expect(sample(body, "grpc_server_handling_seconds_bucket", { ...labels, le: "0.005" })).toBe(2);
     expect(sample(body, "grpc_server_handling_seconds_count", labels)).toBe(3);
     expect(body).toMatch(/^process_cpu_user_seconds_total\{app="warehouse",version="test"\} /m);
+  });
+
+  it("counts started RPCs, so in flight is started - handled", async () => {
+    const { rpc, get } = await start();
+    const call = { service: "stockroom.warehouse.v1.WarehouseService", method: "Reserve" };
+    observeRpcStart(rpc, call);
+    observeRpcStart(rpc, call);
+    observeRpc(rpc, { ...call, code: "OK", seconds: 0.01 });
+    const body = await (await get("/metrics")).text();
+    const labels = {
+      app: "warehouse",
+      version: "test",
+      grpc_service: call.service,
+      grpc_method: call.method,
+    };
+    expect(sample(body, "grpc_server_started_total", labels)).toBe(2);
+    expect(sample(body, "grpc_server_handled_total", { ...labels, grpc_code: "OK" })).toBe(1);
   });
 
   it("healthz answers while the process is alive", async () => {
