@@ -1,10 +1,10 @@
 // Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
 // and metrics listener, wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate } from "@stockroom/db";
+import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
@@ -30,25 +30,15 @@ const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.m
 
 async function main(config: CatalogConfig): Promise<void> {
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DB_SCHEMA,
-    max: config.DB_POOL_MAX,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
-    applicationName: SERVICE,
+  const { pool, db } = await openServiceDatabase<CatalogDatabase>({
+    config,
+    service: SERVICE,
+    migrations: MIGRATIONS,
     logger,
   });
-  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
-  logger.info({ migrated }, "migrations applied");
-  const db = createDb<CatalogDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
-  const verifier = createTokenVerifier({
-    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
-    algorithms: config.JWT_ALGORITHMS,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
+  const verifier = tokenVerifierFromConfig(config);
   const server = createGrpcServer({
     logger,
     registry,
