@@ -39,8 +39,13 @@ import type { AdminUseCases } from "../../app/build-use-cases.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
 import type { ReservationStatus } from "../../domain/reservation.ts";
 import type { MovementFilter, MovementRow } from "../../domain/stock-movement.ts";
-import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
-import { DEFAULT_FILL_ALERT_RATIO, NEW_WAREHOUSE_ACTIVE } from "../../domain/warehouse-defaults.ts";
+import {
+  type BinRecord,
+  DEFAULT_FILL_ALERT_RATIO,
+  NEW_WAREHOUSE_ACTIVE,
+  type WarehouseFields,
+  type WarehouseRecord,
+} from "../../domain/warehouse.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
 import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
