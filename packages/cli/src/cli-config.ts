@@ -35,11 +35,15 @@ export interface CliConfig {
   warehouseAddress: string;
   kafkaBrokers: string[];
   json: boolean;
-  /** Deadline of one call (a unary call, one import batch, a whole export), ms. */
+  /** Deadline of one unary call, ms. */
   timeoutMs: number;
+  /** Deadline of one streaming call (an import batch, a whole export), ms. */
+  streamTimeoutMs: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+// A batch of import rows or an export runs at the warehouse's pace, which a busy machine slows a lot.
+export const DEFAULT_STREAM_TIMEOUT_MS = 600_000;
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "stockroom", "config.json");
@@ -92,5 +96,6 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     kafkaBrokers: brokerList(brokers ?? file.kafkaBrokers ?? "127.0.0.1:9092"),
     json: options.json === true,
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
+    streamTimeoutMs: options.timeout ?? DEFAULT_STREAM_TIMEOUT_MS,
   };
 }

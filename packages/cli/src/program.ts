@@ -44,9 +44,10 @@ export function buildProgram(result: { code: ExitCode }): Command {
     )
     .option("--brokers <list>", "Kafka brokers for dlq commands (env KAFKA_BROKERS; default 127.0.0.1:9092)")
     .addOption(
-      new Option("--timeout <ms>", "deadline of each call (an import batch, a whole export)")
-        .argParser(positiveInteger)
-        .default(30_000),
+      new Option(
+        "--timeout <ms>",
+        "deadline of each call (default 30 s; 10 min for an import batch or an export)",
+      ).argParser(positiveInteger),
     )
     .addHelpText("after", EXIT_CODES_HELP);
 

@@ -28,6 +28,7 @@ describe("resolveConfig", () => {
       kafkaBrokers: ["127.0.0.1:9092"],
       json: false,
       timeoutMs: 30_000,
+      streamTimeoutMs: 600_000,
     });
     expect(resolveConfig({}, { XDG_CONFIG_HOME: "/x", WAREHOUSE_GRPC_PORT: "50151" }).warehouseAddress).toBe(
       "127.0.0.1:50151",
@@ -47,6 +48,10 @@ describe("resolveConfig", () => {
       { config: join(dir, "config.json"), warehouseAddress: "flag:3", json: true },
       { STOCKROOM_TOKEN: "env-token", STOCKROOM_WAREHOUSE_ADDRESS: "env:2", KAFKA_BROKERS: "e1:1, e2:2" },
     );
+    expect(resolveConfig({ timeout: 1500 }, { XDG_CONFIG_HOME: "/x" })).toMatchObject({
+      timeoutMs: 1500,
+      streamTimeoutMs: 1500,
+    });
     expect(overridden).toMatchObject({
       token: "env-token",
       tokenSource: "STOCKROOM_TOKEN",

@@ -118,7 +118,7 @@ export function registerImportCommands(program: Command, run: RunAction): void {
             importId,
             rows: rows(),
             batchSize: o.batchSize,
-            deadlineMs: ctx.config.timeoutMs,
+            deadlineMs: ctx.config.streamTimeoutMs,
             stopRequested: stop.requested,
             onProgress: (counts) => progress.update(counts),
           });

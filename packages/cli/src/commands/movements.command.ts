@@ -76,7 +76,7 @@ export function registerMovementCommands(program: Command, run: RunAction): void
                 ...(o.to ? { to: timestampFromDate(o.to) } : {}),
               },
             },
-            { deadlineMs: ctx.config.timeoutMs },
+            { deadlineMs: ctx.config.streamTimeoutMs },
           );
           for await (const chunk of stream) {
             counter.push(chunk.csvChunk);

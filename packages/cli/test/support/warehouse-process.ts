@@ -15,10 +15,20 @@ export const JWT_SECRET = "cli-test-secret-cli-test-secret-0123456789";
 
 export interface WarehouseProcess {
   readonly address: string;
+  readonly port: number;
   readonly schema: TestSchema;
   token(role: Role, subject?: string): Promise<string>;
   /** SIGTERM, then waits for the exit; drops the schema. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash; the schema stays for a warehouse started again on it. */
+  crash(): Promise<void>;
+}
+
+export interface StartWarehouseOptions {
+  poolMax?: number;
+  /** Start on this schema and port again (after a crash) instead of new ones. */
+  schema?: TestSchema;
+  port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -31,9 +41,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startWarehouseProcess(options: { poolMax?: number } = {}): Promise<WarehouseProcess> {
-  const schema = await createTestSchema({ migrations: `${REPO}migrations/warehouse`, poolMax: 2 });
-  const port = await freePort();
+export async function startWarehouseProcess(options: StartWarehouseOptions = {}): Promise<WarehouseProcess> {
+  const schema =
+    options.schema ?? (await createTestSchema({ migrations: `${REPO}migrations/warehouse`, poolMax: 2 }));
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ["src/main.ts"], {
     cwd: `${REPO}services/warehouse`,
     env: {
@@ -54,12 +65,15 @@ export async function startWarehouseProcess(options: { poolMax?: number } = {}):
   const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
   const token = (role: Role, subject = `cli-test-${role}`) =>
     issuer.issue({ subject, roles: [role], ttlSec: 3600 });
-  const stop = async () => {
+  const kill = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, "exit");
-      child.kill("SIGTERM");
+      child.kill(signal);
       await exited;
     }
+  };
+  const stop = async () => {
+    await kill("SIGTERM");
     await schema.drop();
   };
   const client = createClient(WarehouseService, address, { token: await token("ops") });
@@ -80,5 +94,5 @@ export async function startWarehouseProcess(options: { poolMax?: number } = {}):
   } finally {
     client.close();
   }
-  return { address, schema, token, stop };
+  return { address, port, schema, token, stop, crash: () => kill("SIGKILL") };
 }
