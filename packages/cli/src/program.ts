@@ -1,5 +1,6 @@
 // The `stockroom` command tree (commander): global options, one module per command group, and the
 // mapping of whatever a command throws to a message and an exit code.
+import { GrpcCallError, status } from "@stockroom/grpc";
 import { Command, CommanderError, Option } from "commander";
 import { type CliContext, createCliContext } from "./cli-context.ts";
 import { registerBinCommands } from "./commands/bins.command.ts";
@@ -11,7 +12,7 @@ import { registerReservationCommands } from "./commands/reservations.command.ts"
 import { registerStockCommands } from "./commands/stock.command.ts";
 import { registerTokenCommand } from "./commands/token.command.ts";
 import { registerWarehouseCommands } from "./commands/warehouses.command.ts";
-import { describeFailure, EXIT, type ExitCode, exitCodeFor } from "./exit-codes.ts";
+import { CliError, describeFailure, EXIT, type ExitCode, exitCodeFor } from "./exit-codes.ts";
 import { positiveInteger } from "./option-parsers.ts";
 
 /** A command's body: returns its exit code (ok when it returns nothing) or throws. */
@@ -59,6 +60,12 @@ export function buildProgram(result: { code: ExitCode }): Command {
       try {
         const code = await body(ctx, command);
         result.code = typeof code === "number" ? code : EXIT.ok;
+      } catch (err) {
+        // A refused token: say which token, since there are three places it may come from.
+        if (err instanceof GrpcCallError && err.code === status.UNAUTHENTICATED) {
+          throw new CliError(`${describeFailure(err)} (token from ${ctx.config.tokenSource})`, EXIT.auth);
+        }
+        throw err;
       } finally {
         ctx.close();
       }

@@ -145,21 +145,32 @@ describe("stockroom commands", () => {
     async () => {
       const storefront = { ...admin, STOCKROOM_TOKEN: await warehouse.token("storefront") };
       const closed = `127.0.0.1:${await freePort()}`;
-      const [badDelta, badDate, badSku, noToken, denied, unavailable, notFound, byReference, reconciled] =
-        await Promise.all([
-          runCli(["stock", "adjust", "-w", "CMD-1", "-s", "X-1", "-d", "0", "-r", "found"], admin),
-          runCli(["movements", "export", "--from", "yesterday", "-o", join(dir, "m.csv")], admin),
-          runCli(["stock", "get", "not a sku!"], admin),
-          runCli(["stock", "get", "X-1"], { STOCKROOM_WAREHOUSE_ADDRESS: warehouse.address }),
-          runCli(["warehouses", "create", "CMD-9", "--name", "No", "--capacity", "1"], storefront),
-          runCli(["--timeout", "2000", "stock", "get", "X-1"], {
-            ...admin,
-            STOCKROOM_WAREHOUSE_ADDRESS: closed,
-          }),
-          runCli(["reservations", "find", "--id", "7f1d3c1e-0000-4000-8000-000000000000"], admin),
-          runCli(["reservations", "find", "--reference", "cart:cart-cmd-1"], admin),
-          runCli(["--json", "reconcile"], admin),
-        ]);
+      const [
+        badDelta,
+        badDate,
+        badSku,
+        noToken,
+        denied,
+        unavailable,
+        notFound,
+        byReference,
+        reconciled,
+        forged,
+      ] = await Promise.all([
+        runCli(["stock", "adjust", "-w", "CMD-1", "-s", "X-1", "-d", "0", "-r", "found"], admin),
+        runCli(["movements", "export", "--from", "yesterday", "-o", join(dir, "m.csv")], admin),
+        runCli(["stock", "get", "not a sku!"], admin),
+        runCli(["stock", "get", "X-1"], { STOCKROOM_WAREHOUSE_ADDRESS: warehouse.address }),
+        runCli(["warehouses", "create", "CMD-9", "--name", "No", "--capacity", "1"], storefront),
+        runCli(["--timeout", "2000", "stock", "get", "X-1"], {
+          ...admin,
+          STOCKROOM_WAREHOUSE_ADDRESS: closed,
+        }),
+        runCli(["reservations", "find", "--id", "7f1d3c1e-0000-4000-8000-000000000000"], admin),
+        runCli(["reservations", "find", "--reference", "cart:cart-cmd-1"], admin),
+        runCli(["--json", "reconcile"], admin),
+        runCli(["stock", "get", "X-1"], { ...admin, STOCKROOM_TOKEN: "not.a.token" }),
+      ]);
       expect(badDelta.code).toBe(2);
       expect(badDelta.stderr).toContain("option '-d, --delta <n>' argument '0' is invalid. must not be 0.");
       expect(badDate.code).toBe(2);
@@ -168,6 +179,8 @@ describe("stockroom commands", () => {
       expect(badSku.stderr).toMatch(/^stockroom: INVALID_ARGUMENT: .*skus\[0\]/);
       expect(noToken.code).toBe(4);
       expect(noToken.stderr).toContain("no token: set STOCKROOM_TOKEN");
+      expect(forged.code).toBe(4);
+      expect(forged.stderr).toMatch(/^stockroom: UNAUTHENTICATED: .* \(token from STOCKROOM_TOKEN\)$/m);
       expect(denied.code).toBe(4);
       expect(denied.stderr).toMatch(/^stockroom: PERMISSION_DENIED: /);
       expect(unavailable.code).toBe(3);

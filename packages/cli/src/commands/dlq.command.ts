@@ -1,17 +1,18 @@
 // stockroom dlq list|replay --topic T: a topic's dead letters, and sending them back to the topic once
 // the cause is fixed (replaces packages/messaging's replay-dlq-cli.ts; the replay itself is
 // replayDeadLetters, whose replay group remembers what it sent).
-import { listDeadLetters, replayDeadLetters } from "@stockroom/messaging";
 import { type Command, Option } from "commander";
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import type { CliConfig } from "../cli-config.ts";
 import { usageError } from "../exit-codes.ts";
 import { nonNegativeInteger } from "../option-parsers.ts";
 import { note, printJson, printLine, printTable } from "../output.ts";
 import type { RunAction } from "../program.ts";
 
-function kafkaOf(config: CliConfig): Kafka {
+// Kafka and the messaging package load only for these commands: the others start faster without them.
+async function kafkaOf(config: CliConfig): Promise<Kafka> {
   if (config.kafkaBrokers.length === 0) throw usageError("no Kafka brokers: set --brokers or KAFKA_BROKERS");
+  const { Kafka, logLevel } = await import("kafkajs");
   return new Kafka({
     clientId: "stockroom-cli",
     brokers: config.kafkaBrokers,
@@ -45,8 +46,9 @@ export function registerDlqCommands(program: Command, run: RunAction): void {
           all?: boolean;
           limit: number;
         }>();
+        const { listDeadLetters } = await import("@stockroom/messaging");
         const letters = await listDeadLetters({
-          kafka: kafkaOf(ctx.config),
+          kafka: await kafkaOf(ctx.config),
           topic: o.topic,
           limit: o.limit,
           includeReplayed: o.all === true,
@@ -96,8 +98,9 @@ export function registerDlqCommands(program: Command, run: RunAction): void {
           warn: (obj: object, msg?: string) => note(`${msg ?? ""} ${JSON.stringify(obj)}`),
           error: (obj: object, msg?: string) => note(`${msg ?? ""} ${JSON.stringify(obj)}`),
         };
+        const { replayDeadLetters } = await import("@stockroom/messaging");
         const result = await replayDeadLetters({
-          kafka: kafkaOf(ctx.config),
+          kafka: await kafkaOf(ctx.config),
           topic: o.topic,
           ...(o.consumer ? { consumerName: o.consumer } : {}),
           ...(o.group ? { groupId: o.group } : {}),
