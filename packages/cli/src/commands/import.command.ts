@@ -15,6 +15,7 @@ import { countCsvRecords, readCsvRecords } from "../import/csv-records.ts";
 import { failureReportPath, writeFailureReport } from "../import/failure-report.ts";
 import { createImportProgress } from "../import/import-progress.ts";
 import { type ImportRow, importLayout, toImportRow } from "../import/stock-import-rows.ts";
+import { watchInterrupts } from "../interrupt-signals.ts";
 import { integerIn } from "../option-parsers.ts";
 import { note, printJson, printLine } from "../output.ts";
 import type { RunAction } from "../program.ts";
@@ -41,26 +42,6 @@ function resumeCommand(file: string, importId: string, o: ImportOptions): string
   const parts = ["stockroom", "import", "stock", shellQuote(file), "--import-id", shellQuote(importId)];
   if (o.warehouse) parts.push("--warehouse", shellQuote(o.warehouse));
   return parts.join(" ");
-}
-
-// Ctrl-C (or SIGTERM) once: stop sending, let the rows in flight finish. Twice: leave at once (the rows
-// the warehouse received are applied all the same; the resume sorts them out).
-function stopOnSignals(onFirst: () => void): { requested: () => boolean; dispose: () => void } {
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count === 1) onFirst();
-    else process.exit(EXIT.interrupted);
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    requested: () => count > 0,
-    dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    },
-  };
 }
 
 export function registerImportCommands(program: Command, run: RunAction): void {
@@ -106,7 +87,9 @@ export function registerImportCommands(program: Command, run: RunAction): void {
 
         note(`import ${importId}: ${total} rows from ${file}`);
         const progress = createImportProgress(total, o.progress);
-        const stop = stopOnSignals(() => {
+        // The rows the warehouse received are applied even if a second Ctrl-C leaves at once: the resume
+        // sorts them out.
+        const stop = watchInterrupts(() => {
           note("\nstopping: finishing the rows in flight (Ctrl-C again to quit at once)");
         });
         const startedAt = performance.now();

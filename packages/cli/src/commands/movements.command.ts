@@ -8,6 +8,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import { createCsvRecordCounter } from "../csv-record-counter.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { watchInterrupts } from "../interrupt-signals.ts";
 import { instant } from "../option-parsers.ts";
 import { note, printJson, printLine } from "../output.ts";
 import type { RunAction } from "../program.ts";
@@ -60,6 +62,7 @@ export function registerMovementCommands(program: Command, run: RunAction): void
               })
             : undefined;
         bar?.start(0, 0, { rate: 0, mb: 0 });
+        const interrupts = watchInterrupts(() => note("\nstopping the export"));
         const startedAt = performance.now();
         let bytes = 0;
         const movementsSoFar = () => Math.max(0, counter.records - 1);
@@ -76,7 +79,7 @@ export function registerMovementCommands(program: Command, run: RunAction): void
                 ...(o.to ? { to: timestampFromDate(o.to) } : {}),
               },
             },
-            { deadlineMs: ctx.config.streamTimeoutMs },
+            { deadlineMs: ctx.config.streamTimeoutMs, signal: interrupts.signal },
           );
           for await (const chunk of stream) {
             counter.push(chunk.csvChunk);
@@ -99,9 +102,16 @@ export function registerMovementCommands(program: Command, run: RunAction): void
             (out as WriteStream).destroy();
             await rm(partial, { force: true });
           }
+          if (interrupts.requested()) {
+            throw new CliError(
+              `export interrupted; ${toStdout ? "the output is incomplete" : `${o.output} was not written`}`,
+              EXIT.interrupted,
+            );
+          }
           throw err;
         } finally {
           bar?.stop();
+          interrupts.dispose();
         }
         const seconds = (performance.now() - startedAt) / 1000;
         const summary = {
