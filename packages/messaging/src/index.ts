@@ -10,6 +10,7 @@ export {
   EventDecodeError,
   type EventHandler,
 } from "./event-consumer.ts";
+export { type DeadLetter, type ListDeadLettersOptions, listDeadLetters } from "./list-dead-letters.ts";
 export {
   type ReplayDeadLettersOptions,
   type ReplayResult,
