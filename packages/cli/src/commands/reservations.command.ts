@@ -1,6 +1,5 @@
-// stockroom reservations find --id UUID | --reference type:id
-// By id this is GetReservation. By reference it needs a warehouse RPC that finds reservations by their
-// reference, which the API does not have yet: the command says so (exit 2) instead of scanning.
+// stockroom reservations find --id UUID | --reference type:id [--status S]
+// By id this is GetReservation; by reference (and status) the admin ListReservations, every page of it.
 
 import { toJson } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -11,14 +10,31 @@ import {
   ReservationStatus,
 } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { Command } from "commander";
+import type { CliContext } from "../cli-context.ts";
 import { usageError } from "../exit-codes.ts";
 import { reference } from "../option-parsers.ts";
 import { printJson, printTable } from "../output.ts";
 import type { RunAction } from "../program.ts";
 
-export const FIND_BY_REFERENCE_UNSUPPORTED =
-  "finding reservations by reference needs the warehouse's find-by-reference RPC, which this " +
-  "warehouse API does not offer yet; use --id <reservation id>";
+async function getById(ctx: CliContext, reservationId: string): Promise<Reservation[]> {
+  const { reservation } = await ctx.warehouse().getReservation({ reservationId });
+  return reservation ? [reservation] : [];
+}
+
+// Newest first, following next_page_token to the last page.
+async function listByReference(
+  ctx: CliContext,
+  reference: { type: string; id: string },
+): Promise<Reservation[]> {
+  const found: Reservation[] = [];
+  let pageToken = "";
+  do {
+    const page = await ctx.warehouseAdmin().listReservations({ reference, pageSize: 500, pageToken });
+    found.push(...page.reservations);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return found;
+}
 
 const enumName = (e: Record<number, string>, value: number, prefix: string) =>
   (e[value] ?? String(value)).replace(prefix, "").toLowerCase();
@@ -55,9 +71,7 @@ export function registerReservationCommands(program: Command, run: RunAction): v
         if ((o.id === undefined) === (o.reference === undefined)) {
           throw usageError("give exactly one of --id <uuid> or --reference <type:id>");
         }
-        if (o.id === undefined) throw usageError(FIND_BY_REFERENCE_UNSUPPORTED);
-        const response = await ctx.warehouse().getReservation({ reservationId: o.id });
-        const found = response.reservation ? [response.reservation] : [];
+        const found = o.reference ? await listByReference(ctx, o.reference) : await getById(ctx, o.id ?? "");
         if (ctx.config.json) {
           printJson({ reservations: found.map((r) => toJson(ReservationSchema, r)) });
           return;
