@@ -86,8 +86,8 @@ beforeAll(async () => {
   for (const role of ["storefront", "ops", "admin", "service"] as const) {
     tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
   }
-  await client.createWarehouse({ warehouse: warehouse("NORTH") }, as("admin"));
-  await client.createWarehouse({ warehouse: warehouse("SOUTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("NORTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("SOUTH") }, as("admin"));
 });
 
 afterAll(async () => {
@@ -107,14 +107,21 @@ describe("warehouses over gRPC", () => {
       priority: 3,
     });
     expect(got?.location).toMatchObject({ latitude: 48.1, longitude: 11.6 });
-    expect((await failure(client.createWarehouse({ warehouse: warehouse("EAST") }, as("ops")))).code).toBe(
-      status.PERMISSION_DENIED,
-    );
+    expect(
+      (
+        await failure(
+          client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("EAST") }, as("ops")),
+        )
+      ).code,
+    ).toBe(status.PERMISSION_DENIED);
     expect((await failure(client.getWarehouse({ code: "NORTH" }, as("storefront")))).code).toBe(
       status.PERMISSION_DENIED,
     );
     const bad = await failure(
-      client.createWarehouse({ warehouse: { ...warehouse("EAST"), capacityUnits: 0n } }, as("admin")),
+      client.createWarehouse(
+        { idempotencyKey: key(), warehouse: { ...warehouse("EAST"), capacityUnits: 0n } },
+        as("admin"),
+      ),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.errorDetail?.field).toBe("warehouse.capacity_units");
@@ -123,10 +130,13 @@ describe("warehouses over gRPC", () => {
 
   it("creates a warehouse active when the request leaves `active` unset, and deactivates it on update", async () => {
     const { active: _unset, ...withoutActive } = warehouse("WEST");
-    const { warehouse: created } = await client.createWarehouse({ warehouse: withoutActive }, as("admin"));
+    const { warehouse: created } = await client.createWarehouse(
+      { idempotencyKey: key(), warehouse: withoutActive },
+      as("admin"),
+    );
     expect(created?.active).toBe(true);
     const { warehouse: updated } = await client.updateWarehouse(
-      { warehouse: { ...withoutActive, active: false } },
+      { idempotencyKey: key(), warehouse: { ...withoutActive, active: false } },
       as("admin"),
     );
     expect(updated?.active).toBe(false);

@@ -1,10 +1,20 @@
-// Bins: named storage places inside a warehouse, ordered by pick sequence.
+// Bins: named storage places inside a warehouse, ordered by pick sequence. Create and delete run once
+// per idempotency key; a retry replays the first answer (a second delete is OK again, not NOT_FOUND).
 import { alreadyExists, ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
+import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { type BinRecord, deleteBin, insertBin, listBins } from "../../data/warehouse-admin.repo.ts";
-import type { UseCaseDeps } from "../use-case-deps.ts";
+import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
 import { assertWarehouseCode, requireWarehouse } from "./warehouses.ts";
 
 const BIN_CODE = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
+
+export type CreateBinCommand = BinRecord & { idempotencyKey: string };
+
+export interface DeleteBinCommand {
+  idempotencyKey: string;
+  warehouseCode: string;
+  code: string;
+}
 
 function validateBin(bin: BinRecord): void {
   assertWarehouseCode(bin.warehouseCode, "bin.warehouse_code");
@@ -20,21 +30,35 @@ function validateBin(bin: BinRecord): void {
 }
 
 export function createCreateBin(deps: UseCaseDeps) {
-  return async function createBin(bin: BinRecord): Promise<BinRecord> {
+  return async function createBin(command: CreateBinCommand, context: RequestContext): Promise<BinRecord> {
+    const { idempotencyKey, ...bin } = command;
     validateBin(bin);
     await requireWarehouse(deps, bin.warehouseCode);
-    const created = await insertBin(deps.db, bin);
-    if (!created) {
-      throw alreadyExists(
-        ErrorReason.ALREADY_EXISTS,
-        `bin ${bin.code} already exists in warehouse ${bin.warehouseCode}`,
+    return deps.transaction((trx) =>
+      runIdempotent(
+        trx,
         {
-          warehouse_code: bin.warehouseCode,
-          bin_code: bin.code,
+          principal: context.principal,
+          operation: "create_bin",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(bin),
         },
-      );
-    }
-    return created;
+        async () => {
+          const created = await insertBin(trx, bin);
+          if (!created) {
+            throw alreadyExists(
+              ErrorReason.ALREADY_EXISTS,
+              `bin ${bin.code} already exists in warehouse ${bin.warehouseCode}`,
+              {
+                warehouse_code: bin.warehouseCode,
+                bin_code: bin.code,
+              },
+            );
+          }
+          return created;
+        },
+      ),
+    );
   };
 }
 
@@ -46,13 +70,35 @@ export function createListBins(deps: UseCaseDeps) {
 }
 
 export function createDeleteBin(deps: UseCaseDeps) {
-  return async function deleteWarehouseBin(warehouseCode: string, code: string): Promise<void> {
-    const deleted = await deleteBin(deps.db, warehouseCode, code);
-    if (!deleted) {
-      throw notFound(ErrorReason.UNSPECIFIED, `bin ${code} does not exist in warehouse ${warehouseCode}`, {
-        warehouse_code: warehouseCode,
-        bin_code: code,
-      });
-    }
+  return async function deleteWarehouseBin(
+    command: DeleteBinCommand,
+    context: RequestContext,
+  ): Promise<void> {
+    const { idempotencyKey, warehouseCode, code } = command;
+    await deps.transaction((trx) =>
+      runIdempotent(
+        trx,
+        {
+          principal: context.principal,
+          operation: "delete_bin",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf({ warehouseCode, code }),
+        },
+        async () => {
+          if (!(await deleteBin(trx, warehouseCode, code))) {
+            throw notFound(
+              ErrorReason.UNSPECIFIED,
+              `bin ${code} does not exist in warehouse ${warehouseCode}`,
+              {
+                warehouse_code: warehouseCode,
+                bin_code: code,
+              },
+            );
+          }
+          // The stored answer: the bin went.
+          return { deleted: true };
+        },
+      ),
+    );
   };
 }

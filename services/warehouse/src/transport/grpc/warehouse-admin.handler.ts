@@ -228,21 +228,21 @@ export function createWarehouseAdminHandler(
   useCases: AdminUseCases,
 ): ServiceImpl<typeof WarehouseAdminService> {
   return {
-    async createWarehouse(request) {
-      return {
+    async createWarehouse(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        ...decodeWarehouse(request.warehouse),
         // proto3 cannot tell an unset `active` from false: a created warehouse takes the domain's default.
-        warehouse: encodeWarehouse(
-          await useCases.createWarehouse({
-            ...decodeWarehouse(request.warehouse),
-            active: NEW_WAREHOUSE_ACTIVE,
-          }),
-        ),
+        active: NEW_WAREHOUSE_ACTIVE,
       };
+      return { warehouse: encodeWarehouse(await useCases.createWarehouse(command, requestContextFrom(ctx))) };
     },
-    async updateWarehouse(request) {
-      return {
-        warehouse: encodeWarehouse(await useCases.updateWarehouse(decodeWarehouse(request.warehouse))),
+    async updateWarehouse(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        ...decodeWarehouse(request.warehouse),
       };
+      return { warehouse: encodeWarehouse(await useCases.updateWarehouse(command, requestContextFrom(ctx))) };
     },
     async getWarehouse(request) {
       return {
@@ -252,21 +252,31 @@ export function createWarehouseAdminHandler(
     async listWarehouses(request) {
       return { warehouses: (await useCases.listWarehouses(request.includeInactive)).map(encodeWarehouse) };
     },
-    async createBin(request) {
-      return { bin: encodeBin(await useCases.createBin(decodeBin(request.bin))) };
+    async createBin(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        ...decodeBin(request.bin),
+      };
+      return { bin: encodeBin(await useCases.createBin(command, requestContextFrom(ctx))) };
     },
     async listBins(request) {
       return {
         bins: (await useCases.listBins(validate.warehouseCode(request.warehouseCode))).map(encodeBin),
       };
     },
-    async deleteBin(request) {
-      await useCases.deleteBin(validate.warehouseCode(request.warehouseCode), request.code);
+    async deleteBin(request, ctx) {
+      const command = {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        warehouseCode: validate.warehouseCode(request.warehouseCode),
+        code: request.code,
+      };
+      await useCases.deleteBin(command, requestContextFrom(ctx));
       return {};
     },
     async setStockPolicy(request, ctx) {
       const level = await useCases.setStockPolicy(
         {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
           warehouseCode: validate.warehouseCode(request.warehouseCode),
           sku: validate.sku(request.sku),
           safetyStock: Number(request.safetyStock),
