@@ -86,8 +86,12 @@ async function rowsOf(sku: string) {
   return rows;
 }
 
+let rebuilds = 0;
+
+// Each rebuild under a key of its own.
 function rebuildWith(fetch: FetchStockLevels) {
-  return createRebuildAvailability(catalog.deps, fetch);
+  const rebuild = createRebuildAvailability(catalog.deps, fetch);
+  return (skus: string[]) => rebuild(CONTEXT, { idempotencyKey: `rebuild-${++rebuilds}`, skus });
 }
 
 describe("rebuild availability from the warehouse", () => {

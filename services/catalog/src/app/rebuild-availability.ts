@@ -3,11 +3,15 @@
 // newer-version-only upsert as the consumer, so a rebuild racing live events can never move a row
 // backwards; rows of warehouses the answer no longer holds are deleted in the same transaction, except
 // those applied after the rebuild asked (a live event may have brought a level newer than the answer).
+// A rebuild spans many transactions and warehouse calls, so its idempotency key is held by a lease while
+// it runs (runLeasedIdempotent): a retry after it ends replays its answer, a second call while it runs is
+// refused with ABORTED (see RebuildAvailabilityRequest in the proto).
 import { unavailable } from "@stockroom/errors";
+import { fingerprintOf, runLeasedIdempotent } from "@stockroom/idempotency";
 import { databaseNow, deleteLevelsNotIn, upsertLevelIfNewer } from "../data/availability.repo.ts";
 import { projectionVersion } from "../data/product-view.repo.ts";
 import type { WarehouseAvailability } from "../domain/availability.ts";
-import type { UseCaseDeps } from "./use-case-deps.ts";
+import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
 export interface WarehouseStockLevel extends WarehouseAvailability {
   sku: string;
@@ -22,20 +26,30 @@ export interface RebuildResult {
   rowsRemoved: number;
 }
 
+export interface RebuildAvailabilityCommand {
+  idempotencyKey: string;
+  // Empty: every product.
+  skus: readonly string[];
+}
+
 const REBUILD_BATCH = 100;
 
 export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: FetchStockLevels | undefined) {
-  return async function rebuildAvailability(skus: readonly string[]): Promise<RebuildResult> {
-    if (!fetchStockLevels)
-      throw unavailable("no warehouse address is configured for rebuilding availability");
+  // signal aborts when the run loses its key's lease to another run: it stops between batches.
+  async function rebuild(
+    fetch: FetchStockLevels,
+    skus: readonly string[],
+    signal: AbortSignal,
+  ): Promise<RebuildResult> {
     const targets = skus.length > 0 ? [...new Set(skus)] : await allSkus(deps);
     let rowsWritten = 0;
     let rowsRemoved = 0;
     for (let start = 0; start < targets.length; start += REBUILD_BATCH) {
+      signal.throwIfAborted();
       const batch = targets.slice(start, start + REBUILD_BATCH);
       // Read on the database's clock, which also stamps applied_at, before the warehouse is asked.
       const askedAt = await databaseNow(deps.db);
-      const levels = await fetchStockLevels(batch);
+      const levels = await fetch(batch);
       const invalidations = await deps.transaction(async (trx) => {
         const changed = new Set<string>();
         for (const level of levels) {
@@ -66,6 +80,25 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
       for (const { sku, version } of invalidations) await deps.cache?.invalidate(sku, version);
     }
     return { skusRebuilt: targets.length, rowsWritten, rowsRemoved };
+  }
+
+  return async function rebuildAvailability(
+    context: RequestContext,
+    command: RebuildAvailabilityCommand,
+  ): Promise<RebuildResult> {
+    const fetch = fetchStockLevels;
+    if (!fetch) throw unavailable("no warehouse address is configured for rebuilding availability");
+    return runLeasedIdempotent(
+      deps.db,
+      {
+        principal: context.principal,
+        operation: "rebuild_availability",
+        key: command.idempotencyKey,
+        // The same skus in another order or repeated are the same request.
+        fingerprint: fingerprintOf({ skus: [...new Set(command.skus)].sort() }),
+      },
+      (signal) => rebuild(fetch, command.skus, signal),
+    );
   };
 }
 

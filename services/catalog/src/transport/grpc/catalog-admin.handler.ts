@@ -92,10 +92,11 @@ export function createCatalogAdminHandler(
       });
       return { product: productMessage(product) };
     },
-    async rebuildAvailability(request) {
-      const result = await useCases.rebuildAvailability(
-        validate.skuList(request.skus, "skus", { allowEmpty: true }),
-      );
+    async rebuildAvailability(request, ctx) {
+      const result = await useCases.rebuildAvailability(requestContextFrom(ctx), {
+        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+        skus: validate.skuList(request.skus, "skus", { allowEmpty: true }),
+      });
       return {
         skusRebuilt: BigInt(result.skusRebuilt),
         rowsWritten: BigInt(result.rowsWritten),
