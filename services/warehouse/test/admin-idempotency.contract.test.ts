@@ -1,7 +1,8 @@
 // Idempotency keys of the structure and policy RPCs of WarehouseAdminService (CreateWarehouse,
 // UpdateWarehouse, CreateBin, DeleteBin, SetStockPolicy) over an in-process server and the generated
 // client: a retry with the key replays the first answer and changes nothing more, the key with another
-// request is refused, a missing or malformed key is INVALID_ARGUMENT, and keys are the caller's own.
+// request is refused, a missing or malformed key is INVALID_ARGUMENT, and keys are the caller's own,
+// as BulkAdjustStock's import ids are.
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
 import { createDb, type Kysely } from "@stockroom/db";
@@ -17,6 +18,7 @@ import {
 import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import {
+  AdjustmentReason,
   CapacityPolicy,
   WarehouseAdminService,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
@@ -309,5 +311,52 @@ describe("SetStockPolicy with an idempotency key", () => {
     const theirs = await client.setStockPolicy(policy("sp-1", 3n), as("second"));
     expect(theirs.level?.safetyStock).toBe(3n);
     expect((await policyMovements()).at(-1)).toEqual({ reference_id: "sp-1", safety_stock_delta: "-2" });
+  });
+});
+
+describe("BulkAdjustStock's import_id", () => {
+  const upload = (caller: Caller, quantityDelta: number) =>
+    client.bulkAdjustStock(
+      [
+        {
+          importId: "shared-import",
+          rowNumber: 1,
+          adjustment: {
+            warehouseCode: "IDEM",
+            sku: "BULK-IDEM",
+            quantityDelta,
+            reason: AdjustmentReason.FOUND,
+          },
+        },
+      ],
+      as(caller),
+    );
+
+  it("is the caller's own: another caller's rows under the same import id are not already applied", async () => {
+    const first = await upload("first", 4);
+    expect(first.results[0]).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(first.results[0]?.level?.onHand).toBe(4n);
+    // The second caller's row 1 of "shared-import" is its own row, with other content: applied, not
+    // refused as the first caller's row applied with different content.
+    const second = await upload("second", 2);
+    expect(second.results[0]).toMatchObject({ ok: true, alreadyApplied: false });
+    expect(second.results[0]?.level?.onHand).toBe(6n);
+    // Each caller's re-upload finds its own row applied and its own stored result.
+    const firstAgain = await upload("first", 4);
+    expect(firstAgain.results[0]).toMatchObject({ ok: true, alreadyApplied: true });
+    expect(firstAgain.results[0]?.level?.onHand).toBe(4n);
+    const secondAgain = await upload("second", 2);
+    expect(secondAgain.results[0]).toMatchObject({ ok: true, alreadyApplied: true });
+    expect(secondAgain.results[0]?.level?.onHand).toBe(6n);
+    const movements = await db
+      .selectFrom("stock_movements")
+      .select(["actor", "on_hand_delta"])
+      .where("sku", "=", "BULK-IDEM")
+      .orderBy("movement_id")
+      .execute();
+    expect(movements.map((m) => [m.actor, Number(m.on_hand_delta)])).toEqual([
+      ["admin-first", 4],
+      ["admin-second", 2],
+    ]);
   });
 });
