@@ -37,7 +37,7 @@ const REBUILD_BATCH = 100;
 export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: FetchStockLevels | undefined) {
   // signal aborts when the run loses its key's lease to another run: it stops between batches.
   async function rebuild(
-    fetch: FetchStockLevels,
+    fetchLevels: FetchStockLevels,
     skus: readonly string[],
     signal: AbortSignal,
   ): Promise<RebuildResult> {
@@ -49,7 +49,7 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
       const batch = targets.slice(start, start + REBUILD_BATCH);
       // Read on the database's clock, which also stamps applied_at, before the warehouse is asked.
       const askedAt = await databaseNow(deps.db);
-      const levels = await fetch(batch);
+      const levels = await fetchLevels(batch);
       const invalidations = await deps.transaction(async (trx) => {
         const changed = new Set<string>();
         for (const level of levels) {
@@ -86,8 +86,8 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
     context: RequestContext,
     command: RebuildAvailabilityCommand,
   ): Promise<RebuildResult> {
-    const fetch = fetchStockLevels;
-    if (!fetch) throw unavailable("no warehouse address is configured for rebuilding availability");
+    const fetchLevels = fetchStockLevels;
+    if (!fetchLevels) throw unavailable("no warehouse address is configured for rebuilding availability");
     return runLeasedIdempotent(
       deps.db,
       {
@@ -97,7 +97,7 @@ export function createRebuildAvailability(deps: UseCaseDeps, fetchStockLevels: F
         // The same skus in another order or repeated are the same request.
         fingerprint: fingerprintOf({ skus: [...new Set(command.skus)].sort() }),
       },
-      (signal) => rebuild(fetch, command.skus, signal),
+      (signal) => rebuild(fetchLevels, command.skus, signal),
     );
   };
 }
