@@ -87,8 +87,8 @@ beforeAll(async () => {
   for (const role of ["storefront", "ops", "admin", "service"] as const) {
     tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
   }
-  await client.createWarehouse({ warehouse: warehouse("NORTH") }, as("admin"));
-  await client.createWarehouse({ warehouse: warehouse("SOUTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("NORTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("SOUTH") }, as("admin"));
 });
 
 afterAll(async () => {
@@ -108,14 +108,21 @@ describe("warehouses over gRPC", () => {
       priority: 3,
     });
     expect(got?.location).toMatchObject({ latitude: 48.1, longitude: 11.6 });
-    expect((await failure(client.createWarehouse({ warehouse: warehouse("EAST") }, as("ops")))).code).toBe(
-      status.PERMISSION_DENIED,
-    );
+    expect(
+      (
+        await failure(
+          client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("EAST") }, as("ops")),
+        )
+      ).code,
+    ).toBe(status.PERMISSION_DENIED);
     expect((await failure(client.getWarehouse({ code: "NORTH" }, as("storefront")))).code).toBe(
       status.PERMISSION_DENIED,
     );
     const bad = await failure(
-      client.createWarehouse({ warehouse: { ...warehouse("EAST"), capacityUnits: 0n } }, as("admin")),
+      client.createWarehouse(
+        { idempotencyKey: key(), warehouse: { ...warehouse("EAST"), capacityUnits: 0n } },
+        as("admin"),
+      ),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.errorDetail?.field).toBe("warehouse.capacity_units");
@@ -124,10 +131,13 @@ describe("warehouses over gRPC", () => {
 
   it("creates a warehouse active when the request leaves `active` unset, and deactivates it on update", async () => {
     const { active: _unset, ...withoutActive } = warehouse("WEST");
-    const { warehouse: created } = await client.createWarehouse({ warehouse: withoutActive }, as("admin"));
+    const { warehouse: created } = await client.createWarehouse(
+      { idempotencyKey: key(), warehouse: withoutActive },
+      as("admin"),
+    );
     expect(created?.active).toBe(true);
     const { warehouse: updated } = await client.updateWarehouse(
-      { warehouse: { ...withoutActive, active: false } },
+      { idempotencyKey: key(), warehouse: { ...withoutActive, active: false } },
       as("admin"),
     );
     expect(updated?.active).toBe(false);
@@ -138,18 +148,28 @@ describe("bins over gRPC", () => {
   it("DeleteBin validates its code as CreateBin does, naming the field and echoing nothing back", async () => {
     for (const code of ["", "x".repeat(1_000), "lower case"]) {
       const created = await failure(
-        client.createBin({ bin: { warehouseCode: "NORTH", code, pickSequence: 1 } }, as("admin")),
+        client.createBin(
+          { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code, pickSequence: 1 } },
+          as("admin"),
+        ),
       );
       expect(created.code).toBe(status.INVALID_ARGUMENT);
       expect(created.errorDetail?.field).toBe("bin.code");
-      const deleted = await failure(client.deleteBin({ warehouseCode: "NORTH", code }, as("admin")));
+      const deleted = await failure(
+        client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code }, as("admin")),
+      );
       expect(deleted.code).toBe(status.INVALID_ARGUMENT);
       expect(deleted.errorDetail?.field).toBe("code");
       expect(deleted.details).not.toContain("x".repeat(100));
     }
-    await client.createBin({ bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } }, as("admin"));
-    await client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin"));
-    const gone = await failure(client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin")));
+    await client.createBin(
+      { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } },
+      as("admin"),
+    );
+    await client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code: "A-01" }, as("admin"));
+    const gone = await failure(
+      client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code: "A-01" }, as("admin")),
+    );
     expect(gone.code).toBe(status.NOT_FOUND);
   });
 });

@@ -134,6 +134,8 @@ export interface TransferLinesTable {
 }
 
 export interface BulkImportRowsTable {
+  // The caller that uploaded the import: import ids are scoped per principal, like idempotency keys.
+  principal: string;
   import_id: string;
   row_number: number;
   fingerprint: string;
