@@ -60,6 +60,15 @@ export interface StockLotsTable {
   created_at: CreatedAt;
 }
 
+export interface LotBinUnitsTable {
+  warehouse_code: string;
+  sku: string;
+  lot_code: string;
+  bin_code: string;
+  units: number;
+  updated_at: UpdatedAt;
+}
+
 export interface StockMovementsTable {
   movement_id: Generated<number>;
   occurred_at: CreatedAt;
@@ -160,6 +169,7 @@ export interface WarehouseDatabase extends OutboxDatabase {
   bins: BinsTable;
   stock_levels: StockLevelsTable;
   stock_lots: StockLotsTable;
+  lot_bin_units: LotBinUnitsTable;
   stock_movements: StockMovementsTable;
   reservations: ReservationsTable;
   reservation_lines: ReservationLinesTable;

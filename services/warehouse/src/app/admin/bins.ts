@@ -1,5 +1,6 @@
 // Bins: named storage places inside a warehouse, ordered by pick sequence.
-import { alreadyExists, ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
+import { ForeignKeyViolationError, mapPgError } from "@stockroom/db";
+import { alreadyExists, ErrorReason, failedPrecondition, invalidArgument, notFound } from "@stockroom/errors";
 import { type BinRecord, deleteBin, insertBin, listBins } from "../../data/warehouse-admin.repo.ts";
 import type { UseCaseDeps } from "../use-case-deps.ts";
 import { assertWarehouseCode, requireWarehouse } from "./warehouses.ts";
@@ -47,7 +48,17 @@ export function createListBins(deps: UseCaseDeps) {
 
 export function createDeleteBin(deps: UseCaseDeps) {
   return async function deleteWarehouseBin(warehouseCode: string, code: string): Promise<void> {
-    const deleted = await deleteBin(deps.db, warehouseCode, code);
+    const deleted = await deleteBin(deps.db, warehouseCode, code).catch((err: unknown) => {
+      // lot_bin_units references the bin: units were put away in it and are still recorded there.
+      if (mapPgError(err) instanceof ForeignKeyViolationError) {
+        throw failedPrecondition(
+          ErrorReason.INVARIANT_VIOLATION,
+          `bin ${code} in warehouse ${warehouseCode} still holds stock`,
+          { warehouse_code: warehouseCode, bin_code: code },
+        );
+      }
+      throw err;
+    });
     if (!deleted) {
       throw notFound(ErrorReason.UNSPECIFIED, `bin ${code} does not exist in warehouse ${warehouseCode}`, {
         warehouse_code: warehouseCode,
