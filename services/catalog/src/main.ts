@@ -22,6 +22,7 @@ import {
 import { createApplyStockLevelChanged } from "./app/apply-stock-level-changed.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
 import { PRODUCT_TOPIC } from "./app/product-events.ts";
+import { withProjectionLag } from "./app/projection-lag.ts";
 import {
   createBatchGetProducts,
   createGetProduct,
@@ -36,6 +37,10 @@ import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.h
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
+import {
+  createStockProjectionLag,
+  createStockProjectionPoller,
+} from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -93,7 +98,8 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
-  const source = cache ?? uncachedSource(loadProductViews);
+  const stockLag = createStockProjectionLag({ topic: config.STOCK_EVENTS_TOPIC });
+  const source = withProjectionLag(cache ?? uncachedSource(loadProductViews), stockLag);
   const deps = createUseCaseDeps(db, cache ? { cache } : {});
 
   const warehouse = config.WAREHOUSE_GRPC_ADDRESS
@@ -164,6 +170,14 @@ async function main(config: CatalogConfig): Promise<void> {
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
     groupId: config.STOCK_CONSUMER_GROUP,
+    progress: stockLag.progress,
+  });
+  const stockLagPoller = createStockProjectionPoller({
+    kafka,
+    topic: config.STOCK_EVENTS_TOPIC,
+    groupId: config.STOCK_CONSUMER_GROUP,
+    lag: stockLag,
+    logger,
   });
 
   const warmer = cache
@@ -179,6 +193,7 @@ async function main(config: CatalogConfig): Promise<void> {
   warmer?.start();
   relay.start();
   await stockConsumer.start();
+  await stockLagPoller.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
     "catalog started",
@@ -188,7 +203,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop()]);
+        await Promise.all([stockConsumer.stop(), stockLagPoller.stop(), relay.stop(), warmer?.stop()]);
         await server.shutdown(graceMs);
       },
     },

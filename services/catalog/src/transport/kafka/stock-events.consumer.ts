@@ -2,7 +2,12 @@
 // applyStockLevelChanged in the consumer's transaction (with its event_processing_log row and the
 // aggregate-version guard); malformed levels go to the dead-letter topic.
 import type { Kysely } from "@stockroom/db";
-import { type ConsumerLogger, createEventConsumer, type EventConsumer } from "@stockroom/messaging";
+import {
+  type ConsumerLogger,
+  createEventConsumer,
+  type EventConsumer,
+  type PartitionProgress,
+} from "@stockroom/messaging";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
 import type { createApplyStockLevelChanged } from "../../app/apply-stock-level-changed.ts";
@@ -21,6 +26,8 @@ export function createStockEventsConsumer(options: {
   topic?: string;
   groupId?: string;
   partitionsConsumedConcurrently?: number;
+  /** Fed with every batch and applied event: the projection's lag (stock-projection-lag.ts). */
+  progress?: PartitionProgress;
 }): EventConsumer {
   return createEventConsumer<CatalogDatabase>({
     kafka: options.kafka,
@@ -33,6 +40,7 @@ export function createStockEventsConsumer(options: {
     },
     logger: options.logger,
     ...(options.registry && { registry: options.registry }),
+    ...(options.progress && { progress: options.progress }),
     ...(options.partitionsConsumedConcurrently && {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     }),
