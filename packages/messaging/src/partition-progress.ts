@@ -129,7 +129,8 @@ export function createPartitionProgress(options: PartitionProgressOptions = {}):
       // last time it was known current (the oldest unapplied message is younger than that).
       const oldest = caughtUp ? undefined : state.pending.get(state.applied);
       const asOf = oldest ?? state.currentAsOf;
-      return { lagMs: Math.max(0, now - asOf), asOf: new Date(asOf) };
+      // Behind is never 0, even when the producer's clock runs ahead of ours.
+      return { lagMs: Math.max(1, now - asOf), asOf: new Date(asOf) };
     },
   };
 }
