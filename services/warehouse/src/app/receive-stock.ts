@@ -31,8 +31,11 @@ export interface ReceiptLine {
   quantity: number;
   lotCode: string;
   expiresOn: string | null;
-  /** The bin the units are put away in; null: in no bin yet (left in the receiving area). */
-  binCode?: string | null;
+  /**
+   * The bin the units are put away in; absent: in no bin yet (left in the receiving area). Left out of
+   * the command rather than null, so a receipt without bins keeps the idempotency fingerprint it had.
+   */
+  binCode?: string | undefined;
 }
 
 export interface ReceiveStockResult {

@@ -287,7 +287,7 @@ export function createWarehouseAdminHandler(
             quantity: validate.quantity(line.quantity, `lines[${i}].quantity`),
             lotCode: validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`) ?? "",
             expiresOn: validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`) ?? null,
-            binCode: validate.optionalBinCode(line.binCode, `lines[${i}].bin_code`) ?? null,
+            binCode: validate.optionalBinCode(line.binCode, `lines[${i}].bin_code`),
           })),
         },
         requestContextFrom(ctx),
