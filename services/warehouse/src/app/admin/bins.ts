@@ -1,6 +1,7 @@
 // Bins: named storage places inside a warehouse, ordered by pick sequence. Create and delete run once
 // per idempotency key; a retry replays the first answer (a second delete is OK again, not NOT_FOUND).
-import { alreadyExists, ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
+import { ForeignKeyViolationError, mapPgError } from "@stockroom/db";
+import { alreadyExists, ErrorReason, failedPrecondition, invalidArgument, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { deleteBin, insertBin, listBins } from "../../data/warehouse-admin.repo.ts";
 import type { BinRecord } from "../../domain/warehouse.ts";
@@ -90,7 +91,18 @@ export function deleteBinUseCase(deps: UseCaseDeps) {
           fingerprint: fingerprintOf({ warehouseCode, code }),
         },
         async () => {
-          if (!(await deleteBin(trx, warehouseCode, code))) {
+          const deleted = await deleteBin(trx, warehouseCode, code).catch((err: unknown) => {
+            // lot_bin_units references the bin: units were put away in it and are still recorded there.
+            if (mapPgError(err) instanceof ForeignKeyViolationError) {
+              throw failedPrecondition(
+                ErrorReason.INVARIANT_VIOLATION,
+                `bin ${code} in warehouse ${warehouseCode} still holds stock`,
+                { warehouse_code: warehouseCode, bin_code: code },
+              );
+            }
+            throw err;
+          });
+          if (!deleted) {
             throw notFound(
               ErrorReason.UNSPECIFIED,
               `bin ${code} does not exist in warehouse ${warehouseCode}`,

@@ -351,6 +351,8 @@ export function createWarehouseAdminHandler(
               quantity: check(() => validate.quantity(line.quantity, `lines[${i}].quantity`)),
               lotCode: check(() => validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`)) ?? "",
               expiresOn: check(() => validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`)) ?? null,
+              // Absent (undefined, dropped from the fingerprint) when the line names no bin.
+              binCode: check(() => validate.optionalBinCode(line.binCode, `lines[${i}].bin_code`)),
             })),
           };
         }),
