@@ -15,6 +15,7 @@ import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_se
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
+import { withProjectionLag } from "./app/projection-lag.ts";
 import { loadProductViewsUseCase } from "./app/read-products.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
@@ -23,6 +24,10 @@ import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.h
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
+import {
+  createStockProjectionLag,
+  createStockProjectionPoller,
+} from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -83,6 +88,8 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
+  // The consumer's partition progress, read by every answer's projection_lag.
+  const stockLag = createStockProjectionLag({ topic: config.STOCK_EVENTS_TOPIC });
   // The config refuses WAREHOUSE_GRPC_ADDRESS without JWT_SECRET, which signs these calls.
   const warehouse =
     config.WAREHOUSE_GRPC_ADDRESS && config.JWT_SECRET
@@ -92,7 +99,7 @@ async function main(config: CatalogConfig): Promise<void> {
         })
       : undefined;
   const useCases = buildUseCases(createUseCaseDeps(db, cache ? { cache } : {}), {
-    products: cache ?? uncachedSource(loadProductViews),
+    products: withProjectionLag(cache ?? uncachedSource(loadProductViews), stockLag),
     fetchStockLevels: warehouse?.fetch,
   });
 
@@ -127,6 +134,14 @@ async function main(config: CatalogConfig): Promise<void> {
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
     groupId: config.STOCK_CONSUMER_GROUP,
+    progress: stockLag.progress,
+  });
+  const stockLagPoller = createStockProjectionPoller({
+    kafka,
+    topic: config.STOCK_EVENTS_TOPIC,
+    groupId: config.STOCK_CONSUMER_GROUP,
+    lag: stockLag,
+    logger,
   });
 
   const warmer = cache
@@ -141,6 +156,7 @@ async function main(config: CatalogConfig): Promise<void> {
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
   warmer?.start();
   await stockConsumer.start();
+  await stockLagPoller.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
     "catalog started",
@@ -150,7 +166,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop()]);
+        await Promise.all([stockConsumer.stop(), stockLagPoller.stop(), relay.stop(), warmer?.stop()]);
         await server.shutdown(graceMs);
       },
     },
