@@ -150,13 +150,18 @@ async function* streamed(
   produce: (ctx: CallContext) => AsyncIterable<unknown>,
 ): AsyncGenerator<unknown> {
   const buffer = new PassThrough({ objectMode: true, highWaterMark: 16 });
+  let failure: ConnectError | undefined;
   void execute(runtime, pipelineCall(hctx), async (ctx) => {
     hctx.responseHeader.set(REQUEST_ID_HEADER, ctx.requestId);
     for await (const message of produce(ctx)) {
       if (ctx.signal.aborted || buffer.destroyed) return;
       if (!buffer.write(responseMessage(runtime, message))) await drainedOrClosed(buffer);
     }
-  }).then((outcome) => (outcome.ok ? buffer.end() : buffer.destroy(toConnectError(outcome.status))));
+  }).then((outcome) => {
+    // Messages already buffered still go out before the error, as on the gRPC port.
+    if (!outcome.ok) failure = toConnectError(outcome.status);
+    buffer.end();
+  });
   const onAbort = () => buffer.destroy(ConnectError.from(hctx.signal.reason));
   hctx.signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -164,6 +169,7 @@ async function* streamed(
   } finally {
     hctx.signal.removeEventListener("abort", onAbort);
   }
+  if (failure !== undefined) throw failure;
 }
 
 // As on the gRPC port, the client gets DEADLINE_EXCEEDED (or CANCELLED, UNAVAILABLE at shutdown) when

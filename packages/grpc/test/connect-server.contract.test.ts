@@ -276,7 +276,100 @@ describe("Connect, gRPC-Web and gRPC clients on the HTTP port", () => {
   });
 });
 
+describe("streams through the pipeline", () => {
+  it("a server stream failing half way: the client gets the messages sent, then the mapped error; one log line", async () => {
+    const h = await start({
+      async *echoStream(req) {
+        yield { message: req.message, index: 0 };
+        yield { message: req.message, index: 1 };
+        throw invalidArguments([{ field: "count", description: "too many" }]);
+      },
+    });
+    const transport = createConnectTransport({ baseUrl: h.baseUrl, httpVersion: "1.1" });
+    const client = createConnectClient(EchoService, transport, { token: h.token });
+    const got: number[] = [];
+    const err = await (async () => {
+      for await (const m of client.echoStream(
+        { message: "s", count: 9 },
+        { metadata: { "x-request-id": "req-s-1" } },
+      ))
+        got.push(m.index);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual([0, 1]);
+    expect(err).toBeInstanceOf(GrpcCallError);
+    expect((err as GrpcCallError).code).toBe(status.INVALID_ARGUMENT);
+    expect((err as GrpcCallError).statusDetails?.badRequest?.fieldViolations[0]?.field).toBe("count");
+    const lines = h.t.logLines.filter((l) => l.msg === "rpc handled" && l.requestId === "req-s-1");
+    expect(lines).toMatchObject([
+      { code: "INVALID_ARGUMENT", rpc: "/stockroom.testing.v1.EchoService/EchoStream" },
+    ]);
+  });
+
+  it("a client that stops reading a long stream ends it: the handler sees its signal aborted", async () => {
+    let aborted: Promise<void> | undefined;
+    const h = await start({
+      async *echoStream(req, ctx) {
+        aborted = new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+        for (let index = 0; ; index++) {
+          if (ctx.signal.aborted) return;
+          yield { message: req.message, index };
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+    });
+    const transport = createConnectTransport({ baseUrl: h.baseUrl, httpVersion: "2" });
+    const client = createConnectClient(EchoService, transport, { token: h.token });
+    for await (const m of client.echoStream({ message: "s", count: 0 })) if (m.index === 3) break;
+    await expect(aborted).resolves.toBeUndefined();
+  });
+});
+
 describe("shutdown", () => {
+  it("an HTTP/2 call in flight finishes after shutdown began", async () => {
+    let release: () => void = () => undefined;
+    const h = await start({
+      async echo(req) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { message: req.message, subject: "", requestId: "" };
+      },
+    });
+    const transport = createConnectTransport({ baseUrl: h.baseUrl, httpVersion: "2" });
+    const client = createConnectClient(EchoService, transport, { token: h.token });
+    const inFlight = client.echo({ message: "h2-late" });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = h.connect.shutdown(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect((await inFlight).message).toBe("h2-late");
+    await stopped;
+  });
+
+  it("calls still running when the grace period ends are cancelled and the port closes", async () => {
+    const h = await start({
+      async echo(_req, ctx) {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        return { message: "never", subject: "", requestId: "" };
+      },
+    });
+    const inFlight = postJson(h, ECHO, { message: "stuck" }, { authorization: `Bearer ${h.token}` }).then(
+      async (res) => ({ status: res.status, body: (await res.json()) as ConnectErrorJson }),
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const startedAt = Date.now();
+    await h.connect.shutdown(300);
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    const outcome = await inFlight;
+    // The cancelled call answers UNAVAILABLE (retry elsewhere), never the handler's late success.
+    expect(outcome).toEqual({
+      status: 503,
+      body: { code: "unavailable", message: "the server is shutting down" },
+    });
+    await expect(postJson(h, ECHO, { message: "after" })).rejects.toThrow();
+  });
+
   it("an in-flight call finishes, then the port refuses connections", async () => {
     let release: () => void = () => undefined;
     const h = await start({
