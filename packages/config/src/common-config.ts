@@ -32,6 +32,19 @@ export const commonConfigShape = {
   JWT_AUDIENCE: nonEmptyString().default("stockroom"),
 };
 
+// The ports a service answering calls listens on, with that service's defaults (deploy/local/env.sh gives
+// each service its own): gRPC, the same API over Connect (JSON or binary over HTTP/1.1 and HTTP/2,
+// gRPC-Web, e.g. for curl), and metrics; and the origins browsers may call the HTTP port from
+// (comma-separated; "*": any; unset: none).
+export function apiServerConfigShape(defaults: { grpc: number; http: number; metrics: number }) {
+  return {
+    GRPC_PORT: port().default(defaults.grpc),
+    HTTP_PORT: port().default(defaults.http),
+    CORS_ALLOWED_ORIGINS: commaList().default([]),
+    METRICS_PORT: port().default(defaults.metrics),
+  };
+}
+
 // Token verification beyond the shared secret, for a service that takes calls.
 export const authConfigShape = {
   // production refuses the development secret (checkAuthConfig).

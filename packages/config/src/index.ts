@@ -1,6 +1,7 @@
 // Services extend commonConfigSchema with the same zod instance.
 export { z } from "zod";
 export {
+  apiServerConfigShape,
   authConfigShape,
   type CommonConfig,
   checkAuthConfig,

@@ -1,17 +1,16 @@
 // Catalog configuration from the environment. Variables may carry the CATALOG_ prefix
 // (CATALOG_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 import {
+  apiServerConfigShape,
   authConfigShape,
   boolean,
   checkAuthConfig,
-  commaList,
   commonConfigShape,
   durationMs,
   type Env,
   loadConfig,
   nonEmptyString,
   outboxRelayConfigShape,
-  port,
   positiveInt,
   redisUrl,
   schemaName,
@@ -27,12 +26,7 @@ export const catalogConfigSchema = z
     ...authConfigShape,
     // The outbox relay publishes the catalog's events to Kafka; topics are created up front.
     ...outboxRelayConfigShape,
-    GRPC_PORT: port().default(50052),
-    // The same API over Connect (JSON or binary over HTTP/1.1 and HTTP/2, gRPC-Web), e.g. for curl.
-    HTTP_PORT: port().default(8452),
-    // Origins browsers may call the HTTP port from (comma-separated; "*": any); unset: none.
-    CORS_ALLOWED_ORIGINS: commaList().default([]),
-    METRICS_PORT: port().default(9452),
+    ...apiServerConfigShape({ grpc: 50052, http: 8452, metrics: 9452 }),
     DB_SCHEMA: schemaName().default("catalog"),
     REDIS_URL: redisUrl(),
     // Off: every read goes to the database (for benchmarks and incident response).

@@ -2,6 +2,7 @@
 // (WAREHOUSE_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 
 import {
+  apiServerConfigShape,
   authConfigShape,
   checkAuthConfig,
   commaList,
@@ -10,7 +11,6 @@ import {
   type Env,
   loadConfig,
   outboxRelayConfigShape,
-  port,
   positiveInt,
   schemaName,
   z,
@@ -35,12 +35,7 @@ export const warehouseConfigSchema = z.object({
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   ...outboxRelayConfigShape,
   ...authConfigShape,
-  GRPC_PORT: port().default(50051),
-  // The same API over Connect (JSON or binary over HTTP/1.1 and HTTP/2, gRPC-Web), e.g. for curl.
-  HTTP_PORT: port().default(8451),
-  // Origins browsers may call the HTTP port from (comma-separated; "*": any); unset: none.
-  CORS_ALLOWED_ORIGINS: commaList().default([]),
-  METRICS_PORT: port().default(9451),
+  ...apiServerConfigShape({ grpc: 50051, http: 8451, metrics: 9451 }),
   DB_SCHEMA: schemaName().default("warehouse"),
   // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.
   RESERVATION_TTL_CARD_MS: durationMs().optional(),
