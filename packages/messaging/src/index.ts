@@ -11,6 +11,12 @@ export {
   type EventHandler,
 } from "./event-consumer.ts";
 export {
+  type CreateKafkaClientOptions,
+  createKafkaClient,
+  type KafkaLogLevelName,
+  kafkaLogCreator,
+} from "./kafka-client.ts";
+export {
   type ReplayDeadLettersOptions,
   type ReplayResult,
   ReplayTimeoutError,

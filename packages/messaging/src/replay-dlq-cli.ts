@@ -3,7 +3,8 @@
 //     [--consumer catalog.stock-projection] [--group <replay group>] [--limit 100]
 // Brokers come from KAFKA_BROKERS (TEST_KAFKA_BROKERS when only that is set, as in tests).
 import { parseArgs } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
+import { createLogger } from "@stockroom/logging";
+import { createKafkaClient } from "./kafka-client.ts";
 import { replayDeadLetters } from "./replay-dead-letters.ts";
 
 const { values } = parseArgs({
@@ -30,13 +31,9 @@ if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
   process.exit(2);
 }
 
-const kafka = new Kafka({ clientId: "replay-dlq-cli", brokers, logLevel: logLevel.WARN });
-const logger = {
-  debug() {},
-  info: (obj: object, msg?: string) => console.log(msg ?? "", JSON.stringify(obj)),
-  warn: (obj: object, msg?: string) => console.warn(msg ?? "", JSON.stringify(obj)),
-  error: (obj: object, msg?: string) => console.error(msg ?? "", JSON.stringify(obj)),
-};
+// Log lines (the CLI's and kafkajs's, one JSON format) go to stderr; stdout carries only the result.
+const logger = createLogger({ service: "replay-dlq-cli", destination: process.stderr });
+const kafka = createKafkaClient({ clientId: "replay-dlq-cli", brokers, logger });
 const result = await replayDeadLetters({
   kafka,
   topic: values.topic,

@@ -7,12 +7,12 @@ import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
-import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
+import { CATALOG_PRODUCT_TOPIC, createKafkaClient, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
 import { loadProductViewsUseCase } from "./app/read-products.ts";
@@ -26,10 +26,11 @@ import { createStockEventsConsumer } from "./transport/kafka/stock-events.consum
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
+const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
 
 async function main(config: CatalogConfig): Promise<void> {
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<CatalogDatabase>({
     config,
     service: SERVICE,
@@ -101,7 +102,7 @@ async function main(config: CatalogConfig): Promise<void> {
 
   // Topics up front (the broker does not auto-create them): the stock topic with its dead-letter topic,
   // so the consumer can start before the warehouse ever ran; the relay creates the catalog's own.
-  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopicsWith(
     kafka,
     [config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
