@@ -16,6 +16,7 @@ export {
   type KafkaLogLevelName,
   kafkaLogCreator,
 } from "./kafka-client.ts";
+export { deleteProcessedEventsBefore } from "./processing-log.repo.ts";
 export {
   type ReplayDeadLettersOptions,
   type ReplayResult,

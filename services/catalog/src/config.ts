@@ -13,6 +13,7 @@ import {
   port,
   positiveInt,
   redisUrl,
+  retentionConfigShape,
   schemaName,
   z,
 } from "@stockroom/config";
@@ -26,6 +27,8 @@ export const catalogConfigSchema = z
     ...authConfigShape,
     // The outbox relay publishes the catalog's events to Kafka; topics are created up front.
     ...outboxRelayConfigShape,
+    // Pruning of event_processing_log and expired idempotency records.
+    ...retentionConfigShape,
     GRPC_PORT: port().default(50052),
     METRICS_PORT: port().default(9452),
     DB_SCHEMA: schemaName().default("catalog"),

@@ -12,6 +12,7 @@ import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { startRetentionWorker } from "@stockroom/retention";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
@@ -141,6 +142,7 @@ async function main(config: CatalogConfig): Promise<void> {
 
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
   warmer?.start();
+  const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
@@ -151,7 +153,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop()]);
+        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop(), retention.stop()]);
         await server.shutdown(graceMs);
       },
     },

@@ -13,6 +13,7 @@ import { createMetricsRegistry, type Registry, startMetricsServer } from "@stock
 import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { startRetentionWorker } from "@stockroom/retention";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
@@ -99,6 +100,9 @@ async function main(config: WarehouseConfig): Promise<void> {
       })
     : undefined;
   sweeper?.start();
+  const retention = runs("sweeper")
+    ? startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry })
+    : undefined;
   const port = runs("api") ? await server.start(`0.0.0.0:${config.GRPC_PORT}`) : undefined;
   logger.info(
     {
@@ -114,7 +118,7 @@ async function main(config: WarehouseConfig): Promise<void> {
     {
       // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([sweeper?.stop(), relay?.stop()]);
+        await Promise.all([sweeper?.stop(), relay?.stop(), retention?.stop()]);
         if (port !== undefined) await server.shutdown(graceMs);
       },
     },
