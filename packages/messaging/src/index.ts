@@ -13,6 +13,7 @@ export {
 export {
   type CreateKafkaClientOptions,
   createKafkaClient,
+  KAFKA_RETRY,
   type KafkaLogLevelName,
   kafkaLogCreator,
 } from "./kafka-client.ts";

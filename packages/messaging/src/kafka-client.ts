@@ -1,6 +1,6 @@
 // The one way to build a kafkajs client: its log lines go through the service's pino logger (one format,
 // with the service's name and version), at WARN and above unless asked for more.
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { Kafka, type LogEntry, logLevel, type RetryOptions } from "kafkajs";
 import type { ConsumerLogger } from "./consumer-logger.ts";
 
 export type KafkaLogLevelName = "error" | "warn" | "info" | "debug" | "nothing";
@@ -12,7 +12,16 @@ export interface CreateKafkaClientOptions {
   readonly logger: ConsumerLogger;
   /** kafkajs's own threshold (its INFO lines are chatty: member assignments, fetch sessions). Default warn. */
   readonly logLevel?: KafkaLogLevelName;
+  /** kafkajs's retry of a request or connection; KAFKA_RETRY by default. */
+  readonly retry?: RetryOptions;
 }
+
+/**
+ * A short, capped backoff: kafkajs's default grows from 300 ms to 30 s, so a client could sleep through
+ * the broker's return. The number of retries stays kafkajs's (5; setting it would also make kafkajs warn
+ * that an idempotent producer's retries are limited, which they are in any case, and the relay resends).
+ */
+export const KAFKA_RETRY: RetryOptions = { initialRetryTime: 100, maxRetryTime: 1_000 };
 
 const KAFKA_LEVELS: Record<KafkaLogLevelName, logLevel> = {
   nothing: logLevel.NOTHING,
@@ -28,6 +37,7 @@ export function createKafkaClient(options: CreateKafkaClientOptions): Kafka {
     brokers: [...options.brokers],
     logLevel: KAFKA_LEVELS[options.logLevel ?? "warn"],
     logCreator: kafkaLogCreator(options.logger),
+    retry: options.retry ?? KAFKA_RETRY,
   });
 }
 
