@@ -17,6 +17,20 @@ export {
   type KafkaLogLevelName,
   kafkaLogCreator,
 } from "./kafka-client.ts";
+export { type DeadLetter, type ListDeadLettersOptions, listDeadLetters } from "./list-dead-letters.ts";
+export { partitionForKey } from "./partition-for-key.ts";
+export {
+  createPartitionProgress,
+  type FetchedMessage,
+  type PartitionLag,
+  type PartitionProgress,
+  type PartitionProgressOptions,
+} from "./partition-progress.ts";
+export {
+  createPartitionProgressPoller,
+  type PartitionProgressPoller,
+  type PartitionProgressPollerOptions,
+} from "./partition-progress-poller.ts";
 export { deleteProcessedEventsBefore } from "./processing-log.repo.ts";
 export {
   type ReplayDeadLettersOptions,

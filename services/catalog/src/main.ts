@@ -16,6 +16,7 @@ import { startRetentionWorker } from "@stockroom/retention";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
+import { withProjectionLag } from "./app/projection-lag.ts";
 import { loadProductViewsUseCase } from "./app/read-products.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
@@ -24,6 +25,10 @@ import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.h
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
+import {
+  createStockProjectionLag,
+  createStockProjectionPoller,
+} from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -85,6 +90,8 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
+  // The consumer's partition progress, read by every answer's projection_lag.
+  const stockLag = createStockProjectionLag({ topic: config.STOCK_EVENTS_TOPIC });
   // The config refuses WAREHOUSE_GRPC_ADDRESS without JWT_SECRET, which signs these calls.
   const warehouse =
     config.WAREHOUSE_GRPC_ADDRESS && config.JWT_SECRET
@@ -94,7 +101,7 @@ async function main(config: CatalogConfig): Promise<void> {
         })
       : undefined;
   const useCases = buildUseCases(createUseCaseDeps(db, cache ? { cache } : {}), {
-    products: cache ?? uncachedSource(loadProductViews),
+    products: withProjectionLag(cache ?? uncachedSource(loadProductViews), stockLag),
     fetchStockLevels: warehouse?.fetch,
   });
 
@@ -129,6 +136,14 @@ async function main(config: CatalogConfig): Promise<void> {
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
     groupId: config.STOCK_CONSUMER_GROUP,
+    progress: stockLag.progress,
+  });
+  const stockLagPoller = createStockProjectionPoller({
+    kafka,
+    topic: config.STOCK_EVENTS_TOPIC,
+    groupId: config.STOCK_CONSUMER_GROUP,
+    lag: stockLag,
+    logger,
   });
 
   const warmer = cache
@@ -144,6 +159,7 @@ async function main(config: CatalogConfig): Promise<void> {
   warmer?.start();
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
+  await stockLagPoller.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
     "catalog started",
@@ -153,7 +169,13 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop(), retention.stop()]);
+        await Promise.all([
+          stockConsumer.stop(),
+          stockLagPoller.stop(),
+          relay.stop(),
+          warmer?.stop(),
+          retention.stop(),
+        ]);
         await server.shutdown(graceMs);
       },
     },

@@ -34,7 +34,10 @@ describe("catalog after a broker restart", () => {
     started.push(catalog);
     const admin = await pair.warehouseAdmin(warehouse);
     const skus = Array.from({ length: SKUS }, (_, i) => `RESTART-${pair.consumerGroup}-${i}`.toUpperCase());
-    await admin.createWarehouse({ warehouse: { code: "RST-1", name: "Restart", capacityUnits: 100_000n } });
+    await admin.createWarehouse({
+      idempotencyKey: `restart-wh-${pair.consumerGroup}`,
+      warehouse: { code: "RST-1", name: "Restart", capacityUnits: 100_000n },
+    });
     const receive = (sku: string, quantity: number, key: string) =>
       admin.receiveStock({
         idempotencyKey: key,

@@ -56,7 +56,10 @@ describe("service start-up logs", () => {
 
     const admin = await pair.warehouseAdmin(warehouse);
     const sku = `BOOT-${pair.consumerGroup}`.slice(0, 64).toUpperCase();
-    await admin.createWarehouse({ warehouse: { code: "BOOT-1", name: "Boot", capacityUnits: 1000n } });
+    await admin.createWarehouse({
+      idempotencyKey: `boot-wh-${sku}`,
+      warehouse: { code: "BOOT-1", name: "Boot", capacityUnits: 1000n },
+    });
     await admin.receiveStock({
       idempotencyKey: `boot-${sku}`,
       warehouseCode: "BOOT-1",
