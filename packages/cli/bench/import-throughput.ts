@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       channelOptions: { "grpc.max_receive_message_length": -1 },
     });
     await admin.createWarehouse({
+      idempotencyKey: `bench-${WAREHOUSE}`,
       warehouse: { code: WAREHOUSE, name: "Import bench", capacityUnits: 9_000_000_000n },
     });
     const csv = join(dir, "bench.csv");

@@ -2,6 +2,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { type Bin, BinSchema } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { type Command, Option } from "commander";
+import { idempotencyKeyOf, idempotencyKeyOption } from "../idempotency-key-option.ts";
 import { nonNegativeInteger } from "../option-parsers.ts";
 import { printJson, printLine, printTable } from "../output.ts";
 import type { RunAction } from "../program.ts";
@@ -44,6 +45,7 @@ export function registerBinCommands(program: Command, run: RunAction): void {
     .addOption(
       new Option("--pick-sequence <n>", "order in a pick walk").argParser(nonNegativeInteger).default(0),
     )
+    .addOption(idempotencyKeyOption("bin creation"))
     .action(
       run(async (ctx, command) => {
         const code = command.processedArgs[0] as string;
@@ -55,6 +57,7 @@ export function registerBinCommands(program: Command, run: RunAction): void {
           pickSequence: number;
         }>();
         const response = await ctx.warehouseAdmin().createBin({
+          idempotencyKey: idempotencyKeyOf(command, "create-bin"),
           bin: {
             warehouseCode: o.warehouse,
             code,
@@ -78,11 +81,16 @@ export function registerBinCommands(program: Command, run: RunAction): void {
     .description("remove a bin (admin)")
     .argument("<code>", "bin code")
     .requiredOption("-w, --warehouse <code>", "warehouse code")
+    .addOption(idempotencyKeyOption("bin deletion"))
     .action(
       run(async (ctx, command) => {
         const code = command.processedArgs[0] as string;
         const { warehouse } = command.opts<{ warehouse: string }>();
-        await ctx.warehouseAdmin().deleteBin({ warehouseCode: warehouse, code });
+        await ctx.warehouseAdmin().deleteBin({
+          idempotencyKey: idempotencyKeyOf(command, "delete-bin"),
+          warehouseCode: warehouse,
+          code,
+        });
         if (ctx.config.json) printJson({ deleted: { warehouseCode: warehouse, code } });
         else printLine(`deleted bin ${code} from ${warehouse}`);
       }),

@@ -1,6 +1,5 @@
 // stockroom stock get SKU…    levels per warehouse and totals (BatchGetStock, 100 skus a call)
 // stockroom stock adjust …    one signed on_hand change with its reason (AdjustStock)
-import { randomUUID } from "node:crypto";
 import { toJson } from "@bufbuild/protobuf";
 import {
   type SkuStock,
@@ -14,6 +13,7 @@ import {
   ADJUSTMENT_REASON_NAMES,
   type AdjustmentReasonName,
 } from "../adjustment-reasons.ts";
+import { idempotencyKeyOf, idempotencyKeyOption } from "../idempotency-key-option.ts";
 import { nonZeroInt32, oneOf } from "../option-parsers.ts";
 import { type Cell, printJson, printLine, printTable } from "../output.ts";
 import type { RunAction } from "../program.ts";
@@ -101,8 +101,8 @@ export function registerStockCommands(program: Command, run: RunAction): void {
     )
     .option("--note <text>", "kept on the ledger row")
     .option("--lot <code>", "lot the units belong to (default: the untracked lot)")
-    .option("--idempotency-key <key>", "repeat a key to make a retried adjustment apply once (default: new)")
     .allowExcessArguments(false)
+    .addOption(idempotencyKeyOption("adjustment"))
     .action(
       run(async (ctx, command) => {
         const o = command.opts<{
@@ -112,10 +112,9 @@ export function registerStockCommands(program: Command, run: RunAction): void {
           reason: AdjustmentReasonName;
           note?: string;
           lot?: string;
-          idempotencyKey?: string;
         }>();
         const response = await ctx.warehouseAdmin().adjustStock({
-          idempotencyKey: o.idempotencyKey ?? `cli-adjust-${randomUUID()}`,
+          idempotencyKey: idempotencyKeyOf(command, "adjust"),
           warehouseCode: o.warehouse,
           sku: o.sku,
           quantityDelta: o.delta,

@@ -6,6 +6,7 @@ import {
   WarehouseSchema,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { type Command, Option } from "commander";
+import { idempotencyKeyOf, idempotencyKeyOption } from "../idempotency-key-option.ts";
 import { decimalIn, nonNegativeInteger, oneOf, positiveInteger, ratio } from "../option-parsers.ts";
 import { printJson, printLine, printTable } from "../output.ts";
 import type { RunAction } from "../program.ts";
@@ -77,6 +78,7 @@ export function registerWarehouseCommands(program: Command, run: RunAction): voi
       new Option("--latitude <deg>", "for nearest-warehouse allocation").argParser(decimalIn(-90, 90)),
     )
     .addOption(new Option("--longitude <deg>").argParser(decimalIn(-180, 180)))
+    .addOption(idempotencyKeyOption("warehouse creation"))
     .action(
       run(async (ctx, command) => {
         const code = command.processedArgs[0] as string;
@@ -95,6 +97,7 @@ export function registerWarehouseCommands(program: Command, run: RunAction): voi
             ? { latitude: o.latitude ?? 0, longitude: o.longitude ?? 0 }
             : undefined;
         const response = await ctx.warehouseAdmin().createWarehouse({
+          idempotencyKey: idempotencyKeyOf(command, "create-warehouse"),
           warehouse: {
             code,
             name: o.name,
