@@ -22,6 +22,8 @@ FROM pnpm AS dependencies
 WORKDIR /app
 # The lockfile alone decides what is downloaded, so this layer is reused until a dependency changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+# pnpm-workspace.yaml's patchedDependencies name these (kafkajs #1751's fix).
+COPY patches ./patches
 RUN --mount=type=secret,id=extra-ca-certs,required=false \
   if [ -f /run/secrets/extra-ca-certs ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra-ca-certs; fi \
   && pnpm fetch --prod --reporter=append-only

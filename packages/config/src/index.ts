@@ -35,3 +35,4 @@ export {
   outboxRelayConfigSchema,
   outboxRelayConfigShape,
 } from "./outbox-relay-config.ts";
+export { retentionConfigShape } from "./retention-config.ts";

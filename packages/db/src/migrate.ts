@@ -153,7 +153,7 @@ async function applyPending(
   const pending = files.filter((f) => !applied.has(f.version));
   for (const file of pending) {
     await applyOne(client, schema, table, file);
-    logger.info({ schema, version: file.version }, "migration applied");
+    logger.info({ schema, migration: file.version }, "migration applied");
   }
   return {
     applied: pending.map((f) => f.version),

@@ -1,14 +1,17 @@
 // Removes the Kafka topics a benchmark run made (every topic it named with its run's prefix), so the
 // shared broker keeps none of them.
-import { Kafka, logLevel } from "kafkajs";
+import { createKafkaClient } from "@stockroom/messaging";
+
+const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function deleteTopicsWithPrefix(brokers: readonly string[], prefix: string): Promise<string[]> {
   if (prefix.length === 0)
     throw new Error("refusing to delete topics with an empty prefix (that is all of them)");
-  const admin = new Kafka({
+  const admin = createKafkaClient({
     clientId: "bench-cleanup",
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
+    brokers,
+    logger: silentLogger,
+    logLevel: "nothing",
   }).admin();
   await admin.connect();
   try {

@@ -8,6 +8,8 @@ export type LogLevelName = "fatal" | "error" | "warn" | "info" | "debug" | "trac
 
 export interface CreateLoggerOptions {
   readonly service: string;
+  /** The running release (the service package's version), on every line beside the service name. */
+  readonly version?: string;
   readonly level?: LogLevelName;
   /** Extra fields on every line, e.g. { version }. */
   readonly base?: Record<string, string | number | boolean>;
@@ -51,7 +53,11 @@ export const DEFAULT_REDACT_PATHS: readonly string[] = [
 export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level ?? "info",
-    base: { service: options.service, ...options.base },
+    base: {
+      service: options.service,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...options.base,
+    },
     messageKey: "msg",
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

@@ -1,6 +1,8 @@
 // Topics are created up front (the broker's auto-create is off: a consumer that subscribes first would
-// fail, kafkajs #1618). Creating an existing topic is a no-op; the call returns once every partition
-// has a leader, so producing right after cannot fail with LEADER_NOT_AVAILABLE. The wait for leaders is
+// fail, kafkajs #1618). Only the missing ones are asked for: kafkajs logs a broker's TOPIC_ALREADY_EXISTS
+// answer at ERROR ("Topic creation errors") before treating it as success, so every restart of a healthy
+// service printed an error. The call returns once every partition has a leader, so producing right after
+// cannot fail with LEADER_NOT_AVAILABLE. The wait for leaders is
 // ours: kafkajs's own (waitForLeaders) retries only LEADER_NOT_AVAILABLE and fails a start-up when the
 // broker answers the fresh topic's metadata with UNKNOWN_TOPIC_OR_PARTITION, as it did here under load.
 import type { Admin, Kafka } from "kafkajs";
@@ -13,6 +15,15 @@ export interface TopicSpec {
 
 export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
   if (specs.length === 0) return;
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((spec) => !existing.has(spec.topic));
+  // Two services starting at once may still both create one topic: the loser's answer is logged as
+  // above and otherwise harmless.
+  if (missing.length > 0) await createTopics(admin, missing);
+  await waitForTopicLeaders(admin, specs);
+}
+
+async function createTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
   await admin.createTopics({
     topics: specs.map((spec) => ({
       topic: spec.topic,
@@ -21,7 +32,6 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<vo
     })),
     waitForLeaders: false,
   });
-  await waitForTopicLeaders(admin, specs);
 }
 
 /** ensureTopics through an admin client of its own, connected for the call. */

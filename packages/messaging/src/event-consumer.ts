@@ -54,6 +54,10 @@ export interface EventConsumerOptions<DB> {
   readonly partitionsConsumedConcurrently?: number;
   /** Within a batch, resolved offsets are committed at most this often (and always at its end). Default 1 s. */
   readonly autoCommitIntervalMs?: number;
+  /** The group session: how long a silent member keeps its partitions. Default 10 s. */
+  readonly sessionTimeoutMs?: number;
+  /** How long a rebalance waits for the group's members to rejoin. Default 3 s. */
+  readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new messages; stop() can wait this long for the fetch in flight. Default 1 s. */
   readonly maxWaitTimeInMs?: number;
   /**
@@ -94,6 +98,13 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
     groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1_000,
+    // After a broker outage kafkajs's consumer crashes and restarts as a new member; the coordinator
+    // reloads the group with the old member in it and holds the rebalance until that member rejoins
+    // (never), its session expires (kafkajs's default 30 s) or the rebalance times out (60 s). 3 s:
+    // a live member rejoins well within that, it has only its event in flight to finish.
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? 3_000,
+    heartbeatInterval: 1_000,
   });
   const producer: Producer = createLetterProducer(kafka);
   // Aborted by stop() so a backoff in progress ends at once (the event is then left unresolved).

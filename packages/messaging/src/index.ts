@@ -10,6 +10,13 @@ export {
   EventDecodeError,
   type EventHandler,
 } from "./event-consumer.ts";
+export {
+  type CreateKafkaClientOptions,
+  createKafkaClient,
+  KAFKA_RETRY,
+  type KafkaLogLevelName,
+  kafkaLogCreator,
+} from "./kafka-client.ts";
 export { type DeadLetter, type ListDeadLettersOptions, listDeadLetters } from "./list-dead-letters.ts";
 export { partitionForKey } from "./partition-for-key.ts";
 export {
@@ -24,6 +31,7 @@ export {
   type PartitionProgressPoller,
   type PartitionProgressPollerOptions,
 } from "./partition-progress-poller.ts";
+export { deleteProcessedEventsBefore } from "./processing-log.repo.ts";
 export {
   type ReplayDeadLettersOptions,
   type ReplayResult,

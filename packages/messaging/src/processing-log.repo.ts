@@ -1,7 +1,7 @@
 // The two statements every consumed event runs in its transaction, before the handler: the processing-log
 // claim (dedupe by event id) and the aggregate-version guard. Tables: event_processing_log and
 // consumer_aggregate_versions in the service's schema (search_path).
-import { sql, type Transaction } from "@stockroom/db";
+import { type Kysely, sql, type Transaction } from "@stockroom/db";
 
 /** True when this consumer had not processed the event yet (the row is now claimed by this transaction). */
 export async function claimEvent<DB>(
@@ -41,4 +41,21 @@ export async function advanceAggregateVersion<DB>(
      WHERE consumer_aggregate_versions.aggregate_version < EXCLUDED.aggregate_version
     RETURNING aggregate_version`.execute(trx);
   return result.rows.length === 1;
+}
+
+/**
+ * Deletes up to `limit` processing-log rows older than olderThanMs (by processed_at); returns how many
+ * went. Call it in a loop until it returns less than limit, so no one statement holds many row locks.
+ */
+export async function deleteProcessedEventsBefore<DB>(
+  db: Kysely<DB> | Transaction<DB>,
+  olderThanMs: number,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM event_processing_log WHERE ctid = ANY(ARRAY(
+      SELECT ctid FROM event_processing_log
+       WHERE processed_at < now() - make_interval(secs => ${olderThanMs}::double precision / 1000)
+       LIMIT ${limit}))`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

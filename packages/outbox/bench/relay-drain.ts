@@ -8,8 +8,9 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { StringValueSchema, timestampMs } from "@bufbuild/protobuf/wkt";
 import { createDb, createPool, type Kysely, migrate, quoteIdent } from "@stockroom/db";
 import { benchRunId } from "@stockroom/loadgen";
+import { createKafkaClient } from "@stockroom/messaging";
 import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import pg from "pg";
 import { appendToOutbox, createOutboxRelay, type OutboxDatabase, type OutboxEvent } from "../src/index.ts";
 
@@ -28,7 +29,7 @@ const LAG_TICK_MS = 10;
 const MIGRATIONS = resolve(import.meta.dirname, "../../../migrations/warehouse");
 const SUFFIX = benchRunId();
 const SCHEMA = `bench_${SUFFIX}`;
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const loud = { info() {}, warn() {}, error: (obj: object, msg?: string) => console.error(msg, obj) };
 
 if (!DATABASE_URL || BROKERS.length === 0) {
@@ -203,7 +204,12 @@ async function main(): Promise<void> {
     max: 10,
     logger: quiet,
   });
-  const kafka = new Kafka({ clientId: "bench-outbox", brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({
+    clientId: "bench-outbox",
+    brokers: BROKERS,
+    logger: quiet,
+    logLevel: "nothing",
+  });
   const admin = kafka.admin();
   const topics = { drain: `bench.drain.${SUFFIX}`, lag: `bench.lag.${SUFFIX}` };
   await admin.connect();

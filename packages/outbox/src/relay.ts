@@ -2,7 +2,7 @@
 // schema, woken by NOTIFY with polling as the fallback. Delivery is at-least-once: a crash between the
 // broker's ack and marking the rows re-sends them, and consumers dedupe by event id.
 import { createIntervalWorker, type TickPlan } from "@stockroom/workers";
-import type { Kafka, Message, Producer } from "kafkajs";
+import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import type pg from "pg";
 import type { Registry } from "prom-client";
 import {
@@ -106,11 +106,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function connectedProducer(): Promise<Producer> {
     if (producer) return producer;
     // Idempotent, one request in flight, acks from all in-sync replicas: retries cannot reorder or
-    // duplicate within a session (kafkajs #1005, #1050).
+    // duplicate within a session (kafkajs #1005, #1050). The partitioner is named (kafkajs warns
+    // otherwise) and stays kafkajs's default, murmur2: the catalog computes a sku's partition with it.
     const created = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await created.connect();
     producer = created;

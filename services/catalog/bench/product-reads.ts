@@ -37,6 +37,7 @@ import {
   stopChild,
   waitUntilReady,
 } from "@stockroom/loadgen";
+import { createKafkaClient } from "@stockroom/messaging";
 import {
   BatchGetProductsRequestSchema,
   CatalogService,
@@ -44,7 +45,6 @@ import {
   GetProductResponseSchema,
 } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { Redis } from "ioredis";
-import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import type { BareServerSample } from "../../../packages/grpc/bench/support/bare-unary-server.ts";
 import { productMessage } from "../src/app/product-message.ts";
@@ -591,10 +591,11 @@ async function main(): Promise<void> {
 
 // The bench service's consumer group would otherwise stay on the broker.
 async function deleteConsumerGroup(): Promise<void> {
-  const admin = new Kafka({
+  const admin = createKafkaClient({
     clientId: "catalog-bench",
     brokers: KAFKA_BROKERS,
-    logLevel: logLevel.NOTHING,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logLevel: "nothing",
   }).admin();
   await admin.connect();
   try {

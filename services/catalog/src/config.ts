@@ -13,6 +13,7 @@ import {
   outboxRelayConfigShape,
   positiveInt,
   redisUrl,
+  retentionConfigShape,
   schemaName,
   z,
 } from "@stockroom/config";
@@ -26,6 +27,8 @@ export const catalogConfigSchema = z
     ...authConfigShape,
     // The outbox relay publishes the catalog's events to Kafka; topics are created up front.
     ...outboxRelayConfigShape,
+    // Pruning of event_processing_log and expired idempotency records.
+    ...retentionConfigShape,
     ...apiServerConfigShape({ grpc: 50052, http: 8452, metrics: 9452 }),
     DB_SCHEMA: schemaName().default("catalog"),
     REDIS_URL: redisUrl(),

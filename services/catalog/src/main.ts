@@ -7,12 +7,13 @@ import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
-import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
+import { CATALOG_PRODUCT_TOPIC, createKafkaClient, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import { startRetentionWorker } from "@stockroom/retention";
+import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
 import { withProjectionLag } from "./app/projection-lag.ts";
@@ -31,10 +32,11 @@ import {
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
+const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
 
 async function main(config: CatalogConfig): Promise<void> {
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<CatalogDatabase>({
     config,
     service: SERVICE,
@@ -108,7 +110,7 @@ async function main(config: CatalogConfig): Promise<void> {
 
   // Topics up front (the broker does not auto-create them): the stock topic with its dead-letter topic,
   // so the consumer can start before the warehouse ever ran; the relay creates the catalog's own.
-  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopicsWith(
     kafka,
     [config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
@@ -160,6 +162,7 @@ async function main(config: CatalogConfig): Promise<void> {
     corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
   });
   warmer?.start();
+  const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
   await stockLagPoller.start();
   logger.info(
@@ -177,7 +180,13 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), stockLagPoller.stop(), relay.stop(), warmer?.stop()]);
+        await Promise.all([
+          stockConsumer.stop(),
+          stockLagPoller.stop(),
+          relay.stop(),
+          warmer?.stop(),
+          retention.stop(),
+        ]);
         await api.shutdown(graceMs);
       },
     },

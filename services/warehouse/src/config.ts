@@ -12,6 +12,7 @@ import {
   loadConfig,
   outboxRelayConfigShape,
   positiveInt,
+  retentionConfigShape,
   schemaName,
   z,
 } from "@stockroom/config";
@@ -34,6 +35,8 @@ export const warehouseConfigSchema = z.object({
   ...commonConfigShape,
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   ...outboxRelayConfigShape,
+  // Pruning of event_processing_log and expired idempotency records (with the sweeper component).
+  ...retentionConfigShape,
   ...authConfigShape,
   ...apiServerConfigShape({ grpc: 50051, http: 8451, metrics: 9451 }),
   DB_SCHEMA: schemaName().default("warehouse"),

@@ -8,12 +8,13 @@ import { createDb, createPool, openServiceDatabase, type Pool } from "@stockroom
 import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
-import { WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
+import { createKafkaClient, WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
 import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
 import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import { startRetentionWorker } from "@stockroom/retention";
+import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadWarehouseConfig, type WarehouseComponent, type WarehouseConfig } from "./config.ts";
@@ -27,10 +28,11 @@ import { createWarehouseMetrics } from "./warehouse-metrics.ts";
 import { createExpirySweeper } from "./workers/expiry-sweeper.ts";
 
 const SERVICE = "warehouse";
+const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 
 async function main(config: WarehouseConfig): Promise<void> {
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<WarehouseDatabase>({
     config,
     service: SERVICE,
@@ -98,6 +100,9 @@ async function main(config: WarehouseConfig): Promise<void> {
       })
     : undefined;
   sweeper?.start();
+  const retention = runs("sweeper")
+    ? startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry })
+    : undefined;
   const api = runs("api")
     ? await startApiServers(server, {
         logger,
@@ -121,7 +126,7 @@ async function main(config: WarehouseConfig): Promise<void> {
     {
       // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([sweeper?.stop(), relay?.stop()]);
+        await Promise.all([sweeper?.stop(), relay?.stop(), retention?.stop()]);
         await api?.shutdown(graceMs);
       },
     },
@@ -142,7 +147,7 @@ async function startRelay(
   logger: Logger,
   registry: Registry,
 ): Promise<OutboxRelay> {
-  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   return startOutboxRelay({
     config,
     kafka,
