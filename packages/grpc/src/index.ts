@@ -14,6 +14,12 @@ export {
   type RetryOptions,
   type TypedClient,
 } from "./client.ts";
+export {
+  type BreakerState,
+  createDependencyBreaker,
+  type DependencyBreaker,
+  type DependencyBreakerOptions,
+} from "./client-breaker.ts";
 export { EncodedMessage } from "./encoded-message.ts";
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
