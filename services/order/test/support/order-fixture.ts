@@ -106,27 +106,48 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     createTestSchema({ migrations: SANDBOX_MIGRATIONS }),
   ]);
   // The warehouse and catalog, as one in-process server on one port.
-  const neighbours: GrpcServer = createGrpcServer({
-    logger: quiet("order-test-neighbours"),
-    registry: createMetricsRegistry({ service: "order-test-neighbours", collectDefaults: false }),
-    verifier: createTokenVerifier(JWT),
-  });
-  neighbours.register(
-    WarehouseService,
-    createWarehouseHandler(warehouse.useCases, DEFAULT_TTL_POLICY),
-    WAREHOUSE_POLICY,
-  );
-  neighbours.register(
-    WarehouseAdminService,
-    createWarehouseAdminHandler(warehouse.useCases.admin),
-    WAREHOUSE_ADMIN_POLICY,
-  );
-  neighbours.register(CatalogService, createCatalogHandler(catalog.useCases.catalog), CATALOG_POLICY);
-  const neighboursPort = await neighbours.start("127.0.0.1:0");
-  const address = `127.0.0.1:${neighboursPort}`;
+  // The warehouse and the catalog, each on its own in-process server (so either can go away alone).
+  const startServer = async (
+    kind: "warehouse" | "catalog",
+    port = 0,
+  ): Promise<{ server: GrpcServer; port: number }> => {
+    const server = createGrpcServer({
+      logger: quiet(`order-test-${kind}`),
+      registry: createMetricsRegistry({ service: `order-test-${kind}`, collectDefaults: false }),
+      verifier: createTokenVerifier(JWT),
+    });
+    if (kind === "warehouse") {
+      server.register(
+        WarehouseService,
+        createWarehouseHandler(warehouse.useCases, DEFAULT_TTL_POLICY),
+        WAREHOUSE_POLICY,
+      );
+      server.register(
+        WarehouseAdminService,
+        createWarehouseAdminHandler(warehouse.useCases.admin),
+        WAREHOUSE_ADMIN_POLICY,
+      );
+    } else {
+      server.register(CatalogService, createCatalogHandler(catalog.useCases.catalog), CATALOG_POLICY);
+    }
+    return { server, port: await server.start(`127.0.0.1:${port}`) };
+  };
+  const servers = { warehouse: await startServer("warehouse"), catalog: await startServer("catalog") };
 
-  const warehouseClient = createWarehouseClient({ address, jwt: JWT, deadlineMs: 5_000 });
-  const catalogClient = createCatalogClient({ address, jwt: JWT, deadlineMs: 5_000 });
+  // Opens after 3 failed calls and probes again after 500 ms, so the outage test runs quickly.
+  const breaker = { volumeThreshold: 3, resetTimeoutMs: 500 };
+  const warehouseClient = createWarehouseClient({
+    address: `127.0.0.1:${servers.warehouse.port}`,
+    jwt: JWT,
+    deadlineMs: 5_000,
+    breaker,
+  });
+  const catalogClient = createCatalogClient({
+    address: `127.0.0.1:${servers.catalog.port}`,
+    jwt: JWT,
+    deadlineMs: 5_000,
+    breaker,
+  });
 
   const db = createDb<OrderDatabase>(orderSchema.pool);
   const settings: OrderSettings = { ...TEST_ORDER_SETTINGS, ...options.settings };
@@ -197,9 +218,17 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     useCases,
     deps,
     settings,
+    warehouseClient,
+    catalogClient,
     client,
     as,
-    neighbours,
+    // A neighbour goes away (its server stops) and comes back on the same address.
+    async stop(kind: "warehouse" | "catalog") {
+      await servers[kind].server.shutdown(100);
+    },
+    async restart(kind: "warehouse" | "catalog") {
+      servers[kind] = await startServer(kind, servers[kind].port);
+    },
     // Stock of a sku in a warehouse (created if needed) and its product, for sale.
     async stock(
       sku: string,
@@ -243,7 +272,7 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
       await server.shutdown(1_000);
       warehouseClient.close();
       catalogClient.close();
-      await neighbours.shutdown(1_000);
+      await Promise.all([servers.warehouse.server.shutdown(1_000), servers.catalog.server.shutdown(1_000)]);
       await sandbox.stop();
       await webhooks.close();
       await Promise.all([warehouse.drop(), catalog.cleanup(), orderSchema.drop(), sandboxSchema.drop()]);
