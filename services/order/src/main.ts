@@ -11,6 +11,7 @@ import { createLogger } from "@stockroom/logging";
 import { ORDER_TOPIC } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
+import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
@@ -21,6 +22,7 @@ import { DEFAULT_CAPTURE_TIMING } from "./domain/payment-hold.ts";
 import { createOrderMetrics } from "./order-metrics.ts";
 import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
 import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler.ts";
+import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
 import { createWarehouseClient } from "./transport/grpc/warehouse.client.ts";
 import { startPaymentWebhookServer } from "./transport/http/payment-webhook.server.ts";
 import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
@@ -100,6 +102,7 @@ async function main(config: OrderConfig): Promise<void> {
   const verifier = createTokenVerifier(jwt);
   const server = createGrpcServer({ logger, registry, verifier });
   server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
+  server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
 
   const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
   const relay = await startOutboxRelay({

@@ -3,14 +3,21 @@
 import type { Logger } from "@stockroom/logging";
 import { acceptPartialQuantitiesUseCase } from "./accept-partial-quantities.ts";
 import { addCartLineUseCase } from "./add-cart-line.ts";
+import { cancelOrderUseCase } from "./cancel-order.ts";
 import { oldestUnfinishedCheckoutAgeUseCase } from "./checkout-health.ts";
 import { createCartUseCase } from "./create-cart.ts";
 import { driveCheckoutsUseCase } from "./drive-checkouts.ts";
 import { getCartUseCase } from "./get-cart.ts";
 import { getOrderUseCase, listOrdersUseCase } from "./get-order.ts";
+import { markPaymentReceivedUseCase } from "./mark-payment-received.ts";
 import { recordPaymentWebhookUseCase } from "./record-payment-webhook.ts";
 import { setPaymentMethodUseCase, setShippingDestinationUseCase } from "./set-cart-checkout-details.ts";
 import { startCheckoutUseCase } from "./start-checkout.ts";
+import {
+  abandonCheckoutUseCase,
+  listOrdersNeedingAttentionUseCase,
+  retryCheckoutUseCase,
+} from "./stuck-checkouts.ts";
 import { removeCartLineUseCase, updateCartLineUseCase } from "./update-cart-line.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 
@@ -34,6 +41,13 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
       startCheckout: startCheckoutUseCase(deps, options.onCheckoutDue),
       getOrder: getOrderUseCase(deps),
       listOrders: listOrdersUseCase(deps),
+      cancelOrder: cancelOrderUseCase(deps, options.onCheckoutDue),
+    },
+    admin: {
+      markPaymentReceived: markPaymentReceivedUseCase(deps, options.onCheckoutDue),
+      listOrdersNeedingAttention: listOrdersNeedingAttentionUseCase(deps),
+      retryCheckout: retryCheckoutUseCase(deps, options.onCheckoutDue),
+      abandonCheckout: abandonCheckoutUseCase(deps, options.onCheckoutDue),
     },
     saga: {
       driveDueCheckouts: driveCheckoutsUseCase(deps, settings, options.logger),
@@ -47,3 +61,4 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
 
 export type UseCases = ReturnType<typeof buildUseCases>;
 export type OrderUseCases = UseCases["order"];
+export type OrderAdminUseCases = UseCases["admin"];

@@ -6,7 +6,7 @@ import { isAppError } from "@stockroom/errors";
 import { v7 as uuidv7 } from "uuid";
 import { findCart } from "../data/cart.repo.ts";
 import type { OrderRecord } from "../data/order.repo.ts";
-import { ensurePayment } from "../data/payment.repo.ts";
+import { ensurePayment, setProviderPaymentId } from "../data/payment.repo.ts";
 import type { SagaRecord } from "../data/saga.repo.ts";
 import { demandPerSku } from "../domain/cart-rules.ts";
 import {
@@ -189,13 +189,17 @@ export async function authorizePaymentStep(ctx: StepContext): Promise<StepOutcom
         message: "the manual payment was not received in time",
       };
     }
-    await provider.authorize({
+    const pending = await provider.authorize({
       idempotencyKey: key,
       amount: output.total,
       method: { type: output.paymentMethod, token: "" },
       customerId: order.customerId,
       reference: order.orderId,
     });
+    const providerPaymentId = pending.providerPaymentId;
+    if (providerPaymentId && !payment.providerPaymentId) {
+      await deps.transaction((trx) => setProviderPaymentId(trx, payment.paymentId, providerPaymentId));
+    }
     return {
       kind: "wait",
       until:

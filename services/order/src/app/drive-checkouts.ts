@@ -64,6 +64,13 @@ const STEP_RUNS: Partial<Record<CheckoutStepId, (ctx: StepContext) => Promise<St
 // not recorded; the saga's current holder decides.
 class LeaseLost extends Error {}
 
+// Who asked for a cancellation (CancelOrder, AbandonCheckout) and why; absent: the saga itself.
+export const CANCEL_REQUEST = "cancel-request";
+
+function cancelRequest(saga: SagaRecord): { by: string; reason: string } | undefined {
+  return saga.stepOutcomes[CANCEL_REQUEST] as { by: string; reason: string } | undefined;
+}
+
 export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings, logger?: Logger) {
   const policy = settings.retryPolicy;
 
@@ -287,6 +294,17 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
         (saga.stepOutputs[RESERVE_STOCK] as ReserveStockOutput | undefined)?.reservationId,
         (saga.stepOutputs[`${RESERVE_STOCK}:again`] as { reservationId?: string } | undefined)?.reservationId,
       ].filter((id): id is string => typeof id === "string");
+      // A confirmed order being cancelled: its stock is committed, so it is un-committed, not released.
+      const confirmed = (saga.stepOutputs[CONFIRM_RESERVATION] as ConfirmReservationOutput | undefined)
+        ?.reservationId;
+      if (confirmed) {
+        await deps.warehouse.cancel({
+          idempotencyKey: `${undoKey(saga.checkoutId, step)}:cancel`,
+          reservationId: confirmed,
+          reason: "order cancelled",
+        });
+        return;
+      }
       for (const reservationId of ids) {
         await deps.warehouse.release({
           idempotencyKey: `${undoKey(saga.checkoutId, step)}:${reservationId}`,
@@ -366,8 +384,11 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
           ? {
               status: "cancelled",
               cancelledAt: now,
-              cancelledBy: "system",
-              cancelReason: saga.lastError ?? saga.refusalReason ?? "",
+              cancelledBy: cancelRequest(saga)?.by ?? "system",
+              cancelReason: (cancelRequest(saga)?.reason ?? saga.lastError ?? saga.refusalReason ?? "").slice(
+                0,
+                500,
+              ),
               ...(payment ? { paymentStatus: payment.status } : {}),
             }
           : { status: "rejected", ...(payment ? { paymentStatus: payment.status } : {}) },
@@ -375,7 +396,12 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
       if (cancel && version !== undefined) await cancelUnshippedLines(trx, saga.orderId);
       await moveCartStatus(trx, saga.cartId, "checking_out", "open");
       await save(trx, saga, {
-        status: saga.abandonRequested ? "abandoned" : "failed",
+        // A confirmed checkout stays confirmed when its order is cancelled later (the order says so).
+        status: saga.abandonRequested
+          ? "abandoned"
+          : saga.stepOutputs[CONFIRM_ORDER]
+            ? "confirmed"
+            : "failed",
         pendingUndo: [],
         nextAttemptAt: null,
         finishedAt: now,

@@ -130,7 +130,8 @@ export interface SagaPatch {
   attentionReason?: AttentionReason | null;
   lastError?: string | null;
   abandonRequested?: boolean;
-  finishedAt?: Date;
+  // null reopens a finished saga (a cancellation after confirmation runs as its compensation).
+  finishedAt?: Date | null;
 }
 
 // Guarded by the version the caller saw: false when someone else (another worker after the lease, ops)
@@ -158,7 +159,7 @@ export async function updateSaga(
       ...(patch.attentionReason !== undefined ? { attention_reason: patch.attentionReason } : {}),
       ...(patch.lastError !== undefined ? { last_error: patch.lastError?.slice(0, 2000) ?? null } : {}),
       ...(patch.abandonRequested !== undefined ? { abandon_requested: patch.abandonRequested } : {}),
-      ...(patch.finishedAt ? { finished_at: patch.finishedAt } : {}),
+      ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
       version: sql<string>`version + 1`,
       updated_at: new Date(),
     })

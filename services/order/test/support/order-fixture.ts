@@ -11,6 +11,7 @@ import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { type SandboxProcess, startSandboxProcess } from "@stockroom/payment-sandbox/sandbox-process";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
@@ -39,6 +40,7 @@ import { DEFAULT_RETRY_POLICY } from "../../src/domain/checkout-saga.ts";
 import { DEFAULT_CAPTURE_TIMING, DEFAULT_PAYMENT_HOLD } from "../../src/domain/payment-hold.ts";
 import { createCatalogClient } from "../../src/transport/grpc/catalog.client.ts";
 import { createOrderHandler, ORDER_POLICY } from "../../src/transport/grpc/order.handler.ts";
+import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "../../src/transport/grpc/order-admin.handler.ts";
 import { createWarehouseClient } from "../../src/transport/grpc/warehouse.client.ts";
 import { startPaymentWebhookServer } from "../../src/transport/http/payment-webhook.server.ts";
 import { createManualPaymentProvider } from "../../src/transport/payments/manual-payment.provider.ts";
@@ -194,11 +196,20 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     verifier: createTokenVerifier(JWT),
   });
   server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
+  server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
   const orderPort = await server.start("127.0.0.1:0");
   const client: TypedClient<typeof OrderService> = createClient(OrderService, `127.0.0.1:${orderPort}`, {
     retry: { maxAttempts: 1 },
     defaultDeadlineMs: 15_000,
   });
+  const admin: TypedClient<typeof OrderAdminService> = createClient(
+    OrderAdminService,
+    `127.0.0.1:${orderPort}`,
+    {
+      retry: { maxAttempts: 1 },
+      defaultDeadlineMs: 15_000,
+    },
+  );
   const issuer = createTokenIssuer(JWT);
   const tokens = new Map<string, string>();
   for (const role of ["storefront", "ops", "admin", "service"] as const) {
@@ -221,6 +232,7 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     warehouseClient,
     catalogClient,
     client,
+    admin,
     as,
     // A neighbour goes away (its server stops) and comes back on the same address.
     async stop(kind: "warehouse" | "catalog") {
@@ -269,6 +281,7 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     },
     async cleanup() {
       client.close();
+      admin.close();
       await server.shutdown(1_000);
       warehouseClient.close();
       catalogClient.close();

@@ -1,6 +1,6 @@
 // OrderService over gRPC: each RPC validates its request, calls one use case, encodes. Carts and
 // checkout are the storefront's; orders are also readable by ops; VerifyPurchase is for services.
-import { internal } from "@stockroom/errors";
+import { internal, invalidArgument } from "@stockroom/errors";
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import {
   CheckoutStatus as ProtoCheckoutStatus,
@@ -171,9 +171,19 @@ export function createOrderHandler(useCases: OrderUseCases): ServiceImpl<typeof 
         nextPageToken: page.nextAfter ? validate.encodePageToken(page.nextAfter) : "",
       };
     },
-    async cancelOrder() {
-      // Not built yet (issue 13 item 4): an explicit refusal, never a silent no-op.
-      throw internal("CancelOrder is not implemented yet");
+    async cancelOrder(request, ctx) {
+      const reason = request.reason;
+      if (reason.length > 500) throw invalidArgument("reason", "reason must be at most 500 characters");
+      const order = await useCases.cancelOrder(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          orderId: validate.uuid(request.orderId, "order_id"),
+          reason,
+          by: ctx.principal?.roles.includes("storefront") ? "customer" : "ops",
+        },
+        requestContextFrom(ctx),
+      );
+      return { order: orderMessage(order) };
     },
     async verifyPurchase() {
       // Fails closed: the caller treats this as "not verified" (issue 13 item 7).
