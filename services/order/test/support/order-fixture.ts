@@ -3,6 +3,7 @@
 // tokens, through the order service's breakers), the payment sandbox as its own process posting its
 // webhooks to the order service's webhook listener, and the order service's use cases (buildUseCases)
 // behind an in-process OrderService.
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
 import { createDb } from "@stockroom/db";
@@ -74,6 +75,17 @@ export const DESTINATION = {
   countryCode: "DE",
   phone: "",
 };
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 const CATALOG_CONTEXT = { producer: "catalog", actor: "test", principal: "test" };
 const quiet = (service: string) => createLogger({ service, level: "silent" });
@@ -237,6 +249,9 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     // A neighbour goes away (its server stops) and comes back on the same address.
     async stop(kind: "warehouse" | "catalog") {
       await servers[kind].server.shutdown(100);
+      // Stopped means refusing connections, not just draining: wait until the port refuses.
+      const port = servers[kind].port;
+      for (let i = 0; i < 100 && (await accepts(port)); i++) await new Promise((r) => setTimeout(r, 20));
     },
     async restart(kind: "warehouse" | "catalog") {
       servers[kind] = await startServer(kind, servers[kind].port);

@@ -15,7 +15,7 @@ import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_se
 import { type Product, ProductStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import type { CatalogPort, ProductInfo, ProductLookup } from "../../app/catalog.port.ts";
 import { money } from "../../domain/money.ts";
-import type { ServiceClientOptions } from "./warehouse.client.ts";
+import { RECONNECT_OPTIONS, type ServiceClientOptions } from "./warehouse.client.ts";
 
 const MAX_REMEMBERED = 10_000;
 
@@ -54,6 +54,7 @@ export function createCatalogClient(
   const issuer = createTokenIssuer(options.jwt);
   const client = createClient(CatalogService, options.address, {
     defaultDeadlineMs: options.deadlineMs ?? 3_000,
+    channelOptions: RECONNECT_OPTIONS,
     token: () => issuer.issue({ subject: "service:order", roles: ["service"], ttlSec: 300 }),
   });
   const breaker = createDependencyBreaker({

@@ -25,6 +25,13 @@ export interface ServiceClientOptions {
   onBreakerState?: (state: BreakerState) => void;
 }
 
+// grpc-js backs off reconnecting from 1 s up to 120 s by default: after a dependency restarts, calls
+// would keep failing long after it is back. Reconnect fast and often instead (the breaker limits load).
+export const RECONNECT_OPTIONS = {
+  "grpc.initial_reconnect_backoff_ms": 200,
+  "grpc.max_reconnect_backoff_ms": 5_000,
+};
+
 const METHOD_TO_PROTO: Record<PaymentMethodType, PaymentMethod> = {
   card: PaymentMethod.CARD,
   e_wallet: PaymentMethod.E_WALLET,
@@ -85,6 +92,7 @@ export function createWarehouseClient(
   const issuer = createTokenIssuer(options.jwt);
   const clientOptions = {
     defaultDeadlineMs: options.deadlineMs ?? 5_000,
+    channelOptions: RECONNECT_OPTIONS,
     token: () => issuer.issue({ subject: "service:order", roles: ["service"], ttlSec: 300 }),
   };
   const client = createClient(WarehouseService, options.address, clientOptions);
