@@ -54,7 +54,7 @@ export const JWT = {
   issuer: "stockroom",
   audience: "stockroom",
 };
-const WEBHOOK_SECRET = "whsec_order_fixture_0123456789";
+export const WEBHOOK_SECRET = "whsec_order_fixture_0123456789";
 
 export const CARDS = {
   approve: "4242424242424242",
@@ -243,6 +243,11 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     settings,
     warehouseClient,
     catalogClient,
+    sandboxSchema,
+    addresses: () => ({
+      warehouse: `127.0.0.1:${servers.warehouse.port}`,
+      catalog: `127.0.0.1:${servers.catalog.port}`,
+    }),
     client,
     admin,
     as,
@@ -301,9 +306,16 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
       warehouseClient.close();
       catalogClient.close();
       await Promise.all([servers.warehouse.server.shutdown(1_000), servers.catalog.server.shutdown(1_000)]);
-      await sandbox.stop();
-      await webhooks.close();
-      await Promise.all([warehouse.drop(), catalog.cleanup(), orderSchema.drop(), sandboxSchema.drop()]);
+      const step = async (name: string, run: () => Promise<unknown>) => {
+        const t = Date.now();
+        await run();
+        if (process.env.ORDER_TEST_DEBUG) console.error(`cleanup ${name}: ${Date.now() - t} ms`);
+      };
+      await step("sandbox", () => sandbox.stop());
+      await step("webhooks", () => webhooks.close());
+      await step("schemas", () =>
+        Promise.all([warehouse.drop(), catalog.cleanup(), orderSchema.drop(), sandboxSchema.drop()]),
+      );
     },
   };
 }
