@@ -2,7 +2,7 @@
 // twice acts once), bank transfers (pending until ops marks them received; a lapsed hold cancels the
 // order and frees the stock), and a stuck checkout abandoned by ops.
 import { PaymentMethodType } from "@stockroom/proto/stockroom/order/v1/cart_pb.js";
-import { OrderStatus } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
+import { OrderStatus, RefundReason } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { level } from "../../warehouse/test/support/warehouse-fixture.ts";
 import { DEFAULT_PAYMENT_HOLD } from "../src/domain/payment-hold.ts";
@@ -131,6 +131,46 @@ describe("manual payments", () => {
     expect(order.order.status).toBe("confirmed");
     expect(order.payment?.status).toBe("captured");
     expect(await level(f.warehouse.db, "W1", "BT-1")).toMatchObject({ reserved: 0, committed: 1 });
+
+    // Refunds: part, then the rest (no amount), then nothing is left to refund.
+    const part = await f.admin.refundOrder(
+      {
+        idempotencyKey: `r1-${orderId}`,
+        orderId,
+        amount: { amountMinor: 400n, currency: "EUR" },
+        reason: RefundReason.GOODWILL,
+      },
+      f.as("ops"),
+    );
+    expect(part.order?.payment?.refunded?.amountMinor).toBe(400n);
+    const replay = await f.admin.refundOrder(
+      {
+        idempotencyKey: `r1-${orderId}`,
+        orderId,
+        amount: { amountMinor: 400n, currency: "EUR" },
+        reason: RefundReason.GOODWILL,
+      },
+      f.as("ops"),
+    );
+    expect(replay.refund?.refundId).toBe(part.refund?.refundId);
+    const rest = await f.admin.refundOrder(
+      { idempotencyKey: `r2-${orderId}`, orderId, reason: RefundReason.CUSTOMER_REQUEST },
+      f.as("ops"),
+    );
+    expect(rest.refund?.amount?.amountMinor).toBe(600n);
+    expect(rest.order?.payment?.refunded?.amountMinor).toBe(1_000n);
+    await expect(
+      f.admin.refundOrder(
+        {
+          idempotencyKey: `r3-${orderId}`,
+          orderId,
+          amount: { amountMinor: 1n, currency: "EUR" },
+          reason: RefundReason.OTHER,
+        },
+        f.as("ops"),
+      ),
+    ).rejects.toMatchObject({ code: 9 });
+    expect(await events(orderId)).toEqual(["OrderConfirmed", "OrderRefunded", "OrderRefunded"]);
   }, 30_000);
 
   it("a bank transfer not received within its hold: the order is cancelled, the stock freed, OrderCancelled emitted", async () => {

@@ -11,6 +11,7 @@ import { getCartUseCase } from "./get-cart.ts";
 import { getOrderUseCase, listOrdersUseCase } from "./get-order.ts";
 import { markPaymentReceivedUseCase } from "./mark-payment-received.ts";
 import { recordPaymentWebhookUseCase } from "./record-payment-webhook.ts";
+import { refundOrderUseCase } from "./refund-order.ts";
 import { setPaymentMethodUseCase, setShippingDestinationUseCase } from "./set-cart-checkout-details.ts";
 import { startCheckoutUseCase } from "./start-checkout.ts";
 import {
@@ -45,6 +46,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     },
     admin: {
       markPaymentReceived: markPaymentReceivedUseCase(deps, options.onCheckoutDue),
+      refundOrder: refundOrderUseCase(deps),
       listOrdersNeedingAttention: listOrdersNeedingAttentionUseCase(deps),
       retryCheckout: retryCheckoutUseCase(deps, options.onCheckoutDue),
       abandonCheckout: abandonCheckoutUseCase(deps, options.onCheckoutDue),

@@ -7,9 +7,11 @@ import type { OutboxEvent } from "@stockroom/outbox";
 import {
   OrderCancelledSchema,
   OrderConfirmedSchema,
+  OrderRefundedSchema,
   OrderShortfallDetectedSchema,
 } from "@stockroom/proto/stockroom/order/v1/events_pb.js";
 import { CancelledBy } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
+import type { RefundRecord } from "../data/refund.repo.ts";
 import { type OrderAggregate, orderMessage } from "./order-message.ts";
 
 export const ORDER_AGGREGATE = "order";
@@ -74,6 +76,25 @@ export function orderShortfallDetected(aggregate: OrderAggregate): OutboxEvent {
       lines: message.shortfall,
       orderCancelled: aggregate.order.status === "cancelled",
       detectedAt: timestampFromDate(aggregate.order.updatedAt),
+    }),
+  };
+}
+
+export function orderRefunded(aggregate: OrderAggregate, refund: RefundRecord): OutboxEvent {
+  const m = (amountMinor: number) => ({ amountMinor: BigInt(amountMinor), currency: refund.currency });
+  return {
+    ...envelope(aggregate, "OrderRefunded"),
+    payloadSchema: OrderRefundedSchema,
+    payload: create(OrderRefundedSchema, {
+      order: orderMessage(aggregate),
+      refund: {
+        refundId: refund.refundId,
+        amount: m(refund.amountMinor),
+        note: refund.note,
+        providerRefundId: refund.providerRefundId ?? "",
+        createdAt: timestampFromDate(refund.createdAt),
+      },
+      totalRefunded: m(aggregate.payment?.refundedMinor ?? refund.amountMinor),
     }),
   };
 }

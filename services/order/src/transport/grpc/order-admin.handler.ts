@@ -1,8 +1,9 @@
 // OrderAdminService over gRPC (roles ops and admin): manual payments, stuck checkouts, refunds.
-import { ErrorReason, internal, invalidArgument } from "@stockroom/errors";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { invalidArgument } from "@stockroom/errors";
 import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
-import { AttentionReason } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
+import { AttentionReason, RefundReason } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
 import type { OrderAdminUseCases } from "../../app/build-use-cases.ts";
 import { orderMessage } from "../../app/order-message.ts";
 import { CURRENCY_PATTERN, money } from "../../domain/money.ts";
@@ -25,6 +26,17 @@ const REASONS: Partial<Record<AttentionReason, string>> = {
   [AttentionReason.DEPENDENCY_UNAVAILABLE]: "dependency_unavailable",
   [AttentionReason.STOCK_LOST_AFTER_PAYMENT]: "stock_lost_after_payment",
   [AttentionReason.UNEXPECTED_ERROR]: "unexpected_error",
+};
+
+const REFUND_REASONS: Partial<Record<RefundReason, string>> = {
+  [RefundReason.CUSTOMER_REQUEST]: "customer_request",
+  [RefundReason.RETURN]: "return",
+  [RefundReason.SHORTFALL]: "shortfall",
+  [RefundReason.CANCELLATION]: "cancellation",
+  [RefundReason.GOODWILL]: "goodwill",
+  [RefundReason.DUPLICATE]: "duplicate",
+  [RefundReason.FRAUD]: "fraud",
+  [RefundReason.OTHER]: "other",
 };
 
 function note(value: string, field: string): string {
@@ -55,9 +67,45 @@ export function createOrderAdminHandler(useCases: OrderAdminUseCases): ServiceIm
       );
       return { order: orderMessage(order) };
     },
-    async refundOrder() {
-      // Not built yet (issue 13 item 4): refused explicitly, nothing changes.
-      throw internal("RefundOrder is not implemented yet", undefined, ErrorReason.INTERNAL);
+    async refundOrder(request, ctx) {
+      const reason = REFUND_REASONS[request.reason];
+      if (!reason) throw invalidArgument("reason", "reason is required");
+      let amount: ReturnType<typeof money> | undefined;
+      if (request.amount) {
+        if (!CURRENCY_PATTERN.test(request.amount.currency)) {
+          throw invalidArgument("amount.currency", "amount.currency must be an ISO 4217 code");
+        }
+        if (request.amount.amountMinor <= 0n || request.amount.amountMinor > 10_000_000_000_000n) {
+          throw invalidArgument("amount.amount_minor", "amount.amount_minor must be positive");
+        }
+        amount = money(Number(request.amount.amountMinor), request.amount.currency);
+      }
+      const result = await useCases.refundOrder(
+        {
+          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+          orderId: validate.uuid(request.orderId, "order_id"),
+          ...(amount ? { amount } : {}),
+          reason,
+          note: note(request.note, "note"),
+          lines: request.lines.map((l, i) => ({
+            lineNumber: validate.lineNumber(l.lineNumber, `lines[${i}].line_number`),
+            quantity: validate.quantity(l.quantity, `lines[${i}].quantity`),
+          })),
+        },
+        requestContextFrom(ctx),
+      );
+      const r = result.refund;
+      return {
+        order: orderMessage(result.order),
+        refund: {
+          refundId: r.refundId,
+          amount: { amountMinor: BigInt(r.amountMinor), currency: r.currency },
+          reason: request.reason,
+          note: r.note,
+          providerRefundId: r.providerRefundId ?? "",
+          createdAt: timestampFromDate(r.createdAt),
+        },
+      };
     },
     async listOrdersNeedingAttention(request) {
       const reasons = request.reasons.map((r, i) => {
