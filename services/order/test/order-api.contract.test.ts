@@ -238,6 +238,11 @@ describe("bad input names the field and changes nothing", () => {
       "reasons[0]",
     ],
     [
+      "refundOrder without reason",
+      () => f.admin.refundOrder({ idempotencyKey: "b20", orderId: UUID }, f.as("ops")),
+      "reason",
+    ],
+    [
       "retryCheckout bad id",
       () => f.admin.retryCheckout({ idempotencyKey: "b19", orderId: "x" }, f.as("ops")),
       "order_id",
