@@ -145,6 +145,9 @@ case "$command" in
     pnpm exec biome ci --colors=off .
     # The layer rules (.dependency-cruiser.cjs): a forbidden import fails the check, naming the rule.
     pnpm exec depcruise --config .dependency-cruiser.cjs --output-type err services packages
+    node deploy/compose/check-compose.ts
+    bash deploy/kubernetes/check-manifests.sh
+    bash deploy/prometheus/check-rules.sh
     ;;
   bench)
     install_dependencies

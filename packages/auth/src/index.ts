@@ -8,7 +8,11 @@ export {
 } from "./token-issuer.ts";
 export {
   createTokenVerifier,
+  JWKS_ALGORITHMS,
+  type JwksAlgorithm,
   type TokenKeySource,
   type TokenVerifier,
   type TokenVerifierOptions,
+  tokenKeySource,
+  tokenVerifierFromConfig,
 } from "./token-verifier.ts";

@@ -1,4 +1,5 @@
-// Verifies bearer JWTs (HS256 shared secret, or a JWKS for asymmetric keys) into a Principal.
+// Verifies bearer JWTs (HS256 shared secret, a JWKS for an identity provider's asymmetric keys, or
+// both: the token's alg picks which) into a Principal.
 // Every failure becomes an `unauthenticated` AppError with no detail of why, so callers cannot probe.
 // A storefront backend sends the same token on thousands of calls: a token that verified is remembered
 // (by its exact text, bounded in number and in time, never past its expiry), so the signature check runs
@@ -7,6 +8,7 @@ import { unauthenticated } from "@stockroom/errors";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -16,14 +18,23 @@ import { LRUCache } from "lru-cache";
 import { isRole, type Principal } from "./roles.ts";
 import { encodeSecret } from "./secret.ts";
 
+// With a JWKS (an OIDC provider's jwks_uri, or a local set) a secret may be given as well: HS256 tokens
+// (our services' own, signed with the shared secret) then verify against it, any other alg against the
+// key set.
 export type TokenKeySource =
   | { secret: string | Uint8Array }
-  | { jwksUrl: string | URL }
-  | { jwks: JSONWebKeySet };
+  | { jwksUrl: string | URL; secret?: string | Uint8Array }
+  | { jwks: JSONWebKeySet; secret?: string | Uint8Array };
+
+/** Asymmetric algorithms a key set's tokens may use. */
+export const JWKS_ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"] as const;
+export type JwksAlgorithm = (typeof JWKS_ALGORITHMS)[number];
 
 export type TokenVerifierOptions = TokenKeySource & {
   issuer: string;
   audience: string;
+  /** Algorithms accepted from the key set; defaults to RS256 and ES256, what OIDC providers sign with. */
+  algorithms?: readonly JwksAlgorithm[];
   clockToleranceSec?: number;
   // Verified tokens remembered (default 10,000; 0 turns remembering off) and for how long at most
   // (default 60 s; a key removed from a JWKS stops accepting its tokens within this time).
@@ -35,7 +46,7 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
-const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
+const DEFAULT_JWKS_ALGORITHMS: readonly JwksAlgorithm[] = ["RS256", "ES256"];
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const verifyJwt = buildJwtVerify(options);
@@ -73,14 +84,24 @@ function buildJwtVerify(options: TokenVerifierOptions): (token: string) => Promi
     clockTolerance: options.clockToleranceSec ?? 5,
     requiredClaims: ["sub", "exp"],
   };
-  if ("secret" in options) {
-    const key = encodeSecret(options.secret);
-    return async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ["HS256"] })).payload;
+  const secret = options.secret === undefined ? undefined : encodeSecret(options.secret);
+  const verifyHs256 =
+    secret === undefined
+      ? undefined
+      : async (token: string) =>
+          (await jwtVerify(token, secret, { ...claims, algorithms: ["HS256"] })).payload;
+  if (!("jwksUrl" in options) && !("jwks" in options)) {
+    if (verifyHs256 === undefined) throw new Error("a token verifier needs a secret or a key set");
+    return verifyHs256;
   }
   const keys: JWTVerifyGetKey =
     "jwksUrl" in options ? createRemoteJWKSet(new URL(options.jwksUrl)) : createLocalJWKSet(options.jwks);
-  return async (token) =>
-    (await jwtVerify(token, keys, { ...claims, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
+  const algorithms = [...(options.algorithms ?? DEFAULT_JWKS_ALGORITHMS)];
+  const verifyJwks = async (token: string) =>
+    (await jwtVerify(token, keys, { ...claims, algorithms })).payload;
+  if (verifyHs256 === undefined) return verifyJwks;
+  // Routed by the header's alg; each path still enforces its own algorithm list.
+  return (token) => (decodeProtectedHeader(token).alg === "HS256" ? verifyHs256(token) : verifyJwks(token));
 }
 
 function principalFromPayload(payload: JWTPayload): Principal {
@@ -89,4 +110,32 @@ function principalFromPayload(payload: JWTPayload): Principal {
   const claimed: unknown = payload.roles;
   const roles = Array.isArray(claimed) ? claimed.filter(isRole) : [];
   return { subject, roles };
+}
+
+/** The key source a service's configuration names: a JWKS URL, a secret, or both. */
+export function tokenKeySource(settings: {
+  secret?: string | undefined;
+  jwksUrl?: string | undefined;
+}): TokenKeySource {
+  const { secret, jwksUrl } = settings;
+  if (jwksUrl !== undefined) return secret === undefined ? { jwksUrl } : { jwksUrl, secret };
+  if (secret !== undefined) return { secret };
+  throw new Error("a token verifier needs JWT_SECRET or JWT_JWKS_URL");
+}
+
+// The verifier a service builds from its auth settings (packages/config's commonConfigShape and
+// authConfigShape): our HS256 secret, an identity provider's key set, or both.
+export function tokenVerifierFromConfig(config: {
+  JWT_SECRET?: string | undefined;
+  JWT_JWKS_URL?: string | undefined;
+  JWT_ALGORITHMS: readonly JwksAlgorithm[];
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): TokenVerifier {
+  return createTokenVerifier({
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
 }

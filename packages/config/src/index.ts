@@ -1,6 +1,14 @@
 // Services extend commonConfigSchema with the same zod instance.
 export { z } from "zod";
-export { type CommonConfig, commonConfigSchema, commonConfigShape } from "./common-config.ts";
+export {
+  authConfigShape,
+  type CommonConfig,
+  checkAuthConfig,
+  commonConfigSchema,
+  commonConfigShape,
+  DEPLOYMENT_ENVIRONMENTS,
+  DEVELOPMENT_JWT_SECRET,
+} from "./common-config.ts";
 export { ConfigError, type ConfigProblem } from "./config-error.ts";
 export {
   boolean,

@@ -21,11 +21,30 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export type ErrorMetadata = Record<string, string>;
 
+/** One wrong request field: its proto path (e.g. `lines[2].quantity`) and what is wrong with it. */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/** One unmet precondition, as google.rpc.PreconditionFailure.Violation carries it. */
+export interface PreconditionViolation {
+  /** What kind of precondition, e.g. "INSUFFICIENT_STOCK". */
+  type: string;
+  /** What it concerns, e.g. "sku/A-1". */
+  subject: string;
+  description: string;
+}
+
 export interface AppErrorOptions {
   reason?: ErrorReason;
   field?: string;
   metadata?: ErrorMetadata;
   cause?: unknown;
+  /** Every wrong field of an invalid_argument error; defaults to the one `field` names. */
+  violations?: readonly FieldViolation[];
+  /** The unmet preconditions of a failed_precondition error, when it can name them one by one. */
+  preconditionViolations?: readonly PreconditionViolation[];
 }
 
 export class AppError extends Error {
@@ -34,6 +53,8 @@ export class AppError extends Error {
   readonly reason: ErrorReason;
   readonly field: string | undefined;
   readonly metadata: ErrorMetadata | undefined;
+  readonly violations: readonly FieldViolation[];
+  readonly preconditionViolations: readonly PreconditionViolation[];
 
   constructor(kind: ErrorKind, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -41,6 +62,12 @@ export class AppError extends Error {
     this.reason = options.reason ?? ErrorReason.UNSPECIFIED;
     this.field = options.field;
     this.metadata = options.metadata;
+    this.violations =
+      options.violations ??
+      (options.field === undefined || options.field === ""
+        ? []
+        : [{ field: options.field, description: message }]);
+    this.preconditionViolations = options.preconditionViolations ?? [];
   }
 }
 

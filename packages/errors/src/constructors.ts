@@ -1,7 +1,7 @@
 // Named constructors, one per kind. Domain-specific kinds take the reason first because the reason is
 // what callers branch on; kinds with an obvious generic reason default it.
 import { ErrorReason } from "@stockroom/proto/stockroom/common/v1/error_pb.js";
-import { AppError, type ErrorMetadata } from "./app-error.ts";
+import { AppError, type ErrorMetadata, type PreconditionViolation } from "./app-error.ts";
 
 export function invalidArgument(
   field: string,
@@ -20,8 +20,15 @@ export function alreadyExists(reason: ErrorReason, message: string, metadata?: E
   return new AppError("already_exists", message, { reason, metadata });
 }
 
-export function failedPrecondition(reason: ErrorReason, message: string, metadata?: ErrorMetadata): AppError {
-  return new AppError("failed_precondition", message, { reason, metadata });
+// preconditionViolations names each unmet precondition (google.rpc.PreconditionFailure); without it
+// the gRPC mapping derives one from the reason and metadata.
+export function failedPrecondition(
+  reason: ErrorReason,
+  message: string,
+  metadata?: ErrorMetadata,
+  preconditionViolations?: readonly PreconditionViolation[],
+): AppError {
+  return new AppError("failed_precondition", message, { reason, metadata, preconditionViolations });
 }
 
 export function resourceExhausted(reason: ErrorReason, message: string, metadata?: ErrorMetadata): AppError {

@@ -5,8 +5,10 @@ export {
   ERROR_KINDS,
   type ErrorKind,
   type ErrorMetadata,
+  type FieldViolation,
   isAppError,
   isRetryableError,
+  type PreconditionViolation,
 } from "./app-error.ts";
 export {
   aborted,
@@ -21,3 +23,4 @@ export {
   unauthenticated,
   unavailable,
 } from "./constructors.ts";
+export { type CheckField, collectViolations, invalidArguments } from "./field-violations.ts";

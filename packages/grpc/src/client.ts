@@ -21,7 +21,7 @@ import {
 } from "@grpc/grpc-js";
 import { ErrorReason } from "@stockroom/errors";
 import type { ErrorDetail } from "@stockroom/proto/stockroom/common/v1/error_pb.js";
-import { errorDetailFrom } from "./error-status.ts";
+import { errorDetailFrom, type StatusDetails, statusDetailsFrom } from "./error-status.ts";
 import { methodDefinition } from "./service-definition.ts";
 
 export interface CallOptions {
@@ -30,6 +30,8 @@ export interface CallOptions {
   /** Extra request metadata (e.g. x-request-id, traceparent to propagate). */
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+  /** Called with the trailing metadata of a unary call (e.g. to read x-request-id), on success or failure. */
+  onTrailers?: (metadata: Metadata) => void;
 }
 
 export interface RetryOptions {
@@ -92,6 +94,11 @@ export class GrpcCallError extends Error {
   get reason(): ErrorReason {
     return this.errorDetail?.reason ?? ErrorReason.UNSPECIFIED;
   }
+
+  /** The google.rpc.Status the server sent in grpc-status-details-bin, with its decoded details. */
+  get statusDetails(): StatusDetails | undefined {
+    return statusDetailsFrom(this.metadata);
+  }
 }
 
 export function isGrpcCallError(err: unknown): err is GrpcCallError {
@@ -147,6 +154,7 @@ export function createClient<S extends DescService>(
               metadata,
               deadline,
               signal,
+              callOptions?.onTrailers,
             ),
           );
         };
@@ -212,6 +220,7 @@ function unaryAttempt(
   metadata: Metadata,
   deadline: Date,
   signal: AbortSignal | undefined,
+  onTrailers: ((metadata: Metadata) => void) | undefined,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const callOptions: GrpcCallOptions = { deadline };
@@ -224,6 +233,7 @@ function unaryAttempt(
       callOptions,
       (err, value) => (err ? reject(toCallError(err)) : resolve(value)),
     );
+    if (onTrailers !== undefined) call.on("status", (s) => onTrailers(s.metadata));
     cancelOnAbort(call, signal);
   });
 }

@@ -24,9 +24,14 @@ export { EncodedMessage } from "./encoded-message.ts";
 export {
   DATABASE_UNAVAILABLE_MESSAGE,
   ERROR_DETAIL_METADATA_KEY,
+  ERROR_DOMAIN,
   errorDetailFrom,
   type GrpcStatus,
   INTERNAL_ERROR_MESSAGE,
+  reasonName,
+  STATUS_DETAILS_METADATA_KEY,
+  type StatusDetails,
+  statusDetailsFrom,
   toGrpcStatus,
 } from "./error-status.ts";
 export { HEALTH_SERVICE_NAME, reflectionPackageDefinition } from "./reflection.ts";
@@ -34,3 +39,10 @@ export { createGrpcServer, type GrpcServer, type GrpcServerOptions } from "./ser
 export { methodPath, serviceDefinition } from "./service-definition.ts";
 export type { MethodImpl, ServiceImpl, ServicePolicy } from "./service-types.ts";
 export { installSignalHandlers, type SignalHandlerOptions } from "./signals.ts";
+export {
+  durationInput,
+  MAX_DURATION_SECONDS,
+  MAX_TIMESTAMP_SECONDS,
+  MIN_TIMESTAMP_SECONDS,
+  timestampInput,
+} from "./well-known-input.ts";

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import {
   type ChannelOptions,
-  type Metadata,
+  Metadata,
   Server,
   ServerCredentials,
   type ServerDuplexStream,
@@ -26,7 +26,7 @@ import {
 } from "@stockroom/auth";
 import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
-import { createRpcMetrics, observeRpc, type RpcMetrics } from "@stockroom/metrics";
+import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
@@ -41,6 +41,13 @@ export interface GrpcServerOptions {
   verifier: TokenVerifier;
   /** Extra grpc-js server options (merged over the defaults below). */
   channelOptions?: ChannelOptions;
+  /**
+   * Whether the process can take traffic (database reachable, ...); throwing counts as no. Once the
+   * server is bound, gRPC health follows it (polled every readinessIntervalMs), as /readyz does.
+   */
+  readiness?: () => Promise<boolean> | boolean;
+  /** Defaults to 1000 ms. */
+  readinessIntervalMs?: number;
 }
 
 export interface GrpcServer {
@@ -52,6 +59,11 @@ export interface GrpcServer {
   shutdown(graceMs?: number): Promise<void>;
   /** For readiness: e.g. NOT_SERVING while the database is unreachable. "" is the whole server. */
   setServingStatus(service: string, servingStatus: ServingStatus): void;
+  /**
+   * False until start has bound the port, from the moment shutdown begins (draining), and while the
+   * readiness option says no: what /readyz and gRPC health both report.
+   */
+  ready(): Promise<boolean>;
   readonly server: Server;
 }
 
@@ -64,7 +76,8 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.enable_channelz": 0,
 };
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; status: GrpcStatus };
+// Success and failure both send the request id back in the trailers, so a client can quote it.
+type Outcome<T> = { ok: true; value: T; trailer: Metadata } | { ok: false; status: GrpcStatus };
 
 interface MethodRuntime {
   service: DescService;
@@ -89,6 +102,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthImplementation({ "": "NOT_SERVING" });
   const services: DescService[] = [];
   let started = false;
+  let bound = false;
+  let draining = false;
+  let readinessTimer: NodeJS.Timeout | undefined;
+  let refreshing: Promise<void> | undefined;
+  let lastServing: ServingStatus | undefined;
 
   const execute = createCallExecutor(options.logger, options.verifier, metrics);
 
@@ -129,12 +147,47 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         err ? reject(err) : resolve(boundPort),
       );
     });
-    setAll("SERVING");
+    bound = true;
+    await refreshHealth();
+    readinessTimer = setInterval(() => void refreshHealth(), options.readinessIntervalMs ?? 1_000);
+    readinessTimer.unref();
     options.logger.info(
       { address, port, services: services.map((s) => s.typeName) },
       "grpc server listening",
     );
     return port;
+  }
+
+  async function ready(): Promise<boolean> {
+    if (!bound || draining) return false;
+    if (options.readiness === undefined) return true;
+    try {
+      return (await options.readiness()) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  // One probe at a time: a database that does not answer must not pile up checks.
+  function refreshHealth(): Promise<void> {
+    refreshing ??= (async () => {
+      try {
+        const servingStatus: ServingStatus = (await ready()) ? "SERVING" : "NOT_SERVING";
+        // shutdown may have begun while the probe ran: draining always wins.
+        if (draining) return;
+        if (servingStatus !== lastServing) {
+          if (servingStatus === "NOT_SERVING")
+            options.logger.warn({ servingStatus }, "not ready: health NOT_SERVING");
+          else if (lastServing !== undefined)
+            options.logger.info({ servingStatus }, "ready again: health SERVING");
+          lastServing = servingStatus;
+        }
+        setAll(servingStatus);
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
   }
 
   function setAll(servingStatus: ServingStatus): void {
@@ -143,6 +196,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   }
 
   async function shutdown(graceMs = 10_000): Promise<void> {
+    draining = true;
+    clearInterval(readinessTimer);
     setAll("NOT_SERVING");
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -163,6 +218,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     start,
     shutdown,
     setServingStatus: (service, servingStatus) => health.setStatus(service, servingStatus),
+    ready,
     server,
   };
 }
@@ -189,6 +245,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
     body: (ctx: CallContext) => Promise<T>,
   ): Promise<Outcome<T>> {
     const startedAt = process.hrtime.bigint();
+    observeRpcStart(metrics, runtime.labels);
     const requestId = requestIdFrom(call.metadata);
     const trace = traceFrom(call.metadata);
     // Made on first use: a pino child (its bindings pass through redaction) and an AbortController cost
@@ -235,7 +292,9 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       if (baseLogger.isLevelEnabled("info")) {
         callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
       }
-      return { ok: true, value };
+      const trailer = new Metadata();
+      trailer.set("x-request-id", requestId);
+      return { ok: true, value, trailer };
     } catch (err) {
       const mapped = toGrpcStatus(err, requestId);
       mapped.metadata.set("x-request-id", requestId);
@@ -266,26 +325,26 @@ function makeHandler(runtime: MethodRuntime, fn: Fn, execute: Executor): Untyped
     case "unary":
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         void execute(runtime, call, (ctx) => fn(call.request, ctx) as Promise<unknown>).then((outcome) =>
-          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+          outcome.ok ? callback(null, outcome.value, outcome.trailer) : callback(outcome.status),
         );
       };
     case "server_streaming":
       return (call: ServerWritableStream<unknown, unknown>) => {
         void execute(runtime, call, (ctx) =>
           writeAll(call, fn(call.request, ctx) as AsyncIterable<unknown>, ctx.signal),
-        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+        ).then((outcome) => (outcome.ok ? call.end(outcome.trailer) : call.emit("error", outcome.status)));
       };
     case "client_streaming":
       return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         void execute(runtime, call, (ctx) => fn(call, ctx) as Promise<unknown>).then((outcome) =>
-          outcome.ok ? callback(null, outcome.value) : callback(outcome.status),
+          outcome.ok ? callback(null, outcome.value, outcome.trailer) : callback(outcome.status),
         );
       };
     case "bidi_streaming":
       return (call: ServerDuplexStream<unknown, unknown>) => {
         void execute(runtime, call, (ctx) =>
           writeAll(call, fn(call, ctx) as AsyncIterable<unknown>, ctx.signal),
-        ).then((outcome) => (outcome.ok ? call.end() : call.emit("error", outcome.status)));
+        ).then((outcome) => (outcome.ok ? call.end(outcome.trailer) : call.emit("error", outcome.status)));
       };
   }
 }

@@ -4,7 +4,9 @@ export { type CreateMetricsRegistryOptions, createMetricsRegistry } from "./regi
 export {
   createRpcMetrics,
   observeRpc,
+  observeRpcStart,
   RPC_LATENCY_BUCKETS,
+  type RpcCall,
   type RpcMetrics,
   type RpcObservation,
 } from "./rpc-metrics.ts";

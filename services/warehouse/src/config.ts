@@ -2,6 +2,8 @@
 // (WAREHOUSE_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 
 import {
+  authConfigShape,
+  checkAuthConfig,
   commaList,
   commonConfigShape,
   durationMs,
@@ -32,6 +34,7 @@ export const warehouseConfigSchema = z.object({
   ...commonConfigShape,
   // The outbox relay publishes this schema's events to Kafka; topics are created up front.
   ...outboxRelayConfigShape,
+  ...authConfigShape,
   GRPC_PORT: port().default(50051),
   METRICS_PORT: port().default(9451),
   DB_SCHEMA: schemaName().default("warehouse"),
@@ -62,7 +65,7 @@ export interface WarehouseConfig extends RawWarehouseConfig {
 }
 
 export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
-  const raw = loadConfig(warehouseConfigSchema, env, { prefix: CONFIG_PREFIX });
+  const raw = loadConfig(warehouseConfigSchema.superRefine(checkAuthConfig), env, { prefix: CONFIG_PREFIX });
   return { ...raw, ttlPolicy: ttlPolicyFrom(raw) };
 }
 

@@ -2,9 +2,9 @@
 // outbox relay and expiry sweeper (WAREHOUSE_COMPONENTS picks which), wired by hand; SIGTERM stops them
 // in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
+import { createDb, createPool, openServiceDatabase, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
@@ -31,18 +31,12 @@ const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import
 
 async function main(config: WarehouseConfig): Promise<void> {
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DB_SCHEMA,
-    max: config.DB_POOL_MAX,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
-    applicationName: SERVICE,
+  const { pool, db } = await openServiceDatabase<WarehouseDatabase>({
+    config,
+    service: SERVICE,
+    migrations: MIGRATIONS,
     logger,
   });
-  // The runner takes an advisory lock, so several instances starting together apply each file once.
-  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
-  logger.info({ migrated }, "migrations applied");
-  const db = createDb<WarehouseDatabase>(pool);
   // Reserve batches run on connections of their own in pipeline mode: a batch's BEGIN leaves with its
   // first statement instead of costing a round trip, and a batch is always in flight under load. (Only
   // those transactions: a pipelined pool refuses cursors.)
@@ -58,13 +52,18 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
+  const databaseReady = async () => {
+    await pool.query("SELECT 1");
+    return true;
+  };
+  const verifier = tokenVerifierFromConfig(config);
+  const server = createGrpcServer({ logger, registry, verifier, readiness: databaseReady });
+  // An api process is ready once gRPC is bound and the database answers, and not while it drains;
+  // worker-only processes once the database answers.
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
     registry,
-    readiness: async () => {
-      await pool.query("SELECT 1");
-      return true;
-    },
+    readiness: () => (config.COMPONENTS.includes("api") ? server.ready() : databaseReady()),
   });
 
   const useCases = buildUseCases(createUseCaseDeps(db, { metrics }), {
@@ -77,12 +76,6 @@ async function main(config: WarehouseConfig): Promise<void> {
     reserveDeps: createUseCaseDeps(createDb<WarehouseDatabase>(reservePool), { metrics }),
   });
 
-  const verifier = createTokenVerifier({
-    secret: config.JWT_SECRET,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
-  const server = createGrpcServer({ logger, registry, verifier });
   server.register(
     WarehouseService,
     createWarehouseHandler(useCases.warehouse, config.ttlPolicy),

@@ -6,6 +6,7 @@ import { adjustStockUseCase } from "./admin/adjust-stock.ts";
 import { createBinUseCase, deleteBinUseCase, listBinsUseCase } from "./admin/bins.ts";
 import { bulkAdjustStockUseCase } from "./admin/bulk-adjust-stock.ts";
 import { exportMovementsUseCase, listMovementsUseCase } from "./admin/list-movements.ts";
+import { listReservationsUseCase } from "./admin/list-reservations.ts";
 import { reconcileUseCase } from "./admin/reconcile.ts";
 import { recordCycleCountUseCase } from "./admin/record-cycle-count.ts";
 import { setStockPolicyUseCase } from "./admin/set-stock-policy.ts";
@@ -76,6 +77,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
       listMovements: listMovementsUseCase(deps),
       exportMovements: exportMovementsUseCase(deps),
       reconcile: reconcileUseCase(deps),
+      listReservations: listReservationsUseCase(deps),
     },
     expiry: {
       expire: expireReservationsUseCase(deps),

@@ -44,6 +44,7 @@ import { allocateFefo, type LotState, unexpiredFreeUnits } from "../domain/lot-a
 import type { ReservationView } from "../domain/reservation.ts";
 import { type PaymentMethod, type ReservationTtlPolicy, ttlFor } from "../domain/reservation-ttl.ts";
 import { levelKey, type StockLevelKey, sellableQuantity } from "../domain/stock-level.ts";
+import { requireWarehouse } from "./admin/warehouses.ts";
 import { type BatchOutcome, createRequestBatcher } from "./request-batcher.ts";
 import { reservationChanged } from "./reservation-events.ts";
 import { planStockChanges, type StockChange } from "./stock-changes.ts";
@@ -128,10 +129,20 @@ export function reserveStockUseCase(
       deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
       return result;
     } catch (err) {
-      if (isInsufficient(err)) deps.metrics?.reservations.inc({ outcome: "insufficient" });
+      if (isInsufficient(err)) {
+        // A warehouse that does not exist reads as no stock in the batch; told apart here, on the
+        // failure path only, so the batch's reads stay as they are.
+        await refuseUnknownWarehouses(deps, command);
+        deps.metrics?.reservations.inc({ outcome: "insufficient" });
+      }
       throw err;
     }
   };
+}
+
+async function refuseUnknownWarehouses(deps: UseCaseDeps, command: ReserveCommand): Promise<void> {
+  const named = new Set(command.lines.flatMap((line) => (line.warehouseCode ? [line.warehouseCode] : [])));
+  for (const code of named) await requireWarehouse(deps, code);
 }
 
 // Placeholders for outcomes a batch fills in later, never answered as such: shared, because an Error per
@@ -498,7 +509,17 @@ function insufficientStock(shortages: LineShortage[]) {
     metadata[`line_${s.lineNumber}_available`] = String(s.available);
     if (s.warehouseCode) metadata[`line_${s.lineNumber}_warehouse_code`] = s.warehouseCode;
   }
-  return failedPrecondition(ErrorReason.INSUFFICIENT_STOCK, `insufficient stock: ${detail}`, metadata);
+  const violations = shortages.map((s) => ({
+    type: "INSUFFICIENT_STOCK",
+    subject: s.warehouseCode ? `warehouse/${s.warehouseCode}/sku/${s.sku}` : `sku/${s.sku}`,
+    description: `line ${s.lineNumber}: requested ${s.requested}, available ${s.available}`,
+  }));
+  return failedPrecondition(
+    ErrorReason.INSUFFICIENT_STOCK,
+    `insufficient stock: ${detail}`,
+    metadata,
+    violations,
+  );
 }
 
 function isInsufficient(err: unknown): boolean {

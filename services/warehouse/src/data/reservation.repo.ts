@@ -106,6 +106,30 @@ export async function findReservationHeader(
   return rows[0] && toHeader(rows[0]);
 }
 
+export interface ReservationLookup {
+  reference?: { type: string; id: string } | undefined;
+  status?: ReservationStatus | undefined;
+}
+
+// One page of reservations, newest first (reservation ids are uuid v7), after the id the previous page
+// ended on: (reference_type, reference_id, reservation_id) or (status, reservation_id) answers it in
+// index order.
+export async function findReservationPage(
+  db: Db,
+  lookup: ReservationLookup,
+  page: { beforeId: string | undefined; limit: number },
+): Promise<ReservationHeader[]> {
+  const { rows } = await sql<RawHeader>`
+    SELECT * FROM reservations
+    WHERE true
+      ${lookup.reference ? sql`AND reference_type = ${lookup.reference.type} AND reference_id = ${lookup.reference.id}` : sql``}
+      ${lookup.status ? sql`AND status = ${lookup.status}` : sql``}
+      ${page.beforeId ? sql`AND reservation_id < ${page.beforeId}::uuid` : sql``}
+    ORDER BY reservation_id DESC
+    LIMIT ${page.limit}`.execute(db);
+  return rows.map(toHeader);
+}
+
 // Active reservations past their expiry, locked; rows another sweeper holds are skipped.
 export async function lockExpiredReservations(
   db: Db,
@@ -182,6 +206,53 @@ export async function findLines(
     })),
   };
 }
+
+// findLines for a page of reservations in two queries, by reservation id.
+export async function findLinesOfReservations(
+  db: Db,
+  reservationIds: string[],
+): Promise<Map<string, { lines: Omit<ReservationLineView, "allocations">[]; allocations: AllocationRow[] }>> {
+  const byId = new Map(reservationIds.map((id) => [id, { lines: [], allocations: [] } as LinesOf]));
+  if (reservationIds.length === 0) return byId;
+  const [lines, allocations] = await Promise.all([
+    db
+      .selectFrom("reservation_lines")
+      .select(["reservation_id", "line_number", "sku", "quantity", "status"])
+      .where("reservation_id", "in", reservationIds)
+      .orderBy("reservation_id")
+      .orderBy("line_number")
+      .execute(),
+    db
+      .selectFrom("reservation_allocations")
+      .select(["reservation_id", "line_number", "warehouse_code", "sku", "lot_code", "quantity"])
+      .where("reservation_id", "in", reservationIds)
+      .orderBy("reservation_id")
+      .orderBy("line_number")
+      .orderBy("warehouse_code")
+      .orderBy("lot_code")
+      .execute(),
+  ]);
+  for (const l of lines) {
+    byId.get(l.reservation_id)?.lines.push({
+      lineNumber: l.line_number,
+      sku: l.sku,
+      quantity: l.quantity,
+      status: l.status as LineStatus,
+    });
+  }
+  for (const a of allocations) {
+    byId.get(a.reservation_id)?.allocations.push({
+      lineNumber: a.line_number,
+      warehouseCode: a.warehouse_code,
+      sku: a.sku,
+      lotCode: a.lot_code,
+      quantity: a.quantity,
+    });
+  }
+  return byId;
+}
+
+type LinesOf = { lines: Omit<ReservationLineView, "allocations">[]; allocations: AllocationRow[] };
 
 export async function updateReservationState(
   db: Db,

@@ -1,4 +1,5 @@
 // CatalogAdminService over gRPC (ops and admin): decode and validate, call one use case, encode.
+import { collectViolations } from "@stockroom/errors";
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import type { CatalogAdminUseCases } from "../../app/build-use-cases.ts";
@@ -35,64 +36,70 @@ export function createCatalogAdminHandler(
   return {
     async createProduct(request, ctx) {
       const product = await useCases.createProduct(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          sku: validate.sku(request.sku),
-          name: validate.text(request.name, "name", { required: true, max: 200 }),
-          description: validate.text(request.description, "description", { max: 10_000 }),
-          brand: validate.text(request.brand, "brand", { max: 100 }),
-          categoryPath: validate.categoryPath(request.categoryPath),
-          attributes: validate.attributes(request.attributes),
-          price: validate.price(request.price),
-          status: validate.writableStatus(request.status, "draft"),
-        },
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          sku: check(() => validate.sku(request.sku)),
+          name: check(() => validate.text(request.name, "name", { required: true, max: 200 })),
+          description: check(() => validate.text(request.description, "description", { max: 10_000 })),
+          brand: check(() => validate.text(request.brand, "brand", { max: 100 })),
+          categoryPath: check(() => validate.categoryPath(request.categoryPath)),
+          attributes: check(() => validate.attributes(request.attributes)),
+          price: check(() => validate.price(request.price)),
+          status: check(() => validate.writableStatus(request.status, "draft")),
+        })),
         requestContextFrom(ctx),
       );
       return { product: productMessage(product) };
     },
     async updateProduct(request, ctx) {
       const product = await useCases.updateProduct(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          sku: validate.sku(request.sku),
-          expectedVersion: validate.expectedVersion(request.expectedVersion),
-          name: optionalText(request.name, "name", 200, true),
-          description: optionalText(request.description, "description", 10_000),
-          brand: optionalText(request.brand, "brand", 100),
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          sku: check(() => validate.sku(request.sku)),
+          expectedVersion: check(() => validate.expectedVersion(request.expectedVersion)),
+          name: check(() => optionalText(request.name, "name", 200, true)),
+          description: check(() => optionalText(request.description, "description", 10_000)),
+          brand: check(() => optionalText(request.brand, "brand", 100)),
           categoryPath:
-            request.categoryPath === undefined ? undefined : validate.categoryPath(request.categoryPath),
-          attributes: request.attributes ? validate.attributes(request.attributes) : undefined,
-          status: validate.writableStatus(request.status, undefined),
-        },
+            request.categoryPath === undefined
+              ? undefined
+              : check(() => validate.categoryPath(request.categoryPath ?? "")),
+          attributes: request.attributes ? check(() => validate.attributes(request.attributes)) : undefined,
+          status: check(() => validate.writableStatus(request.status, undefined)),
+        })),
         requestContextFrom(ctx),
       );
       return { product: productMessage(product) };
     },
     async archiveProduct(request, ctx) {
       const product = await useCases.archiveProduct(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          sku: validate.sku(request.sku),
-        },
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          sku: check(() => validate.sku(request.sku)),
+        })),
         requestContextFrom(ctx),
       );
       return { product: productMessage(product) };
     },
     async changePrice(request, ctx) {
       const product = await useCases.changePrice(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          sku: validate.sku(request.sku),
-          price: validate.price(request.price),
-          expectedVersion: validate.expectedVersion(request.expectedVersion),
-        },
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          sku: check(() => validate.sku(request.sku)),
+          price: check(() => validate.price(request.price)),
+          expectedVersion: check(() => validate.expectedVersion(request.expectedVersion)),
+        })),
         requestContextFrom(ctx),
       );
       return { product: productMessage(product) };
     },
-    async rebuildAvailability(request) {
+    async rebuildAvailability(request, ctx) {
       const result = await useCases.rebuildAvailability(
-        validate.skuList(request.skus, "skus", { allowEmpty: true }),
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          skus: check(() => validate.skuList(request.skus, "skus", { allowEmpty: true })),
+        })),
+        requestContextFrom(ctx),
       );
       return {
         skusRebuilt: BigInt(result.skusRebuilt),

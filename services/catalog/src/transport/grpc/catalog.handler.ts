@@ -1,4 +1,5 @@
 // CatalogService over gRPC: decode and validate, call one use case, encode.
+import { collectViolations } from "@stockroom/errors";
 import { EncodedMessage, type ServiceImpl, type ServicePolicy } from "@stockroom/grpc";
 import {
   type CatalogService,
@@ -56,14 +57,16 @@ export function createCatalogHandler(useCases: CatalogUseCases): ServiceImpl<typ
       return { products: result.products.map(encodeView), missingSkus: result.missingSkus };
     },
     async listProducts(request) {
-      const result = await useCases.listProducts({
-        category: validate.categoryPath(request.category, "category") || undefined,
-        brand: validate.text(request.brand, "brand", { max: 100 }) || undefined,
-        status: validate.listStatus(request.status),
-        inStockOnly: request.inStockOnly,
-        pageSize: validate.pageSize(request.pageSize),
-        afterSku: validate.pageToken(request.pageToken),
-      });
+      const result = await useCases.listProducts(
+        collectViolations((check) => ({
+          category: check(() => validate.categoryPath(request.category, "category")) || undefined,
+          brand: check(() => validate.text(request.brand, "brand", { max: 100 })) || undefined,
+          status: check(() => validate.listStatus(request.status)),
+          inStockOnly: request.inStockOnly,
+          pageSize: check(() => validate.pageSize(request.pageSize)),
+          afterSku: check(() => validate.pageToken(request.pageToken)),
+        })),
+      );
       return {
         products: result.products.map(encodeView),
         nextPageToken: result.more && result.lastSku ? validate.encodePageToken(result.lastSku) : "",

@@ -1,7 +1,7 @@
 // Input validators for the catalog gRPC transports: each checks one field and throws invalidArgument
 // naming it, so a client sees which input was wrong. The database CHECKs back the same rules.
 import type { JsonObject } from "@bufbuild/protobuf";
-import { invalidArgument } from "@stockroom/errors";
+import { collectViolations, invalidArgument } from "@stockroom/errors";
 import type { Money } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import { ProductStatus as ProtoStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import { statusFromProto } from "../../app/product-message.ts";
@@ -27,7 +27,10 @@ export function skuList(
     throw invalidArgument(field, `${field} must hold at least one sku`);
   if (values.length > MAX_BATCH_SKUS)
     throw invalidArgument(field, `${field} must hold at most ${MAX_BATCH_SKUS} skus`);
-  return values.map((value, index) => sku(value, `${field}[${index}]`));
+  // Every bad sku of the list is named, not only the first.
+  return collectViolations((check) =>
+    values.map((value, index) => check(() => sku(value, `${field}[${index}]`))),
+  );
 }
 
 export function idempotencyKey(value: string, field = "idempotency_key"): string {

@@ -1,14 +1,17 @@
 // Input validators for the warehouse gRPC transports. Each checks one proto field, returns the decoded
 // value and throws invalidArgument with the field path (e.g. `lines[2].quantity`) so clients see which
 // input was wrong. The same patterns back the database CHECKs; these give a precise message first.
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { invalidArgument } from "@stockroom/errors";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { collectViolations, invalidArgument } from "@stockroom/errors";
+import { durationInput, timestampInput } from "@stockroom/grpc";
 import { PaymentMethod as ProtoPaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { PaymentMethod, ReservationTtlPolicy } from "../../domain/reservation-ttl.ts";
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const WAREHOUSE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 export const LOT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// The bins.code CHECK, as CreateBin validates it.
+export const BIN_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
 export const REFERENCE_TYPE_PATTERN = /^[a-z][a-z_]{0,31}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -76,13 +79,19 @@ export type ReferenceInput = { type: string; id: string };
 
 export function reference(value: ReferenceInput | undefined, field = "reference"): ReferenceInput {
   if (value === undefined) throw invalidArgument(field, `${field} is required`);
-  if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
-    throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
-  }
-  if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
-    throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
-  }
-  return { type: value.type, id: value.id };
+  return collectViolations((check) => {
+    check(() => {
+      if (!REFERENCE_TYPE_PATTERN.test(value.type)) {
+        throw invalidArgument(`${field}.type`, `${field}.type must match ${REFERENCE_TYPE_PATTERN.source}`);
+      }
+    });
+    check(() => {
+      if (value.id === "" || value.id.length > MAX_REFERENCE_ID_LENGTH) {
+        throw invalidArgument(`${field}.id`, `${field}.id must be 1..${MAX_REFERENCE_ID_LENGTH} characters`);
+      }
+    });
+    return { type: value.type, id: value.id };
+  });
 }
 
 export function optionalReference(
@@ -93,6 +102,10 @@ export function optionalReference(
   return reference(value, field);
 }
 
+export function optionalTimestamp(value: Timestamp | undefined, field: string): Date | undefined {
+  return value === undefined ? undefined : timestampInput(value, field);
+}
+
 // Duration → milliseconds; absent means "use the payment method's default".
 export function ttl(
   value: Duration | undefined,
@@ -100,7 +113,7 @@ export function ttl(
   field = "ttl",
 ): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Number(value.seconds) * 1000 + Math.trunc(value.nanos / 1_000_000);
+  const ms = durationInput(value, field);
   if (!Number.isFinite(ms) || ms < policy.minMs || ms > policy.maxMs) {
     throw invalidArgument(
       field,
@@ -144,13 +157,19 @@ export function coordinates(
   field = "destination",
 ): CoordinatesInput | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
-    throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
-  }
-  if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
-    throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
-  }
-  return { latitude: value.latitude, longitude: value.longitude };
+  return collectViolations((check) => {
+    check(() => {
+      if (!Number.isFinite(value.latitude) || value.latitude < -90 || value.latitude > 90) {
+        throw invalidArgument(`${field}.latitude`, `${field}.latitude must be between -90 and 90`);
+      }
+    });
+    check(() => {
+      if (!Number.isFinite(value.longitude) || value.longitude < -180 || value.longitude > 180) {
+        throw invalidArgument(`${field}.longitude`, `${field}.longitude must be between -180 and 180`);
+      }
+    });
+    return { latitude: value.latitude, longitude: value.longitude };
+  });
 }
 
 export function lotCode(value: string, field = "lot_code"): string {
@@ -164,6 +183,19 @@ export function lotCode(value: string, field = "lot_code"): string {
 // Empty means the untracked lot.
 export function optionalLotCode(value: string, field = "lot_code"): string | undefined {
   return value === "" ? undefined : lotCode(value, field);
+}
+
+export function binCode(value: string, field = "bin_code"): string {
+  if (value === "") throw invalidArgument(field, `${field} is required`);
+  if (!BIN_CODE_PATTERN.test(value)) {
+    throw invalidArgument(field, `${field} must be 1-32 characters of A-Z, 0-9, '.', '_' or '-'`);
+  }
+  return value;
+}
+
+// Empty means "not put away in a bin" (e.g. a receipt left in the receiving area).
+export function optionalBinCode(value: string, field = "bin_code"): string | undefined {
+  return value === "" ? undefined : binCode(value, field);
 }
 
 // A calendar date YYYY-MM-DD that exists (2025-02-30 is refused).

@@ -3,10 +3,14 @@
 // warehouses and bins (the structure allocation and capacity depend on) and Reconcile (a full scan of
 // the ledger) are admin only.
 import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { invalidArgument, isAppError } from "@stockroom/errors";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { collectViolations, invalidArgument, isAppError } from "@stockroom/errors";
 import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
-import { CoordinatesSchema, ReferenceSchema } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import {
+  CoordinatesSchema,
+  ReservationStatus as ProtoReservationStatus,
+  ReferenceSchema,
+} from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import {
   AdjustmentReason,
   type AdjustStockRequest,
@@ -14,6 +18,7 @@ import {
   BinSchema,
   CapacityPolicy,
   type ListMovementsRequest,
+  type ListReservationsRequest,
   type Movement,
   MovementSchema,
   type Transfer,
@@ -28,15 +33,22 @@ import type {
   AdjustmentReason as DomainAdjustmentReason,
 } from "../../app/admin/adjust-stock.ts";
 import type { ListMovementsQuery } from "../../app/admin/list-movements.ts";
+import type { ListReservationsQuery } from "../../app/admin/list-reservations.ts";
 import type { TransferView } from "../../app/admin/transfers.ts";
 import type { AdminUseCases } from "../../app/build-use-cases.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
+import type { ReservationStatus } from "../../domain/reservation.ts";
 import type { MovementFilter, MovementRow } from "../../domain/stock-movement.ts";
-import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
-import { DEFAULT_FILL_ALERT_RATIO, NEW_WAREHOUSE_ACTIVE } from "../../domain/warehouse-defaults.ts";
+import {
+  type BinRecord,
+  DEFAULT_FILL_ALERT_RATIO,
+  NEW_WAREHOUSE_ACTIVE,
+  type WarehouseFields,
+  type WarehouseRecord,
+} from "../../domain/warehouse.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
-import { encodeStockLevel } from "./warehouse-mapping.ts";
+import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
 
 const OPERATORS = ["ops", "admin"] as const;
 // Reads other services need (the order service checks that a cart's warehouse exists: ORD-P0-02).
@@ -62,7 +74,32 @@ export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService>
   listMovements: OPERATORS,
   exportMovements: OPERATORS,
   reconcile: ADMINS,
+  listReservations: OPERATORS,
 };
+
+const RESERVATION_STATUS = new Map<number, ReservationStatus | undefined>([
+  [ProtoReservationStatus.UNSPECIFIED, undefined],
+  [ProtoReservationStatus.ACTIVE, "active"],
+  [ProtoReservationStatus.CONFIRMED, "confirmed"],
+  [ProtoReservationStatus.RELEASED, "released"],
+  [ProtoReservationStatus.EXPIRED, "expired"],
+  [ProtoReservationStatus.CANCELLED, "cancelled"],
+  [ProtoReservationStatus.SHIPPED, "shipped"],
+]);
+
+function decodeListReservations(request: ListReservationsRequest): ListReservationsQuery {
+  return collectViolations((check) => ({
+    reference: check(() => validate.optionalReference(request.reference)),
+    status: check(() => {
+      if (!RESERVATION_STATUS.has(request.status)) {
+        throw invalidArgument("status", `status ${request.status} is not a reservation status`);
+      }
+      return RESERVATION_STATUS.get(request.status);
+    }),
+    pageSize: request.pageSize,
+    pageToken: request.pageToken,
+  }));
+}
 
 const MAX_IMPORT_ID_LENGTH = 128;
 const MAX_NOTE_LENGTH = 500;
@@ -135,26 +172,36 @@ function decodeAdjustment(
   request: AdjustStockRequest,
   prefix = "",
 ): Omit<AdjustStockCommand, "idempotencyKey"> {
-  const reason = ADJUSTMENT_REASONS.get(request.reason);
-  if (!reason)
-    throw invalidArgument(`${prefix}reason`, `${prefix}reason must be DAMAGE, LOSS, FOUND or CORRECTION`);
-  if (!Number.isInteger(request.quantityDelta) || request.quantityDelta === 0) {
-    throw invalidArgument(`${prefix}quantity_delta`, `${prefix}quantity_delta must be a non-zero integer`);
-  }
-  if (Math.abs(request.quantityDelta) > validate.MAX_QUANTITY) {
-    throw invalidArgument(
-      `${prefix}quantity_delta`,
-      `${prefix}quantity_delta must be within ±${validate.MAX_QUANTITY}`,
-    );
-  }
-  return {
-    warehouseCode: validate.warehouseCode(request.warehouseCode, `${prefix}warehouse_code`),
-    sku: validate.sku(request.sku, `${prefix}sku`),
-    quantityDelta: request.quantityDelta,
-    reason,
-    note: validate.reason(request.note, `${prefix}note`, MAX_NOTE_LENGTH),
-    lotCode: validate.optionalLotCode(request.lotCode, `${prefix}lot_code`) ?? "",
-  };
+  return collectViolations((check) => {
+    const reason = check(() => {
+      const known = ADJUSTMENT_REASONS.get(request.reason);
+      if (!known)
+        throw invalidArgument(`${prefix}reason`, `${prefix}reason must be DAMAGE, LOSS, FOUND or CORRECTION`);
+      return known;
+    });
+    check(() => {
+      if (!Number.isInteger(request.quantityDelta) || request.quantityDelta === 0) {
+        throw invalidArgument(
+          `${prefix}quantity_delta`,
+          `${prefix}quantity_delta must be a non-zero integer`,
+        );
+      }
+      if (Math.abs(request.quantityDelta) > validate.MAX_QUANTITY) {
+        throw invalidArgument(
+          `${prefix}quantity_delta`,
+          `${prefix}quantity_delta must be within ±${validate.MAX_QUANTITY}`,
+        );
+      }
+    });
+    return {
+      warehouseCode: check(() => validate.warehouseCode(request.warehouseCode, `${prefix}warehouse_code`)),
+      sku: check(() => validate.sku(request.sku, `${prefix}sku`)),
+      quantityDelta: request.quantityDelta,
+      reason,
+      note: check(() => validate.reason(request.note, `${prefix}note`, MAX_NOTE_LENGTH)),
+      lotCode: check(() => validate.optionalLotCode(request.lotCode, `${prefix}lot_code`)) ?? "",
+    };
+  });
 }
 
 const TRANSFER_STATUS = {
@@ -180,19 +227,28 @@ function decodeMovementFilter(
   prefix = "",
 ): MovementFilter & { pageToken: string } {
   if (!request) return { pageToken: "" };
-  if (request.reason !== "" && !isMovementReason(request.reason)) {
-    throw invalidArgument(`${prefix}reason`, `${prefix}reason ${request.reason} is not a movement reason`);
-  }
-  return {
-    warehouseCode: validate.optionalWarehouseCode(request.warehouseCode, `${prefix}warehouse_code`),
-    sku: request.sku === "" ? undefined : validate.sku(request.sku, `${prefix}sku`),
-    reason: request.reason || undefined,
-    referenceId: request.referenceId || undefined,
-    actor: validate.optionalActor(request.actor, `${prefix}actor`),
-    from: request.from ? timestampDate(request.from) : undefined,
-    to: request.to ? timestampDate(request.to) : undefined,
-    pageToken: request.pageToken,
-  };
+  return collectViolations((check) => {
+    check(() => {
+      if (request.reason !== "" && !isMovementReason(request.reason)) {
+        throw invalidArgument(
+          `${prefix}reason`,
+          `${prefix}reason ${request.reason} is not a movement reason`,
+        );
+      }
+    });
+    return {
+      warehouseCode: check(() =>
+        validate.optionalWarehouseCode(request.warehouseCode, `${prefix}warehouse_code`),
+      ),
+      sku: request.sku === "" ? undefined : check(() => validate.sku(request.sku, `${prefix}sku`)),
+      reason: request.reason || undefined,
+      referenceId: request.referenceId || undefined,
+      actor: check(() => validate.optionalActor(request.actor, `${prefix}actor`)),
+      from: check(() => validate.optionalTimestamp(request.from, `${prefix}from`)),
+      to: check(() => validate.optionalTimestamp(request.to, `${prefix}to`)),
+      pageToken: request.pageToken,
+    };
+  });
 }
 
 function encodeMovement(m: MovementRow): Movement {
@@ -230,21 +286,21 @@ export function createWarehouseAdminHandler(
   useCases: AdminUseCases,
 ): ServiceImpl<typeof WarehouseAdminService> {
   return {
-    async createWarehouse(request) {
-      return {
+    async createWarehouse(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeWarehouse(request.warehouse)),
         // proto3 cannot tell an unset `active` from false: a created warehouse takes the domain's default.
-        warehouse: encodeWarehouse(
-          await useCases.createWarehouse({
-            ...decodeWarehouse(request.warehouse),
-            active: NEW_WAREHOUSE_ACTIVE,
-          }),
-        ),
-      };
+        active: NEW_WAREHOUSE_ACTIVE,
+      }));
+      return { warehouse: encodeWarehouse(await useCases.createWarehouse(command, requestContextFrom(ctx))) };
     },
-    async updateWarehouse(request) {
-      return {
-        warehouse: encodeWarehouse(await useCases.updateWarehouse(decodeWarehouse(request.warehouse))),
-      };
+    async updateWarehouse(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeWarehouse(request.warehouse)),
+      }));
+      return { warehouse: encodeWarehouse(await useCases.updateWarehouse(command, requestContextFrom(ctx))) };
     },
     async getWarehouse(request) {
       return {
@@ -254,52 +310,68 @@ export function createWarehouseAdminHandler(
     async listWarehouses(request) {
       return { warehouses: (await useCases.listWarehouses(request.includeInactive)).map(encodeWarehouse) };
     },
-    async createBin(request) {
-      return { bin: encodeBin(await useCases.createBin(decodeBin(request.bin))) };
+    async createBin(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeBin(request.bin)),
+      }));
+      return { bin: encodeBin(await useCases.createBin(command, requestContextFrom(ctx))) };
     },
     async listBins(request) {
       return {
         bins: (await useCases.listBins(validate.warehouseCode(request.warehouseCode))).map(encodeBin),
       };
     },
-    async deleteBin(request) {
-      await useCases.deleteBin(validate.warehouseCode(request.warehouseCode), request.code);
+    async deleteBin(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+        // Its format is checked by the use case, like CreateBin's bin.code.
+        code: request.code,
+      }));
+      await useCases.deleteBin(command, requestContextFrom(ctx));
       return {};
     },
     async setStockPolicy(request, ctx) {
       const level = await useCases.setStockPolicy(
-        {
-          warehouseCode: validate.warehouseCode(request.warehouseCode),
-          sku: validate.sku(request.sku),
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+          sku: check(() => validate.sku(request.sku)),
           safetyStock: Number(request.safetyStock),
           lowStockThreshold: Number(request.lowStockThreshold),
-        },
+        })),
         requestContextFrom(ctx),
       );
       return { level: encodeStockLevel(level) };
     },
     async receiveStock(request, ctx) {
       const result = await useCases.receiveStock(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          warehouseCode: validate.warehouseCode(request.warehouseCode),
-          reference: validate.reference(request.reference),
-          lines: validate.lineCount(request.lines).map((line, i) => ({
-            sku: validate.sku(line.sku, `lines[${i}].sku`),
-            quantity: validate.quantity(line.quantity, `lines[${i}].quantity`),
-            lotCode: validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`) ?? "",
-            expiresOn: validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`) ?? null,
-          })),
-        },
+        collectViolations((check) => {
+          check(() => validate.lineCount(request.lines));
+          return {
+            idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+            warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+            reference: check(() => validate.reference(request.reference)),
+            lines: request.lines.map((line, i) => ({
+              sku: check(() => validate.sku(line.sku, `lines[${i}].sku`)),
+              quantity: check(() => validate.quantity(line.quantity, `lines[${i}].quantity`)),
+              lotCode: check(() => validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`)) ?? "",
+              expiresOn: check(() => validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`)) ?? null,
+              // Absent (undefined, dropped from the fingerprint) when the line names no bin.
+              binCode: check(() => validate.optionalBinCode(line.binCode, `lines[${i}].bin_code`)),
+            })),
+          };
+        }),
         requestContextFrom(ctx),
       );
       return { levels: result.levels.map(encodeStockLevel), overCapacity: result.overCapacity };
     },
     async adjustStock(request, ctx) {
-      const command = {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        ...decodeAdjustment(request),
-      };
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeAdjustment(request)),
+      }));
       return { level: encodeStockLevel(await useCases.adjustStock(command, requestContextFrom(ctx))) };
     },
     async bulkAdjustStock(requests, ctx) {
@@ -330,42 +402,49 @@ export function createWarehouseAdminHandler(
     },
     async createTransfer(request, ctx) {
       const transfer = await useCases.createTransfer(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          fromWarehouseCode: validate.warehouseCode(request.fromWarehouseCode, "from_warehouse_code"),
-          toWarehouseCode: validate.warehouseCode(request.toWarehouseCode, "to_warehouse_code"),
-          lines: validate.lineCount(request.lines).map((line, i) => ({
-            sku: validate.sku(line.sku, `lines[${i}].sku`),
-            quantity: validate.quantity(line.quantity, `lines[${i}].quantity`),
-          })),
-        },
+        collectViolations((check) => {
+          check(() => validate.lineCount(request.lines));
+          return {
+            idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+            fromWarehouseCode: check(() =>
+              validate.warehouseCode(request.fromWarehouseCode, "from_warehouse_code"),
+            ),
+            toWarehouseCode: check(() =>
+              validate.warehouseCode(request.toWarehouseCode, "to_warehouse_code"),
+            ),
+            lines: request.lines.map((line, i) => ({
+              sku: check(() => validate.sku(line.sku, `lines[${i}].sku`)),
+              quantity: check(() => validate.quantity(line.quantity, `lines[${i}].quantity`)),
+            })),
+          };
+        }),
         requestContextFrom(ctx),
       );
       return { transfer: encodeTransfer(transfer) };
     },
     async dispatchTransfer(request, ctx) {
-      const command = {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        transferId: validate.uuid(request.transferId, "transfer_id"),
-      };
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        transferId: check(() => validate.uuid(request.transferId, "transfer_id")),
+      }));
       return { transfer: encodeTransfer(await useCases.dispatchTransfer(command, requestContextFrom(ctx))) };
     },
     async receiveTransfer(request, ctx) {
-      const command = {
-        idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-        transferId: validate.uuid(request.transferId, "transfer_id"),
-      };
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        transferId: check(() => validate.uuid(request.transferId, "transfer_id")),
+      }));
       return { transfer: encodeTransfer(await useCases.receiveTransfer(command, requestContextFrom(ctx))) };
     },
     async recordCycleCount(request, ctx) {
       const result = await useCases.recordCycleCount(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          warehouseCode: validate.warehouseCode(request.warehouseCode),
-          sku: validate.sku(request.sku),
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+          sku: check(() => validate.sku(request.sku)),
           countedQuantity: Number(request.countedQuantity),
-          countedBy: validate.reason(request.countedBy, "counted_by", 200),
-        },
+          countedBy: check(() => validate.reason(request.countedBy, "counted_by", 200)),
+        })),
         requestContextFrom(ctx),
       );
       return { level: encodeStockLevel(result.level), variance: BigInt(result.variance) };
@@ -380,6 +459,10 @@ export function createWarehouseAdminHandler(
       for await (const chunk of useCases.exportMovements(decodeMovementFilter(request.filter, "filter."))) {
         yield { csvChunk: encoder.encode(chunk) };
       }
+    },
+    async listReservations(request) {
+      const page = await useCases.listReservations(decodeListReservations(request));
+      return { reservations: page.reservations.map(encodeReservation), nextPageToken: page.nextPageToken };
     },
     async reconcile() {
       const result = await useCases.reconcile();

@@ -2,7 +2,7 @@
 // encoders turn use-case results into response messages. No business rules here.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { invalidArgument } from "@stockroom/errors";
+import { collectViolations, invalidArgument } from "@stockroom/errors";
 import {
   LineStatus,
   type Reservation,
@@ -42,61 +42,80 @@ import * as validate from "./validate.ts";
 
 // ---- decoders -------------------------------------------------------------------------------------
 
+// Each decoder checks every field through collectViolations, so a bad request is refused once with
+// all its wrong fields listed, not one field per round trip.
 export function decodeReserve(request: ReserveRequest, ttlPolicy: ReservationTtlPolicy): ReserveCommand {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  const reference = validate.reference(request.reference);
-  validate.lineCount(request.lines);
-  const lines = request.lines.map((line, index) => ({
-    sku: validate.sku(line.sku, `lines[${index}].sku`),
-    quantity: validate.quantity(line.quantity, `lines[${index}].quantity`),
-    warehouseCode: validate.optionalWarehouseCode(line.warehouseCode, `lines[${index}].warehouse_code`),
-  }));
-  return {
-    idempotencyKey,
-    reference,
-    lines,
-    ttlMs: validate.ttl(request.ttl, ttlPolicy),
-    paymentMethod: validate.paymentMethod(request.paymentMethod),
-    allowPartial: request.allowPartial,
-    allowSplit: request.allowSplit,
-    destination: validate.coordinates(request.destination),
-  };
+  return collectViolations((check) => {
+    const idempotencyKey = check(() => validate.idempotencyKey(request.idempotencyKey));
+    const reference = check(() => validate.reference(request.reference));
+    check(() => validate.lineCount(request.lines));
+    const lines = request.lines.map((line, index) => ({
+      sku: check(() => validate.sku(line.sku, `lines[${index}].sku`)),
+      quantity: check(() => validate.quantity(line.quantity, `lines[${index}].quantity`)),
+      warehouseCode: check(() =>
+        validate.optionalWarehouseCode(line.warehouseCode, `lines[${index}].warehouse_code`),
+      ),
+    }));
+    return {
+      idempotencyKey,
+      reference,
+      lines,
+      ttlMs: check(() => validate.ttl(request.ttl, ttlPolicy)),
+      paymentMethod: check(() => validate.paymentMethod(request.paymentMethod)),
+      allowPartial: request.allowPartial,
+      allowSplit: request.allowSplit,
+      destination: check(() => validate.coordinates(request.destination)),
+    };
+  });
 }
 
 export function decodeExtend(request: ExtendReservationRequest, ttlPolicy: ReservationTtlPolicy) {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  const reservationId = validate.reservationId(request.reservationId);
-  const ttlMs = validate.ttl(request.ttl, ttlPolicy);
-  if (ttlMs === undefined) throw invalidArgument("ttl", "ttl is required");
-  return { idempotencyKey, reservationId, ttlMs };
+  return collectViolations((check) => {
+    const idempotencyKey = check(() => validate.idempotencyKey(request.idempotencyKey));
+    const reservationId = check(() => validate.reservationId(request.reservationId));
+    const ttlMs = check(() => {
+      const ms = validate.ttl(request.ttl, ttlPolicy);
+      if (ms === undefined) throw invalidArgument("ttl", "ttl is required");
+      return ms;
+    });
+    return { idempotencyKey, reservationId, ttlMs };
+  });
 }
 
 export function decodeRelease(request: ReleaseReservationRequest | CancelReservationRequest) {
-  return {
-    idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-    reservationId: validate.reservationId(request.reservationId),
-    reason: validate.reason(request.reason),
-  };
+  return collectViolations((check) => ({
+    idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+    reservationId: check(() => validate.reservationId(request.reservationId)),
+    reason: check(() => validate.reason(request.reason)),
+  }));
 }
 
 export function decodeConfirm(request: ConfirmReservationRequest) {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  const reservationId = validate.reservationId(request.reservationId);
-  const order = validate.optionalReference(request.order, "order");
-  return { idempotencyKey, reservationId, orderReference: order ? `${order.type}:${order.id}` : null };
+  return collectViolations((check) => {
+    const idempotencyKey = check(() => validate.idempotencyKey(request.idempotencyKey));
+    const reservationId = check(() => validate.reservationId(request.reservationId));
+    const order = check(() => validate.optionalReference(request.order, "order"));
+    return { idempotencyKey, reservationId, orderReference: order ? `${order.type}:${order.id}` : null };
+  });
 }
 
 export function decodeShip(request: ShipReservationRequest) {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  const reservationId = validate.reservationId(request.reservationId);
-  const lineNumbers = request.lineNumbers.map((n, index) => {
-    if (!Number.isInteger(n) || n < 1)
-      throw invalidArgument(`line_numbers[${index}]`, `line_numbers[${index}] must be >= 1`);
-    return n;
+  return collectViolations((check) => {
+    const idempotencyKey = check(() => validate.idempotencyKey(request.idempotencyKey));
+    const reservationId = check(() => validate.reservationId(request.reservationId));
+    const lineNumbers = request.lineNumbers.map((n, index) =>
+      check(() => {
+        if (!Number.isInteger(n) || n < 1)
+          throw invalidArgument(`line_numbers[${index}]`, `line_numbers[${index}] must be >= 1`);
+        return n;
+      }),
+    );
+    check(() => {
+      if (request.shipmentId.length > 128)
+        throw invalidArgument("shipment_id", "shipment_id must be at most 128 characters");
+    });
+    return { idempotencyKey, reservationId, lineNumbers, shipmentId: request.shipmentId };
   });
-  if (request.shipmentId.length > 128)
-    throw invalidArgument("shipment_id", "shipment_id must be at most 128 characters");
-  return { idempotencyKey, reservationId, lineNumbers, shipmentId: request.shipmentId };
 }
 
 const CONDITIONS = new Map<number, "sellable" | "damaged">([
@@ -105,28 +124,34 @@ const CONDITIONS = new Map<number, "sellable" | "damaged">([
 ]);
 
 export function decodeRestockReturn(request: RestockReturnRequest): RestockReturnCommand {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  if (request.returnId === "" || request.returnId.length > 128) {
-    throw invalidArgument("return_id", "return_id must be 1..128 characters");
-  }
-  validate.lineCount(request.lines);
-  const lines = request.lines.map((line, index) => {
-    const condition = CONDITIONS.get(line.condition);
-    if (condition === undefined) {
-      throw invalidArgument(
-        `lines[${index}].condition`,
-        `lines[${index}].condition must be SELLABLE or DAMAGED`,
-      );
-    }
-    return {
-      sku: validate.sku(line.sku, `lines[${index}].sku`),
-      warehouseCode: validate.warehouseCode(line.warehouseCode, `lines[${index}].warehouse_code`),
-      quantity: validate.quantity(line.quantity, `lines[${index}].quantity`),
-      condition,
-      lotCode: validate.optionalLotCode(line.lotCode, `lines[${index}].lot_code`) ?? "",
-    };
+  return collectViolations((check) => {
+    const idempotencyKey = check(() => validate.idempotencyKey(request.idempotencyKey));
+    check(() => {
+      if (request.returnId === "" || request.returnId.length > 128) {
+        throw invalidArgument("return_id", "return_id must be 1..128 characters");
+      }
+    });
+    check(() => validate.lineCount(request.lines));
+    const lines = request.lines.map((line, index) => ({
+      condition: check(() => {
+        const condition = CONDITIONS.get(line.condition);
+        if (condition === undefined) {
+          throw invalidArgument(
+            `lines[${index}].condition`,
+            `lines[${index}].condition must be SELLABLE or DAMAGED`,
+          );
+        }
+        return condition;
+      }),
+      sku: check(() => validate.sku(line.sku, `lines[${index}].sku`)),
+      warehouseCode: check(() =>
+        validate.warehouseCode(line.warehouseCode, `lines[${index}].warehouse_code`),
+      ),
+      quantity: check(() => validate.quantity(line.quantity, `lines[${index}].quantity`)),
+      lotCode: check(() => validate.optionalLotCode(line.lotCode, `lines[${index}].lot_code`)) ?? "",
+    }));
+    return { idempotencyKey, returnId: request.returnId, lines };
   });
-  return { idempotencyKey, returnId: request.returnId, lines };
 }
 
 const OUTCOMES = new Map<number, RecordQualityCheckCommand["outcome"]>([
@@ -136,19 +161,20 @@ const OUTCOMES = new Map<number, RecordQualityCheckCommand["outcome"]>([
 ]);
 
 export function decodeRecordQualityCheck(request: RecordQualityCheckRequest): RecordQualityCheckCommand {
-  const idempotencyKey = validate.idempotencyKey(request.idempotencyKey);
-  const outcome = OUTCOMES.get(request.outcome);
-  if (outcome === undefined) throw invalidArgument("outcome", "outcome must be HOLD, PASS or FAIL");
-  return {
-    idempotencyKey,
-    warehouseCode: validate.warehouseCode(request.warehouseCode),
-    sku: validate.sku(request.sku),
-    quantity: validate.quantity(request.quantity),
-    outcome,
-    reason: validate.reason(request.reason),
-    reference: validate.reference(request.reference),
-    lotCode: validate.optionalLotCode(request.lotCode) ?? "",
-  };
+  return collectViolations((check) => ({
+    idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+    outcome: check(() => {
+      const outcome = OUTCOMES.get(request.outcome);
+      if (outcome === undefined) throw invalidArgument("outcome", "outcome must be HOLD, PASS or FAIL");
+      return outcome;
+    }),
+    warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+    sku: check(() => validate.sku(request.sku)),
+    quantity: check(() => validate.quantity(request.quantity)),
+    reason: check(() => validate.reason(request.reason)),
+    reference: check(() => validate.reference(request.reference)),
+    lotCode: check(() => validate.optionalLotCode(request.lotCode)) ?? "",
+  }));
 }
 
 // ---- encoders -------------------------------------------------------------------------------------

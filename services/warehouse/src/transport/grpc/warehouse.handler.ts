@@ -1,4 +1,5 @@
 // WarehouseService over gRPC: each RPC decodes and validates its request, calls one use case, encodes.
+import { collectViolations } from "@stockroom/errors";
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import type { WarehouseUseCases } from "../../app/build-use-cases.ts";
@@ -61,15 +62,21 @@ export function createWarehouseHandler(
 ): ServiceImpl<typeof WarehouseService> {
   return {
     async getStock(request) {
-      const sku = validate.sku(request.sku);
-      const warehouseCode = validate.optionalWarehouseCode(request.warehouseCode);
+      const { sku, warehouseCode } = collectViolations((check) => ({
+        sku: check(() => validate.sku(request.sku)),
+        warehouseCode: check(() => validate.optionalWarehouseCode(request.warehouseCode)),
+      }));
       const [stock] = await useCases.getStock([sku], warehouseCode);
       return { stock: stock ? encodeSkuStock(stock) : undefined };
     },
     async batchGetStock(request) {
-      validate.lineCount(request.skus, "skus", MAX_BATCH_SKUS);
-      const skus = request.skus.map((sku, index) => validate.sku(sku, `skus[${index}]`));
-      const warehouseCode = validate.optionalWarehouseCode(request.warehouseCode);
+      const { skus, warehouseCode } = collectViolations((check) => {
+        check(() => validate.lineCount(request.skus, "skus", MAX_BATCH_SKUS));
+        return {
+          skus: request.skus.map((sku, index) => check(() => validate.sku(sku, `skus[${index}]`))),
+          warehouseCode: check(() => validate.optionalWarehouseCode(request.warehouseCode)),
+        };
+      });
       const stocks = await useCases.getStock([...new Set(skus)], warehouseCode);
       return { stocks: stocks.map(encodeSkuStock) };
     },

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Coordinates, Reference, StockLevel } from "./stock_pb.js";
+import type { Coordinates, Reference, Reservation, ReservationStatus, StockLevel } from "./stock_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
@@ -95,6 +95,15 @@ export declare type CreateWarehouseRequest = Message<"stockroom.warehouse.v1.Cre
    * @generated from field: stockroom.warehouse.v1.Warehouse warehouse = 1;
    */
   warehouse?: Warehouse | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (the created warehouse, not ALREADY_EXISTS); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -129,6 +138,14 @@ export declare type UpdateWarehouseRequest = Message<"stockroom.warehouse.v1.Upd
    * @generated from field: stockroom.warehouse.v1.Warehouse warehouse = 1;
    */
   warehouse?: Warehouse | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer; the same key with another request is FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -266,6 +283,15 @@ export declare type CreateBinRequest = Message<"stockroom.warehouse.v1.CreateBin
    * @generated from field: stockroom.warehouse.v1.Bin bin = 1;
    */
   bin?: Bin | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (the created bin, not ALREADY_EXISTS); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -335,6 +361,15 @@ export declare type DeleteBinRequest = Message<"stockroom.warehouse.v1.DeleteBin
    * @generated from field: string code = 2;
    */
   code: string;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (OK, not NOT_FOUND); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -378,6 +413,14 @@ export declare type SetStockPolicyRequest = Message<"stockroom.warehouse.v1.SetS
    * @generated from field: int64 low_stock_threshold = 4;
    */
   lowStockThreshold: bigint;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer; the same key with another request is FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -1194,6 +1237,68 @@ export declare type ReconcileResponse = Message<"stockroom.warehouse.v1.Reconcil
 export declare const ReconcileResponseSchema: GenMessage<ReconcileResponse>;
 
 /**
+ * @generated from message stockroom.warehouse.v1.ListReservationsRequest
+ */
+export declare type ListReservationsRequest = Message<"stockroom.warehouse.v1.ListReservationsRequest"> & {
+  /**
+   * Unset (or both fields empty): any reference.
+   *
+   * @generated from field: stockroom.warehouse.v1.Reference reference = 1;
+   */
+  reference?: Reference | undefined;
+
+  /**
+   * UNSPECIFIED: any status.
+   *
+   * @generated from field: stockroom.warehouse.v1.ReservationStatus status = 2;
+   */
+  status: ReservationStatus;
+
+  /**
+   * 0 means 50; at most 500.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page, with the same filters.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message stockroom.warehouse.v1.ListReservationsRequest.
+ * Use `create(ListReservationsRequestSchema)` to create a new message.
+ */
+export declare const ListReservationsRequestSchema: GenMessage<ListReservationsRequest>;
+
+/**
+ * @generated from message stockroom.warehouse.v1.ListReservationsResponse
+ */
+export declare type ListReservationsResponse = Message<"stockroom.warehouse.v1.ListReservationsResponse"> & {
+  /**
+   * @generated from field: repeated stockroom.warehouse.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message stockroom.warehouse.v1.ListReservationsResponse.
+ * Use `create(ListReservationsResponseSchema)` to create a new message.
+ */
+export declare const ListReservationsResponseSchema: GenMessage<ListReservationsResponse>;
+
+/**
  * @generated from enum stockroom.warehouse.v1.CapacityPolicy
  */
 export enum CapacityPolicy {
@@ -1442,6 +1547,16 @@ export declare const WarehouseAdminService: GenService<{
     methodKind: "unary";
     input: typeof ReconcileRequestSchema;
     output: typeof ReconcileResponseSchema;
+  },
+  /**
+   * Reservations of one reference (a cart, an order), of one status, or both; newest first, in pages.
+   *
+   * @generated from rpc stockroom.warehouse.v1.WarehouseAdminService.ListReservations
+   */
+  listReservations: {
+    methodKind: "unary";
+    input: typeof ListReservationsRequestSchema;
+    output: typeof ListReservationsResponseSchema;
   },
 }>;
 
