@@ -3,7 +3,7 @@
 // reflection), metrics listener, payment webhook listener, outbox relay and the checkout saga worker,
 // wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier } from "@stockroom/auth";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, migrate } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
@@ -57,6 +57,11 @@ async function main(config: OrderConfig): Promise<void> {
     },
   });
 
+  // Our own service tokens sign the calls to the warehouse and the catalog.
+  if (!config.JWT_SECRET)
+    throw new Error(
+      "JWT_SECRET is required: it signs the order service's calls to the warehouse and catalog",
+    );
   const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const breaker = {
     volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
@@ -76,12 +81,17 @@ async function main(config: OrderConfig): Promise<void> {
     breaker,
     onBreakerState: (state) => metrics.breakerState("catalog", state),
   });
+  const sandboxSecret = config.PAYMENT_SANDBOX_WEBHOOK_SECRET;
   const paymentProviders = [
-    createSandboxPaymentProvider({
-      baseUrl: config.PAYMENT_SANDBOX_URL,
-      webhookSecret: config.PAYMENT_SANDBOX_WEBHOOK_SECRET,
-      timeoutMs: config.PAYMENT_TIMEOUT_MS,
-    }),
+    ...(sandboxSecret
+      ? [
+          createSandboxPaymentProvider({
+            baseUrl: config.PAYMENT_SANDBOX_URL,
+            webhookSecret: sandboxSecret,
+            timeoutMs: config.PAYMENT_TIMEOUT_MS,
+          }),
+        ]
+      : []),
     createManualPaymentProvider(),
   ];
 
@@ -99,7 +109,7 @@ async function main(config: OrderConfig): Promise<void> {
     { logger, onCheckoutDue: () => wakeSaga() },
   );
 
-  const verifier = createTokenVerifier(jwt);
+  const verifier = tokenVerifierFromConfig(config);
   const server = createGrpcServer({ logger, registry, verifier });
   server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
   server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);

@@ -35,7 +35,7 @@ export function markPaymentReceivedUseCase(deps: UseCaseDeps, onDue?: () => void
         },
         async () => {
           const payment = await findPaymentOfOrder(trx, command.orderId, true);
-          if (!payment || payment.provider !== "manual") {
+          if (payment?.provider !== "manual") {
             throw notFound(
               ErrorReason.PAYMENT_NOT_FOUND,
               `order ${command.orderId} has no manual payment waiting`,
