@@ -2,7 +2,7 @@
 // order as it is after the change.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ORDER_TOPIC } from "@stockroom/messaging";
+import { ORDER_TOPIC } from "@stockroom/messaging/topics";
 import type { OutboxEvent } from "@stockroom/outbox";
 import {
   OrderCancelledSchema,
