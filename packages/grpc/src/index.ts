@@ -15,6 +15,12 @@ export {
   type RetryOptions,
   type TypedClient,
 } from "./client.ts";
+export {
+  type BreakerState,
+  createDependencyBreaker,
+  type DependencyBreaker,
+  type DependencyBreakerOptions,
+} from "./client-breaker.ts";
 export { type ConnectClientOptions, createConnectClient } from "./connect-client.ts";
 export { grpcCallErrorFrom, toConnectError } from "./connect-error.ts";
 export { type ConnectServer, type ConnectServerOptions, createConnectServer } from "./connect-server.ts";

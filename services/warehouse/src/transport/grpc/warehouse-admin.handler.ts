@@ -51,12 +51,14 @@ import { requestContextFrom } from "./warehouse.handler.ts";
 import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
 
 const OPERATORS = ["ops", "admin"] as const;
+// Reads other services need (the order service checks that a cart's warehouse exists: ORD-P0-02).
+const READERS = ["ops", "admin", "service"] as const;
 const ADMINS = ["admin"] as const;
 
 export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService> = {
   createWarehouse: ADMINS,
   updateWarehouse: ADMINS,
-  getWarehouse: OPERATORS,
+  getWarehouse: READERS,
   listWarehouses: OPERATORS,
   createBin: ADMINS,
   listBins: OPERATORS,

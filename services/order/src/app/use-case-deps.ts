@@ -1,0 +1,66 @@
+// What every use case is built with (wired by hand in main.ts and in the tests).
+import { withTransaction } from "@stockroom/db";
+import type { EventContext } from "@stockroom/outbox";
+import type { Kysely, Transaction } from "kysely";
+import type { OrderDatabase } from "../data/database.ts";
+import type { RetryPolicy } from "../domain/checkout-saga.ts";
+import type { CaptureTiming, PaymentHoldPolicy } from "../domain/payment-hold.ts";
+import type { PaymentMethodType } from "../domain/payment-status.ts";
+import type { CatalogPort } from "./catalog.port.ts";
+import type { OrderMetrics } from "./order-metrics.port.ts";
+import type { PaymentProvider } from "./payment-provider.port.ts";
+import type { WarehousePort } from "./warehouse.port.ts";
+
+export interface UseCaseDeps {
+  db: Kysely<OrderDatabase>;
+  transaction: <T>(fn: (trx: Transaction<OrderDatabase>) => Promise<T>) => Promise<T>;
+  clock: () => Date;
+  catalog: CatalogPort;
+  warehouse: WarehousePort;
+  // The provider serving each payment method.
+  paymentProviderFor: (method: PaymentMethodType) => PaymentProvider;
+  paymentProviders: readonly PaymentProvider[];
+  metrics?: OrderMetrics | undefined;
+}
+
+export interface OrderSettings {
+  defaultCurrency: string;
+  stockHoldMode: "at_checkout" | "from_add_to_cart";
+  paymentHold: PaymentHoldPolicy;
+  captureTiming: Record<PaymentMethodType, CaptureTiming>;
+  retryPolicy: RetryPolicy;
+  // How long a claimed saga step is leased to the worker that claimed it before another may take it.
+  stepLeaseMs: number;
+}
+
+export function createUseCaseDeps(
+  db: Kysely<OrderDatabase>,
+  ports: {
+    catalog: CatalogPort;
+    warehouse: WarehousePort;
+    paymentProviders: readonly PaymentProvider[];
+    clock?: () => Date;
+    metrics?: OrderMetrics;
+  },
+): UseCaseDeps {
+  return {
+    db,
+    transaction: (fn) => withTransaction(db, fn),
+    clock: ports.clock ?? (() => new Date()),
+    catalog: ports.catalog,
+    warehouse: ports.warehouse,
+    paymentProviders: ports.paymentProviders,
+    paymentProviderFor: (method) => {
+      const provider = ports.paymentProviders.find((p) => p.supports(method));
+      if (!provider) throw new Error(`no payment provider supports ${method}`);
+      return provider;
+    },
+    metrics: ports.metrics,
+  };
+}
+
+// Who asks (scopes idempotency keys) and the ids the events carry.
+export interface RequestContext extends EventContext {
+  principal: string;
+  actor: string;
+}

@@ -1,0 +1,62 @@
+// What the order service asks the warehouse. Stock-changing calls carry the saga's deterministic keys
+// and go through a circuit breaker without fallback: when the warehouse is down they fail fast with
+// UNAVAILABLE (the caller retries later under the same key, or compensates).
+import type { PaymentMethodType } from "../domain/payment-status.ts";
+
+export interface ReserveLine {
+  sku: string;
+  quantity: number;
+  warehouseCode: string | null;
+}
+
+export interface Shortage {
+  // 1-based index into the request's lines.
+  lineNumber: number;
+  sku: string;
+  warehouseCode: string | null;
+  requested: number;
+  available: number;
+}
+
+export interface ReservedStock {
+  reservationId: string;
+  expiresAt: Date | null;
+}
+
+export type ReserveResult =
+  | { kind: "reserved"; reservation: ReservedStock }
+  | { kind: "short"; shortages: Shortage[] };
+
+export interface CommittedAllocation {
+  // 1-based index into the reserve request's lines.
+  lineNumber: number;
+  warehouseCode: string;
+  lotCode: string;
+  quantity: number;
+}
+
+export type ConfirmResult =
+  | { kind: "confirmed"; allocations: CommittedAllocation[] }
+  // The reservation lapsed (expired or released) before it was confirmed.
+  | { kind: "expired" };
+
+export interface WarehousePort {
+  warehouseExists(code: string): Promise<boolean>;
+  reserve(request: {
+    idempotencyKey: string;
+    orderId: string;
+    lines: ReserveLine[];
+    paymentMethod: PaymentMethodType;
+    ttlMs?: number;
+  }): Promise<ReserveResult>;
+  extend(request: { idempotencyKey: string; reservationId: string; ttlMs: number }): Promise<void>;
+  // Safe to repeat; a reservation already released or expired is fine.
+  release(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<void>;
+  confirm(request: {
+    idempotencyKey: string;
+    reservationId: string;
+    orderId: string;
+  }): Promise<ConfirmResult>;
+  // committed -> released (a cancelled order); safe to repeat.
+  cancel(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<void>;
+}

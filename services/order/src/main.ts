@@ -1,0 +1,182 @@
+// Composition root: config → logger → pool (migrated) → clients of the warehouse, the catalog and the
+// payment providers (each dependency behind its own breaker) → use cases → gRPC server (health,
+// reflection), metrics listener, payment webhook listener, outbox relay and the checkout saga worker,
+// wired by hand; SIGTERM stops them in reverse order.
+import { fileURLToPath } from "node:url";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
+import { ConfigError } from "@stockroom/config";
+import { createDb, createPool, migrate } from "@stockroom/db";
+import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createLogger } from "@stockroom/logging";
+import { ORDER_TOPIC } from "@stockroom/messaging";
+import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { startOutboxRelay } from "@stockroom/outbox";
+import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
+import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
+import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import { buildUseCases } from "./app/build-use-cases.ts";
+import { createUseCaseDeps } from "./app/use-case-deps.ts";
+import { loadOrderConfig, type OrderConfig } from "./config.ts";
+import type { OrderDatabase } from "./data/database.ts";
+import { DEFAULT_CAPTURE_TIMING } from "./domain/payment-hold.ts";
+import { createOrderMetrics } from "./order-metrics.ts";
+import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
+import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler.ts";
+import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
+import { createWarehouseClient } from "./transport/grpc/warehouse.client.ts";
+import { startPaymentWebhookServer } from "./transport/http/payment-webhook.server.ts";
+import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
+import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payment.provider.ts";
+import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
+
+const SERVICE = "order";
+const MIGRATIONS = fileURLToPath(new URL("../../../migrations/order", import.meta.url));
+
+async function main(config: OrderConfig): Promise<void> {
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA,
+    max: config.DB_POOL_MAX,
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
+    applicationName: SERVICE,
+    logger,
+  });
+  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
+  logger.info({ migrated }, "migrations applied");
+  const db = createDb<OrderDatabase>(pool);
+
+  const registry = createMetricsRegistry({ service: SERVICE });
+  const metrics = createOrderMetrics(registry);
+  const metricsServer = await startMetricsServer({
+    port: config.METRICS_PORT,
+    registry,
+    readiness: async () => {
+      await pool.query("SELECT 1");
+      return true;
+    },
+  });
+
+  // Our own service tokens sign the calls to the warehouse and the catalog.
+  if (!config.JWT_SECRET)
+    throw new Error(
+      "JWT_SECRET is required: it signs the order service's calls to the warehouse and catalog",
+    );
+  const jwt = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const breaker = {
+    volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+    resetTimeoutMs: config.BREAKER_RESET_MS,
+  };
+  const warehouse = createWarehouseClient({
+    address: config.WAREHOUSE_GRPC_ADDRESS,
+    jwt,
+    deadlineMs: config.DEPENDENCY_DEADLINE_MS,
+    breaker,
+    onBreakerState: (state) => metrics.breakerState("warehouse", state),
+  });
+  const catalog = createCatalogClient({
+    address: config.CATALOG_GRPC_ADDRESS,
+    jwt,
+    deadlineMs: config.DEPENDENCY_DEADLINE_MS,
+    breaker,
+    onBreakerState: (state) => metrics.breakerState("catalog", state),
+  });
+  const sandboxSecret = config.PAYMENT_SANDBOX_WEBHOOK_SECRET;
+  const paymentProviders = [
+    ...(sandboxSecret
+      ? [
+          createSandboxPaymentProvider({
+            baseUrl: config.PAYMENT_SANDBOX_URL,
+            webhookSecret: sandboxSecret,
+            timeoutMs: config.PAYMENT_TIMEOUT_MS,
+          }),
+        ]
+      : []),
+    createManualPaymentProvider(),
+  ];
+
+  let wakeSaga = () => {};
+  const useCases = buildUseCases(
+    createUseCaseDeps(db, { catalog, warehouse, paymentProviders, metrics }),
+    {
+      defaultCurrency: config.DEFAULT_CURRENCY,
+      stockHoldMode: config.STOCK_HOLD_MODE,
+      paymentHold: config.paymentHold,
+      captureTiming: DEFAULT_CAPTURE_TIMING,
+      retryPolicy: config.retryPolicy,
+      stepLeaseMs: config.SAGA_STEP_LEASE_MS,
+    },
+    { logger, onCheckoutDue: () => wakeSaga() },
+  );
+
+  const verifier = tokenVerifierFromConfig(config);
+  const server = createGrpcServer({ logger, registry, verifier });
+  server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
+  server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
+
+  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const relay = await startOutboxRelay({
+    config,
+    kafka,
+    pool,
+    schema: config.DB_SCHEMA,
+    logger,
+    registry,
+    topics: [ORDER_TOPIC],
+  });
+  const saga = createCheckoutSagaWorker({
+    driveDueCheckouts: useCases.saga.driveDueCheckouts,
+    oldestUnfinishedAgeSeconds: useCases.saga.oldestUnfinishedAgeSeconds,
+    onOldestAge: (seconds) => metrics.oldestUnfinishedSagaSeconds.set(seconds),
+    batchSize: config.SAGA_BATCH_SIZE,
+    intervalMs: config.SAGA_INTERVAL_MS,
+    logger,
+  });
+  wakeSaga = saga.wake;
+  const webhooks = await startPaymentWebhookServer({
+    port: config.WEBHOOK_PORT,
+    providers: paymentProviders,
+    record: useCases.payments.recordWebhook,
+    logger,
+  });
+  saga.start();
+  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  logger.info(
+    { grpcPort: port, metricsPort: metricsServer.port, webhookPort: webhooks.port, schema: config.DB_SCHEMA },
+    "order started",
+  );
+
+  installSignalHandlers(
+    {
+      // Stop taking new work first: the saga pass in flight records its outcomes before the server drains.
+      shutdown: async (graceMs) => {
+        await Promise.all([saga.stop(), relay.stop(), webhooks.close()]);
+        await server.shutdown(graceMs);
+      },
+    },
+    logger,
+    {
+      graceMs: config.SHUTDOWN_GRACE_MS,
+      onShutdown: async () => {
+        warehouse.close();
+        catalog.close();
+        await metricsServer.close();
+        await pool.end();
+      },
+    },
+  );
+}
+
+let config: OrderConfig;
+try {
+  config = loadOrderConfig();
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+await main(config).catch((err: unknown) => {
+  process.stderr.write(
+    `order failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
