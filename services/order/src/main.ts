@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate } from "@stockroom/db";
+import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { ORDER_TOPIC } from "@stockroom/messaging";
@@ -34,17 +34,12 @@ const MIGRATIONS = fileURLToPath(new URL("../../../migrations/order", import.met
 
 async function main(config: OrderConfig): Promise<void> {
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DB_SCHEMA,
-    max: config.DB_POOL_MAX,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
-    applicationName: SERVICE,
+  const { pool, db } = await openServiceDatabase<OrderDatabase>({
+    config,
+    service: SERVICE,
+    migrations: MIGRATIONS,
     logger,
   });
-  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
-  logger.info({ migrated }, "migrations applied");
-  const db = createDb<OrderDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createOrderMetrics(registry);

@@ -1,7 +1,9 @@
 // What every use case is built with (wired by hand in main.ts and in the tests).
-import { withTransaction } from "@stockroom/db";
+
+import { type TransactionalDeps, transactionalDeps } from "@stockroom/db";
+import { internal } from "@stockroom/errors";
 import type { EventContext } from "@stockroom/outbox";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { OrderDatabase } from "../data/database.ts";
 import type { RetryPolicy } from "../domain/checkout-saga.ts";
 import type { CaptureTiming, PaymentHoldPolicy } from "../domain/payment-hold.ts";
@@ -11,10 +13,7 @@ import type { OrderMetrics } from "./order-metrics.port.ts";
 import type { PaymentProvider } from "./payment-provider.port.ts";
 import type { WarehousePort } from "./warehouse.port.ts";
 
-export interface UseCaseDeps {
-  db: Kysely<OrderDatabase>;
-  transaction: <T>(fn: (trx: Transaction<OrderDatabase>) => Promise<T>) => Promise<T>;
-  clock: () => Date;
+export interface UseCaseDeps extends TransactionalDeps<OrderDatabase> {
   catalog: CatalogPort;
   warehouse: WarehousePort;
   // The provider serving each payment method.
@@ -44,15 +43,13 @@ export function createUseCaseDeps(
   },
 ): UseCaseDeps {
   return {
-    db,
-    transaction: (fn) => withTransaction(db, fn),
-    clock: ports.clock ?? (() => new Date()),
+    ...transactionalDeps(db, ports.clock),
     catalog: ports.catalog,
     warehouse: ports.warehouse,
     paymentProviders: ports.paymentProviders,
     paymentProviderFor: (method) => {
       const provider = ports.paymentProviders.find((p) => p.supports(method));
-      if (!provider) throw new Error(`no payment provider supports ${method}`);
+      if (!provider) throw internal(`no payment provider supports ${method}`);
       return provider;
     },
     metrics: ports.metrics,
