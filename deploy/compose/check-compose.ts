@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
+import { isDevOnly, runnableServices } from "../deployed-services.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -88,21 +89,21 @@ function installedRedisMinor(): string | undefined {
   return installedVersion("redis-server", /v=(\d+\.\d+)/);
 }
 
-// Every folder under services/ with a start script runs from the image under its own name, and every
-// compose service running the image is a target of deploy/prometheus/prometheus.yml.
+// Every service (deployed-services.ts) runs from the image under its own name, dev-only tools included:
+// compose is the development suite. Every compose service running the image is a target of
+// deploy/prometheus/prometheus.yml, except the dev-only tools, which serve no metrics.
 function coverageProblems(compose: ComposeFile): string[] {
   const problems: string[] = [];
   const scrape = readFileSync(join(root, "deploy/prometheus/prometheus.yml"), "utf8");
   for (const [name, service] of Object.entries(compose.services)) {
-    if (service.image?.startsWith("stockroom:") && service.command?.[0] !== "migrate") {
+    const command = service.command?.[0];
+    if (service.image?.startsWith("stockroom:") && command !== "migrate" && !isDevOnly(command ?? "")) {
       if (!new RegExp(`^\\s*- ${name}:\\d+$`, "m").test(scrape)) {
         problems.push(`${name}: not a scrape target of deploy/prometheus/prometheus.yml`);
       }
     }
   }
-  for (const name of readdirSync(join(root, "services"))) {
-    const manifest = join(root, "services", name, "package.json");
-    if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, "utf8")).scripts?.start) continue;
+  for (const name of runnableServices()) {
     const runs = Object.values(compose.services).some((s) => s.command?.[0] === name);
     if (!runs) problems.push(`services/${name}: no compose service runs it (command: ["${name}"])`);
   }

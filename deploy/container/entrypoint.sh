@@ -2,13 +2,14 @@
 # The image's entrypoint: runs one Stockroom service or worker by name.
 #   <service> [args]          a folder under services/ (warehouse, catalog, ...): node src/main.ts there.
 #                             The warehouse's WAREHOUSE_COMPONENTS (api, relay, sweeper) picks what it runs.
-#   migrate [name[=schema]]   apply migrations/<name> to schema <schema> (default: <name>) for each name
-#                             given, or for every folder under migrations/; reads DATABASE_URL.
+#   migrate [name[=schema]]   apply migrations/<name> to schema <schema> (default: <name>, '-' as '_') for
+#                             each name given, or for every folder under migrations/; reads DATABASE_URL.
+#   migrate --except a,b      every folder under migrations/ but a and b (production leaves out dev tools)
 set -eu
 cd /app
 
 usage() {
-  sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   printf 'services:' >&2
   for dir in services/*/src/main.ts; do
     dir="${dir%/src/main.ts}"
@@ -18,15 +19,25 @@ usage() {
 }
 
 migrate() {
+  except=""
+  if [ "${1:-}" = "--except" ]; then
+    except=",${2:?migrate --except needs a comma-separated list},"
+    shift 2
+  fi
   if [ $# -eq 0 ]; then
     for dir in migrations/*/; do
       dir="${dir%/}"
-      set -- "$@" "${dir#migrations/}"
+      dir="${dir#migrations/}"
+      case "$except" in *",$dir,"*) continue ;; esac
+      set -- "$@" "$dir"
     done
   fi
   for spec in "$@"; do
     name="${spec%%=*}"
     schema="${spec#*=}"
+    # The schema is the folder's name with '-' as '_' (migrations/payment-sandbox -> payment_sandbox), as
+    # deploy/local/stockroom.sh applies it.
+    [ "$schema" = "$spec" ] && schema="$(printf '%s' "$name" | tr '-' '_')"
     [ -d "migrations/$name" ] || {
       echo "entrypoint: no migrations/$name" >&2
       exit 2

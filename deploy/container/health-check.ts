@@ -1,6 +1,7 @@
 // The image's health check, for compose and anyone without a gRPC probe: exits 0 when the target is healthy.
 //   node deploy/container/health-check.ts grpc 127.0.0.1:50051   grpc.health.v1.Health/Check says SERVING
 //   node deploy/container/health-check.ts http 127.0.0.1:9451    the metrics listener's /readyz answers 200
+//   node deploy/container/health-check.ts http 127.0.0.1:50060 /healthz   another path (the payment sandbox)
 // (Kubernetes probes the same endpoints natively.) Node's own http2 client: the image needs no probe binary.
 import { connect } from "node:http2";
 
@@ -40,19 +41,19 @@ function checkGrpc(address: string): Promise<boolean> {
   });
 }
 
-async function checkHttp(address: string): Promise<boolean> {
+async function checkHttp(address: string, path: string): Promise<boolean> {
   try {
-    const res = await fetch(`http://${address}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     return res.status === 200;
   } catch {
     return false;
   }
 }
 
-const [kind, address] = process.argv.slice(2);
-if ((kind !== "grpc" && kind !== "http") || !address) {
-  process.stderr.write("usage: node deploy/container/health-check.ts grpc|http <host:port>\n");
+const [kind, address, path = "/readyz"] = process.argv.slice(2);
+if ((kind !== "grpc" && kind !== "http") || !address || !path.startsWith("/")) {
+  process.stderr.write("usage: node deploy/container/health-check.ts grpc|http <host:port> [/path]\n");
   process.exit(2);
 }
-const healthy = kind === "grpc" ? await checkGrpc(address) : await checkHttp(address);
+const healthy = kind === "grpc" ? await checkGrpc(address) : await checkHttp(address, path);
 process.exit(healthy ? 0 : 1);

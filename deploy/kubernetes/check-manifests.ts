@@ -1,17 +1,24 @@
 // Renders every overlay with `kubectl kustomize` and checks each object: against the Kubernetes API schemas
 // (kubernetes-models' validators, Kubernetes 1.27), then against the project's deployment rules (non-root,
 // read-only root filesystem, probes, preStop, resources, topology spread; a Service, HPA and PDB per API;
-// default-deny network policy; a Deployment for every service under services/). Run by `npm run check`
+// default-deny network policy; a Deployment for every service under services/, the dev-only tools of
+// deploy/deployed-services.ts in the dev overlay and never in production). Run by `npm run check`
 // through check-manifests.sh, which installs kubectl when missing:
 //   node deploy/kubernetes/check-manifests.ts [overlay directory ...]
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { DEV_ONLY_SERVICES, isDevOnly, runnableServices } from "../deployed-services.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 export const OVERLAYS = ["dev", "production"].map((o) => join(root, "deploy/kubernetes/overlays", o));
+
+// An overlay named "dev" runs the dev-only tools; every other overlay is a production-like environment.
+export type Environment = "dev" | "production";
+export function environmentOf(overlay: string): Environment {
+  return basename(overlay) === "dev" ? "dev" : "production";
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are untyped until validated
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string }; [key: string]: any };
@@ -62,7 +69,7 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
   return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-export function ruleProblems(objects: K8sObject[]): string[] {
+export function ruleProblems(objects: K8sObject[], environment: Environment = "dev"): string[] {
   const problems: string[] = [];
   const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
   for (const workload of [...byKind("Deployment"), ...byKind("Job")]) {
@@ -87,7 +94,8 @@ export function ruleProblems(objects: K8sObject[]): string[] {
         else if (servesGrpc && !c[probe].grpc) problems.push(`${at}: ${probe} is not a gRPC probe`);
       }
       if (!c.lifecycle?.preStop) problems.push(`${at}: no preStop delay`);
-      if (!(c.ports ?? []).some((p: { name?: string }) => p.name === "metrics")) {
+      const devTool = isDevOnly(c.args?.[0] ?? "");
+      if (!devTool && !(c.ports ?? []).some((p: { name?: string }) => p.name === "metrics")) {
         problems.push(`${at}: no port named metrics (scraped by the network policy's name)`);
       }
     }
@@ -126,18 +134,34 @@ export function ruleProblems(objects: K8sObject[]): string[] {
   if (!byKind("Job").some((j) => podSpecOf(j)?.containers?.[0]?.args?.[0] === "migrate")) {
     problems.push("no migrations Job");
   }
-  for (const name of readdirSync(join(root, "services"))) {
-    const manifest = join(root, "services", name, "package.json");
-    if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, "utf8")).scripts?.start) continue;
-    const runs = byKind("Deployment").some((d) => podSpecOf(d)?.containers?.[0]?.args?.[0] === name);
-    if (!runs) problems.push(`services/${name}: no Deployment runs it (args: ["${name}"])`);
+  const runs = (name: string) =>
+    byKind("Deployment").some((d) => podSpecOf(d)?.containers?.[0]?.args?.[0] === name);
+  for (const name of runnableServices()) {
+    if (environment === "production" && isDevOnly(name)) {
+      if (runs(name)) problems.push(`services/${name}: a development tool deployed in production`);
+    } else if (!runs(name)) {
+      problems.push(`services/${name}: no Deployment runs it (args: ["${name}"])`);
+    }
+  }
+  if (environment === "production") {
+    const migrate = byKind("Job").find((j) => podSpecOf(j)?.containers?.[0]?.args?.[0] === "migrate");
+    const args: string[] = migrate ? podSpecOf(migrate).containers[0].args : [];
+    const excepted = args[1] === "--except" ? (args[2] ?? "").split(",") : [];
+    for (const name of DEV_ONLY_SERVICES) {
+      if (migrate && !excepted.includes(name)) {
+        problems.push(`Job/${migrate.metadata.name}: migrates the development tool ${name}'s schema`);
+      }
+    }
   }
   return problems;
 }
 
-export async function overlayProblems(objects: K8sObject[]): Promise<string[]> {
+export async function overlayProblems(
+  objects: K8sObject[],
+  environment: Environment = "dev",
+): Promise<string[]> {
   const schema = (await Promise.all(objects.map(schemaProblems))).flat();
-  return [...schema, ...ruleProblems(objects)];
+  return [...schema, ...ruleProblems(objects, environment)];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -145,7 +169,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   let failed = false;
   for (const overlay of overlays) {
     const objects = render(overlay);
-    const problems = await overlayProblems(objects);
+    const problems = await overlayProblems(objects, environmentOf(overlay));
     for (const problem of problems) process.stderr.write(`check-manifests: ${overlay}: ${problem}\n`);
     failed ||= problems.length > 0;
     if (problems.length === 0) {

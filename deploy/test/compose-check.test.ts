@@ -54,4 +54,13 @@ describe("docker-compose.yml check", () => {
       'services/catalog: no compose service runs it (command: ["catalog"])',
     ]);
   });
+
+  it("runs the dev-only payment sandbox, which needs no scrape target", () => {
+    const file = variant((t) => t.replace('command: ["payment-sandbox"]', 'command: ["payment-sandbox-x"]'));
+    // Renamed, it is no longer the dev-only tool: its service is missing and the other wants scraping.
+    expect(composeProblems(file)).toEqual([
+      "payment-sandbox: not a scrape target of deploy/prometheus/prometheus.yml",
+      'services/payment-sandbox: no compose service runs it (command: ["payment-sandbox"])',
+    ]);
+  });
 });

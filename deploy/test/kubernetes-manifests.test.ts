@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  environmentOf,
   type K8sObject,
   OVERLAYS,
   overlayProblems,
@@ -16,7 +17,7 @@ describe.each(OVERLAYS)("kubectl kustomize %s", (overlay) => {
 
   it("renders objects that pass the Kubernetes API schemas and the deployment rules", async () => {
     expect(objects.length).toBeGreaterThan(20);
-    expect(await overlayProblems(objects)).toEqual([]);
+    expect(await overlayProblems(objects, environmentOf(overlay))).toEqual([]);
   });
 
   it("runs the warehouse's relay and sweeper as Deployments of their own", () => {
@@ -94,5 +95,30 @@ describe("the manifest checks", () => {
       (o) => !(o.kind === "Deployment" && o.metadata.name === "catalog"),
     );
     expect(ruleProblems(copy)).toContain('services/catalog: no Deployment runs it (args: ["catalog"])');
+  });
+
+  it("runs the dev-only payment sandbox in the dev overlay, and refuses it in production", () => {
+    const withoutSandbox = structuredClone(objects).filter(
+      (o) => !(o.kind === "Deployment" && o.metadata.name === "payment-sandbox"),
+    );
+    expect(ruleProblems(withoutSandbox, "dev")).toEqual([
+      'services/payment-sandbox: no Deployment runs it (args: ["payment-sandbox"])',
+    ]);
+    const production = render(OVERLAYS[1] as string);
+    expect(ruleProblems(production, "production")).toEqual([]);
+    const sandbox = objects.filter((o) => o.metadata.name === "payment-sandbox");
+    expect(ruleProblems([...production, ...sandbox], "production")).toEqual([
+      "services/payment-sandbox: a development tool deployed in production",
+    ]);
+  });
+
+  it("refuses a production migrations Job that creates a dev-only tool's schema", () => {
+    const production = render(OVERLAYS[1] as string);
+    const job = production.find((o) => o.kind === "Job" && o.metadata.name === "stockroom-migrate");
+    if (!job) throw new Error("Job/stockroom-migrate not rendered");
+    job.spec.template.spec.containers[0].args = ["migrate"];
+    expect(ruleProblems(production, "production")).toEqual([
+      "Job/stockroom-migrate: migrates the development tool payment-sandbox's schema",
+    ]);
   });
 });

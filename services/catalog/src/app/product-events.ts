@@ -1,6 +1,6 @@
 // The events a product change emits to CATALOG_PRODUCT_TOPIC (product aggregate, keyed by sku).
 import { create } from "@bufbuild/protobuf";
-import { CATALOG_PRODUCT_TOPIC } from "@stockroom/messaging";
+import { CATALOG_PRODUCT_TOPIC } from "@stockroom/messaging/topics";
 import type { OutboxEvent } from "@stockroom/outbox";
 import { PriceChangedSchema, ProductChangedSchema } from "@stockroom/proto/stockroom/catalog/v1/events_pb.js";
 import type { Price, Product, ProductStatus } from "../domain/product.ts";

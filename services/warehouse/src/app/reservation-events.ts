@@ -1,7 +1,7 @@
 // Events of the reservation aggregate (WAREHOUSE_RESERVATION_TOPIC, keyed by reservation id).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { WAREHOUSE_RESERVATION_TOPIC } from "@stockroom/messaging";
+import { WAREHOUSE_RESERVATION_TOPIC } from "@stockroom/messaging/topics";
 import type { OutboxEvent } from "@stockroom/outbox";
 import { ReservationChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import {

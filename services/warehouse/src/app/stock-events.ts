@@ -1,7 +1,7 @@
 // The warehouse's aggregate types and the events a stock change emits (to WAREHOUSE_STOCK_TOPIC).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
+import { WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging/topics";
 import type { OutboxEvent } from "@stockroom/outbox";
 import {
   LowStockReachedSchema,
