@@ -199,7 +199,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   function runOnce(): Promise<RelayPassResult> {
     return serialize(async () => {
-      if (!(await lease.tryAcquire())) return { active: false, published: 0 };
+      const held = await lease.tryAcquire();
+      metrics.leaseHeld(held);
+      if (!held) return { active: false, published: 0 };
       return { active: true, published: await publishPass() };
     });
   }
@@ -244,6 +246,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     await worker.stop();
     await serialize(async () => {
       await lease.release();
+      metrics.leaseHeld(false);
       const current = producer;
       producer = undefined;
       await current?.disconnect();

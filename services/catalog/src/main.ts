@@ -8,7 +8,7 @@ import { createDb, createPool, migrate } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
-import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
@@ -43,6 +43,7 @@ async function main(config: CatalogConfig): Promise<void> {
   const db = createDb<CatalogDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
+  registerPoolMetrics(registry, pool);
   const verifier = createTokenVerifier({
     ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
     algorithms: config.JWT_ALGORITHMS,

@@ -9,7 +9,12 @@ import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
 import { WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
-import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
+import {
+  createMetricsRegistry,
+  type Registry,
+  registerPoolMetrics,
+  startMetricsServer,
+} from "@stockroom/metrics";
 import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
@@ -23,7 +28,7 @@ import {
   createWarehouseAdminHandler,
   WAREHOUSE_ADMIN_POLICY,
 } from "./transport/grpc/warehouse-admin.handler.ts";
-import { createWarehouseMetrics } from "./warehouse-metrics.ts";
+import { createWarehouseMetrics, registerOverdueReservations } from "./warehouse-metrics.ts";
 import { createExpirySweeper } from "./workers/expiry-sweeper.ts";
 
 const SERVICE = "warehouse";
@@ -58,6 +63,8 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
+  registerPoolMetrics(registry, pool);
+  registerPoolMetrics(registry, reservePool, "reserve");
   const databaseReady = async () => {
     await pool.query("SELECT 1");
     return true;
@@ -95,6 +102,7 @@ async function main(config: WarehouseConfig): Promise<void> {
   server.register(WarehouseAdminService, createWarehouseAdminHandler(useCases.admin), WAREHOUSE_ADMIN_POLICY);
 
   const runs = (component: WarehouseComponent) => config.COMPONENTS.includes(component);
+  if (runs("api")) registerOverdueReservations(registry, useCases.expiry.countOverdue);
   // Topics first (the broker does not auto-create them), then the relay that publishes the outbox.
   const relay = runs("relay") ? await startRelay(config, pool, logger, registry) : undefined;
   const sweeper = runs("sweeper")
@@ -102,6 +110,7 @@ async function main(config: WarehouseConfig): Promise<void> {
         expire: useCases.expiry.expire,
         oldestActiveAgeSeconds: useCases.expiry.oldestActiveReservationAge,
         onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
+        onSwept: () => metrics.sweepLastSuccess.setToCurrentTime(),
         context: { producer: SERVICE, actor: "system:expiry-sweeper", principal: SYSTEM_PRINCIPAL },
         logger,
         batchSize: config.EXPIRY_BATCH_SIZE,
