@@ -7,6 +7,7 @@ import {
   type EventEnvelope,
   EventEnvelopeSchema,
 } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import { contextFromTraceparent, inSpan, SpanKind } from "@stockroom/telemetry";
 import type { Batch, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Registry } from "prom-client";
 import { type ConsumerLagMonitor, startConsumerLagMonitor } from "./consumer-lag-monitor.ts";
@@ -178,7 +179,16 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
       metrics.processed(topic, "dead_lettered", seconds());
       return true;
     }
-    const outcome = await applyWithRetries(event, payload.heartbeat);
+    // The producing request's trace continues here (the relay's traceparent header, else the envelope's).
+    const outcome = await inSpan(
+      `${topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(event.headers.traceparent || event.envelope.traceId || undefined),
+        attributes: { "messaging.system": "kafka", "messaging.consumer.group.name": groupId },
+      },
+      () => applyWithRetries(event, payload.heartbeat),
+    );
     if (outcome === undefined) return false;
     if (typeof outcome === "object") {
       await deadLetter(batch, message, outcome.failed);

@@ -12,6 +12,7 @@ import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
@@ -29,6 +30,8 @@ const SERVICE = "catalog";
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
 
 async function main(config: CatalogConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const pool = createPool({
     connectionString: config.DATABASE_URL,
@@ -174,6 +177,7 @@ async function main(config: CatalogConfig): Promise<void> {
         redis?.disconnect();
         await metricsServer.close();
         await pool.end();
+        await telemetry.shutdown();
       },
     },
   );

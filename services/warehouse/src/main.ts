@@ -18,6 +18,7 @@ import {
 import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
@@ -35,6 +36,8 @@ const SERVICE = "warehouse";
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 
 async function main(config: WarehouseConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const pool = createPool({
     connectionString: config.DATABASE_URL,
@@ -143,6 +146,7 @@ async function main(config: WarehouseConfig): Promise<void> {
       onShutdown: async () => {
         await metricsServer.close();
         await Promise.all([pool.end(), reservePool.end()]);
+        await telemetry.shutdown();
       },
     },
   );
