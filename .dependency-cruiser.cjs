@@ -50,7 +50,7 @@ module.exports = {
           "^packages/(messaging|grpc)/",
           "^packages/proto/src/gen/stockroom/common/v1/event_envelope_pb\\.",
         ],
-        // Topic names are constants an outbox write needs, not a format (@stockroom/messaging/topics).
+        // Topic names are plain constants (what an outbox row is addressed to), not a transport format.
         pathNot: "^packages/messaging/src/topics\\.ts$",
       },
     },

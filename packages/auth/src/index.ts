@@ -14,4 +14,5 @@ export {
   type TokenVerifier,
   type TokenVerifierOptions,
   tokenKeySource,
+  tokenVerifierFromConfig,
 } from "./token-verifier.ts";

@@ -122,3 +122,20 @@ export function tokenKeySource(settings: {
   if (secret !== undefined) return { secret };
   throw new Error("a token verifier needs JWT_SECRET or JWT_JWKS_URL");
 }
+
+// The verifier a service builds from its auth settings (packages/config's commonConfigShape and
+// authConfigShape): our HS256 secret, an identity provider's key set, or both.
+export function tokenVerifierFromConfig(config: {
+  JWT_SECRET?: string | undefined;
+  JWT_JWKS_URL?: string | undefined;
+  JWT_ALGORITHMS: readonly JwksAlgorithm[];
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): TokenVerifier {
+  return createTokenVerifier({
+    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
+    algorithms: config.JWT_ALGORITHMS,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+}

@@ -1,6 +1,8 @@
 // The circuit breaker every Redis call of a versioned cache goes through: each call times out fast
 // (withinTimeout), failures open the breaker, and an open breaker fails calls at once so reads fall back
-// to the loader instead of waiting on a slow or dead Redis.
+// to the loader instead of waiting on a slow or dead Redis. It opens on a run of consecutive failures as
+// well as on opossum's error rate: after many hits the rate stays under its threshold through a whole
+// outage, and every read would pay the timeout.
 import { ReplyError } from "ioredis";
 import CircuitBreaker from "opossum";
 import type { BreakerState, CacheMetrics } from "./cache-metrics.ts";
@@ -19,6 +21,11 @@ export interface CacheBreakerOptions {
   /** How long the breaker stays open before letting one call probe Redis. */
   readonly resetTimeoutMs: number;
   readonly rollingCountTimeoutMs: number;
+  /**
+   * Failures in a row (no success between them) that open the breaker whatever the rolling error rate:
+   * opossum has no such rule, so the breaker counts them itself and opens with `breaker.open()`.
+   */
+  readonly consecutiveFailuresToOpen: number;
 }
 
 export const DEFAULT_CACHE_BREAKER: CacheBreakerOptions = {
@@ -27,6 +34,7 @@ export const DEFAULT_CACHE_BREAKER: CacheBreakerOptions = {
   volumeThreshold: 5,
   resetTimeoutMs: 5_000,
   rollingCountTimeoutMs: 10_000,
+  consecutiveFailuresToOpen: 3,
 };
 
 export interface RedisBreaker {
@@ -65,6 +73,16 @@ export function createRedisBreaker(
       enableSnapshots: false,
     },
   );
+  // Failures since the last success. Calls already in flight when the breaker opened may still fail and
+  // count on; the count restarts when a call succeeds (a probe in half-open state included).
+  let failuresInARow = 0;
+  breaker.on("success", () => {
+    failuresInARow = 0;
+  });
+  breaker.on("failure", () => {
+    failuresInARow += 1;
+    if (failuresInARow >= breakerOptions.consecutiveFailuresToOpen && breaker.closed) breaker.open();
+  });
   breaker.on("open", () => metrics.breakerState("open"));
   breaker.on("halfOpen", () => metrics.breakerState("half_open"));
   breaker.on("close", () => metrics.breakerState("closed"));

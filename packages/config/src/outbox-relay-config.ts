@@ -9,9 +9,8 @@ export const outboxRelayConfigShape = {
   TOPIC_PARTITIONS: positiveInt().default(6),
   OUTBOX_BATCH_SIZE: positiveInt().default(2000),
   OUTBOX_POLL_INTERVAL_MS: durationMs().default(500),
-  // Least time between two relay passes under load (see createOutboxRelay's lingerMs). 50 ms made the
-  // relay's produce requests ~20/s instead of 55-75/s at ~2,000 reservations/s (npm run bench:warehouse),
-  // and adds at most 50 ms to an event's publish delay.
+  // Least time between two relay passes under load (see createOutboxRelay's lingerMs): fewer, larger
+  // produce requests (docs/performance.md), for at most this much more publish delay of an event.
   OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(50),
   // Put before every topic the relay publishes to (and creates): a benchmark's or staging copy's events
   // then never reach the consumers of the real topics.

@@ -26,4 +26,11 @@ export {
 } from "./migrate.ts";
 export { type CreatePoolOptions, createPool, POOL_DEFAULTS, type Pool, searchPathOption } from "./pool.ts";
 export { assertSchemaName, quoteIdent } from "./schema-name.ts";
+export {
+  openServiceDatabase,
+  type ServiceDatabase,
+  type ServiceDatabaseConfig,
+  type TransactionalDeps,
+  transactionalDeps,
+} from "./service-database.ts";
 export { TRANSACTION_DEFAULTS, type TransactionOptions, withTransaction } from "./transaction.ts";

@@ -32,3 +32,9 @@ export {
   type RunIdempotentOptions,
   runIdempotent,
 } from "./run-idempotent.ts";
+export {
+  DEFAULT_LEASE_SECONDS,
+  idempotencyKeyBusy,
+  type RunLeasedOptions,
+  runLeasedIdempotent,
+} from "./run-leased-idempotent.ts";

@@ -15,6 +15,7 @@ import type { ConsumerLogger } from "./consumer-logger.ts";
 import { createConsumerMetrics, type EventOutcome } from "./consumer-metrics.ts";
 import { createLetterProducer, DEFAULT_DLQ_SUFFIX, dlqTopicOf, toDeadLetterMessage } from "./dead-letter.ts";
 import { headersToStrings } from "./kafka-headers.ts";
+import type { PartitionProgress } from "./partition-progress.ts";
 import { advanceAggregateVersion, claimEvent } from "./processing-log.repo.ts";
 import { isTransientError, retryDelayMs } from "./transient-errors.ts";
 
@@ -65,6 +66,8 @@ export interface EventConsumerOptions<DB> {
    * pauses until stop().
    */
   readonly afterCommitForTest?: (event: ConsumedEvent) => Promise<void> | void;
+  /** Told of every batch (high watermark, messages) and every resolved message, for projection lag. */
+  readonly progress?: PartitionProgress;
 }
 
 export interface EventConsumer {
@@ -221,11 +224,13 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     let next = Number(batch.firstOffset() ?? batch.highWatermark);
+    options.progress?.fetched(batch.topic, batch.partition, batch.highWatermark, batch.messages);
     for (const message of batch.messages) {
       // Stopping, or the partition was revoked/sought: leave the rest for whoever consumes it next.
       if (!isRunning() || isStale() || halted) break;
       if (!(await processMessage(batch, message, payload))) break;
       resolveOffset(message.offset);
+      options.progress?.applied(batch.topic, batch.partition, message);
       next = Number(message.offset) + 1;
       await commitOffsetsIfNecessary();
       await heartbeat();

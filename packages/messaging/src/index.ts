@@ -10,6 +10,20 @@ export {
   EventDecodeError,
   type EventHandler,
 } from "./event-consumer.ts";
+export { type DeadLetter, type ListDeadLettersOptions, listDeadLetters } from "./list-dead-letters.ts";
+export { partitionForKey } from "./partition-for-key.ts";
+export {
+  createPartitionProgress,
+  type FetchedMessage,
+  type PartitionLag,
+  type PartitionProgress,
+  type PartitionProgressOptions,
+} from "./partition-progress.ts";
+export {
+  createPartitionProgressPoller,
+  type PartitionProgressPoller,
+  type PartitionProgressPollerOptions,
+} from "./partition-progress-poller.ts";
 export {
   type ReplayDeadLettersOptions,
   type ReplayResult,

@@ -1,10 +1,10 @@
 // Composition root: config → logger → pool (migrated) → Redis + product cache → use cases → gRPC server
 // and metrics listener, wired by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate } from "@stockroom/db";
+import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
@@ -16,6 +16,7 @@ import { startTelemetry } from "@stockroom/telemetry/sdk";
 import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
+import { withProjectionLag } from "./app/projection-lag.ts";
 import { loadProductViewsUseCase } from "./app/read-products.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type CatalogConfig, loadCatalogConfig } from "./config.ts";
@@ -24,6 +25,10 @@ import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.h
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
+import {
+  createStockProjectionLag,
+  createStockProjectionPoller,
+} from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -33,26 +38,16 @@ async function main(config: CatalogConfig): Promise<void> {
   // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
   const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DB_SCHEMA,
-    max: config.DB_POOL_MAX,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
-    applicationName: SERVICE,
+  const { pool, db } = await openServiceDatabase<CatalogDatabase>({
+    config,
+    service: SERVICE,
+    migrations: MIGRATIONS,
     logger,
   });
-  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
-  logger.info({ migrated }, "migrations applied");
-  const db = createDb<CatalogDatabase>(pool);
 
   const registry = createMetricsRegistry({ service: SERVICE });
   registerPoolMetrics(registry, pool);
-  const verifier = createTokenVerifier({
-    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
-    algorithms: config.JWT_ALGORITHMS,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
+  const verifier = tokenVerifierFromConfig(config);
   const server = createGrpcServer({
     logger,
     registry,
@@ -97,6 +92,8 @@ async function main(config: CatalogConfig): Promise<void> {
           ),
       })
     : undefined;
+  // The consumer's partition progress, read by every answer's projection_lag.
+  const stockLag = createStockProjectionLag({ topic: config.STOCK_EVENTS_TOPIC });
   // The config refuses WAREHOUSE_GRPC_ADDRESS without JWT_SECRET, which signs these calls.
   const warehouse =
     config.WAREHOUSE_GRPC_ADDRESS && config.JWT_SECRET
@@ -106,7 +103,7 @@ async function main(config: CatalogConfig): Promise<void> {
         })
       : undefined;
   const useCases = buildUseCases(createUseCaseDeps(db, cache ? { cache } : {}), {
-    products: cache ?? uncachedSource(loadProductViews),
+    products: withProjectionLag(cache ?? uncachedSource(loadProductViews), stockLag),
     fetchStockLevels: warehouse?.fetch,
   });
 
@@ -141,6 +138,14 @@ async function main(config: CatalogConfig): Promise<void> {
     registry,
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
     groupId: config.STOCK_CONSUMER_GROUP,
+    progress: stockLag.progress,
+  });
+  const stockLagPoller = createStockProjectionPoller({
+    kafka,
+    topic: config.STOCK_EVENTS_TOPIC,
+    groupId: config.STOCK_CONSUMER_GROUP,
+    lag: stockLag,
+    logger,
   });
 
   const warmer = cache
@@ -155,6 +160,7 @@ async function main(config: CatalogConfig): Promise<void> {
   const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
   warmer?.start();
   await stockConsumer.start();
+  await stockLagPoller.start();
   logger.info(
     { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
     "catalog started",
@@ -164,7 +170,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop()]);
+        await Promise.all([stockConsumer.stop(), stockLagPoller.stop(), relay.stop(), warmer?.stop()]);
         await server.shutdown(graceMs);
       },
     },

@@ -2,9 +2,9 @@
 // outbox relay and expiry sweeper (WAREHOUSE_COMPONENTS picks which), wired by hand; SIGTERM stops them
 // in reverse order.
 import { fileURLToPath } from "node:url";
-import { createTokenVerifier, tokenKeySource } from "@stockroom/auth";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
-import { createDb, createPool, migrate, type Pool } from "@stockroom/db";
+import { createDb, createPool, openServiceDatabase, type Pool } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
@@ -39,18 +39,12 @@ async function main(config: WarehouseConfig): Promise<void> {
   // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
   const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const pool = createPool({
-    connectionString: config.DATABASE_URL,
-    schema: config.DB_SCHEMA,
-    max: config.DB_POOL_MAX,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
-    applicationName: SERVICE,
+  const { pool, db } = await openServiceDatabase<WarehouseDatabase>({
+    config,
+    service: SERVICE,
+    migrations: MIGRATIONS,
     logger,
   });
-  // The runner takes an advisory lock, so several instances starting together apply each file once.
-  const migrated = await migrate({ pool, schema: config.DB_SCHEMA, directory: MIGRATIONS, logger });
-  logger.info({ migrated }, "migrations applied");
-  const db = createDb<WarehouseDatabase>(pool);
   // Reserve batches run on connections of their own in pipeline mode: a batch's BEGIN leaves with its
   // first statement instead of costing a round trip, and a batch is always in flight under load. (Only
   // those transactions: a pipelined pool refuses cursors.)
@@ -72,12 +66,7 @@ async function main(config: WarehouseConfig): Promise<void> {
     await pool.query("SELECT 1");
     return true;
   };
-  const verifier = createTokenVerifier({
-    ...tokenKeySource({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL }),
-    algorithms: config.JWT_ALGORITHMS,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  });
+  const verifier = tokenVerifierFromConfig(config);
   const server = createGrpcServer({ logger, registry, verifier, readiness: databaseReady });
   // An api process is ready once gRPC is bound and the database answers, and not while it drains;
   // worker-only processes once the database answers.

@@ -3,12 +3,16 @@
 // newer-version-only upsert as the consumer, so a rebuild racing live events can never move a row
 // backwards; rows of warehouses the answer no longer holds are deleted in the same transaction, except
 // those applied after the rebuild asked (a live event may have brought a level newer than the answer).
+// A rebuild spans many transactions and warehouse calls, so its idempotency key is held by a lease while
+// it runs (runLeasedIdempotent): a retry after it ends replays its answer, a second call while it runs is
+// refused with ABORTED (see RebuildAvailabilityRequest in the proto).
 import { unavailable } from "@stockroom/errors";
+import { fingerprintOf, runLeasedIdempotent } from "@stockroom/idempotency";
 import { databaseNow, deleteLevelsNotIn, upsertLevelIfNewer } from "../data/availability.repo.ts";
 import { listAllSkus } from "../data/product.repo.ts";
 import { projectionVersion } from "../data/product-view.repo.ts";
 import type { WarehouseStockLevel } from "../domain/availability.ts";
-import type { UseCaseDeps } from "./use-case-deps.ts";
+import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
 // The warehouse's BatchGetStock, behind a function so tests and main.ts decide how it is reached.
 export type FetchStockLevels = (skus: readonly string[]) => Promise<WarehouseStockLevel[]>;
@@ -19,23 +23,33 @@ export interface RebuildResult {
   rowsRemoved: number;
 }
 
+export interface RebuildAvailabilityCommand {
+  idempotencyKey: string;
+  // Empty: every product.
+  skus: readonly string[];
+}
+
 const REBUILD_BATCH = 100;
 
 export function rebuildAvailabilityUseCase(
   deps: UseCaseDeps,
   fetchStockLevels: FetchStockLevels | undefined,
 ) {
-  return async function rebuildAvailability(skus: readonly string[]): Promise<RebuildResult> {
-    if (!fetchStockLevels)
-      throw unavailable("no warehouse address is configured for rebuilding availability");
+  // signal aborts when the run loses its key's lease to another run: it stops between batches.
+  async function rebuild(
+    fetchLevels: FetchStockLevels,
+    skus: readonly string[],
+    signal: AbortSignal,
+  ): Promise<RebuildResult> {
     const targets = skus.length > 0 ? [...new Set(skus)] : await listAllSkus(deps.db);
     let rowsWritten = 0;
     let rowsRemoved = 0;
     for (let start = 0; start < targets.length; start += REBUILD_BATCH) {
+      signal.throwIfAborted();
       const batch = targets.slice(start, start + REBUILD_BATCH);
       // Read on the database's clock, which also stamps applied_at, before the warehouse is asked.
       const askedAt = await databaseNow(deps.db);
-      const levels = await fetchStockLevels(batch);
+      const levels = await fetchLevels(batch);
       const invalidations = await deps.transaction(async (trx) => {
         const changed = new Set<string>();
         for (const level of levels) {
@@ -66,5 +80,24 @@ export function rebuildAvailabilityUseCase(
       for (const { sku, version } of invalidations) await deps.cache?.invalidate(sku, version);
     }
     return { skusRebuilt: targets.length, rowsWritten, rowsRemoved };
+  }
+
+  return async function rebuildAvailability(
+    command: RebuildAvailabilityCommand,
+    ctx: RequestContext,
+  ): Promise<RebuildResult> {
+    const fetchLevels = fetchStockLevels;
+    if (!fetchLevels) throw unavailable("no warehouse address is configured for rebuilding availability");
+    return runLeasedIdempotent(
+      deps.db,
+      {
+        principal: ctx.principal,
+        operation: "rebuild_availability",
+        key: command.idempotencyKey,
+        // The same skus in another order or repeated are the same request.
+        fingerprint: fingerprintOf({ skus: [...new Set(command.skus)].sort() }),
+      },
+      (signal) => rebuild(fetchLevels, command.skus, signal),
+    );
   };
 }

@@ -1,7 +1,7 @@
 // What every catalog use case is built with (wired by hand in main.ts).
-import { withTransaction } from "@stockroom/db";
+import { type TransactionalDeps, transactionalDeps } from "@stockroom/db";
 import type { EventContext } from "@stockroom/outbox";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { CatalogDatabase } from "../data/database.ts";
 
 // The part of the product cache the write side needs: tell it the projection moved to a version.
@@ -9,10 +9,7 @@ export interface ProductCacheInvalidator {
   invalidate(sku: string, projectionVersion: number): Promise<boolean>;
 }
 
-export interface UseCaseDeps {
-  db: Kysely<CatalogDatabase>;
-  transaction: <T>(fn: (trx: Transaction<CatalogDatabase>) => Promise<T>) => Promise<T>;
-  clock: () => Date;
+export interface UseCaseDeps extends TransactionalDeps<CatalogDatabase> {
   cache?: ProductCacheInvalidator | undefined;
 }
 
@@ -20,12 +17,7 @@ export function createUseCaseDeps(
   db: Kysely<CatalogDatabase>,
   options: { clock?: () => Date; cache?: ProductCacheInvalidator } = {},
 ): UseCaseDeps {
-  return {
-    db,
-    transaction: (fn) => withTransaction(db, fn),
-    clock: options.clock ?? (() => new Date()),
-    cache: options.cache,
-  };
+  return { ...transactionalDeps(db, options.clock), cache: options.cache };
 }
 
 export interface RequestContext extends EventContext {

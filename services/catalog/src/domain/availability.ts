@@ -20,7 +20,8 @@ export interface Availability {
   totalAvailable: number;
   warehouses: WarehouseAvailability[];
   asOf: Date;
-  // asOf minus the newest applied change; 0 when nothing was applied yet.
+  // As loaded: asOf minus the newest applied change (0 when nothing was applied yet). What a reader is
+  // answered is stamped at answer time from the consumer's progress instead (app/projection-lag.ts).
   lagMs: number;
 }
 

@@ -1,8 +1,16 @@
-// ReceiveStock: goods arrive at a warehouse into lots (FEFO needs their expiry). Capacity is checked
-// under the warehouse's row lock; the receipt, ledger and events commit together.
+// ReceiveStock: goods arrive at a warehouse into lots (FEFO needs their expiry) and, when a line names
+// one, into a bin (units per lot and bin, so picking can find them). Capacity is checked under the
+// warehouse's row lock; the receipt, bin units, ledger and events commit together.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
-import { ensureStockLevels, type LotWrite, lockStockLevels, writeStockChanges } from "../data/stock.repo.ts";
+import { addLotBinUnits, type LotBinUnits, lockExistingBins } from "../data/lot-bin-units.repo.ts";
+import {
+  type Db,
+  ensureStockLevels,
+  type LotWrite,
+  lockStockLevels,
+  writeStockChanges,
+} from "../data/stock.repo.ts";
 import { lockWarehouseCapacity } from "../data/warehouse.repo.ts";
 import { decideCapacity } from "../domain/capacity.ts";
 import { levelKey, type StockLevelKey } from "../domain/stock-level.ts";
@@ -15,7 +23,19 @@ export interface ReceiveStockCommand {
   idempotencyKey: string;
   warehouseCode: string;
   reference: { type: string; id: string };
-  lines: { sku: string; quantity: number; lotCode: string; expiresOn: string | null }[];
+  lines: ReceiptLine[];
+}
+
+export interface ReceiptLine {
+  sku: string;
+  quantity: number;
+  lotCode: string;
+  expiresOn: string | null;
+  /**
+   * The bin the units are put away in; absent: in no bin yet (left in the receiving area). Left out of
+   * the command rather than null, so a receipt without bins keeps the idempotency fingerprint it had.
+   */
+  binCode?: string | undefined;
 }
 
 export interface ReceiveStockResult {
@@ -50,6 +70,7 @@ export function receiveStockUseCase(deps: UseCaseDeps) {
               },
             );
           }
+          await requireBins(trx, command.warehouseCode, command.lines);
           const units = command.lines.reduce((sum, line) => sum + line.quantity, 0);
           const capacity = decideCapacity(warehouse, units);
           if (capacity.refused) {
@@ -100,6 +121,7 @@ export function receiveStockUseCase(deps: UseCaseDeps) {
             },
             planned.writeSet,
           );
+          await addLotBinUnits(trx, binUnitsOf(command.warehouseCode, command.lines));
           return {
             levels: keys.flatMap((key) => planned.levels.filter((l) => levelKey(l) === levelKey(key))),
             overCapacity: capacity.overCapacity,
@@ -108,4 +130,38 @@ export function receiveStockUseCase(deps: UseCaseDeps) {
       ),
     );
   };
+}
+
+// Every bin the lines name must exist in the warehouse; locked so it cannot be deleted under the receipt.
+async function requireBins(trx: Db, warehouseCode: string, lines: ReceiptLine[]): Promise<void> {
+  const named = [...new Set(lines.flatMap((line) => (line.binCode ? [line.binCode] : [])))];
+  const existing = await lockExistingBins(trx, warehouseCode, named);
+  const missing = named.find((code) => !existing.has(code));
+  if (missing !== undefined) {
+    throw notFound(ErrorReason.BIN_NOT_FOUND, `bin ${missing} does not exist in warehouse ${warehouseCode}`, {
+      warehouse_code: warehouseCode,
+      bin_code: missing,
+    });
+  }
+}
+
+// Units per (lot, bin), lines naming the same lot and bin summed: one row each.
+function binUnitsOf(warehouseCode: string, lines: ReceiptLine[]): LotBinUnits[] {
+  const byLotBin = new Map<string, LotBinUnits>();
+  for (const line of lines) {
+    if (!line.binCode) continue;
+    const key = JSON.stringify([line.sku, line.lotCode, line.binCode]);
+    const row = byLotBin.get(key);
+    if (row) row.units += line.quantity;
+    else {
+      byLotBin.set(key, {
+        warehouseCode,
+        sku: line.sku,
+        lotCode: line.lotCode,
+        binCode: line.binCode,
+        units: line.quantity,
+      });
+    }
+  }
+  return [...byLotBin.values()];
 }

@@ -1,15 +1,11 @@
 // What every use case is built with (wired by hand in main.ts).
-import { withTransaction } from "@stockroom/db";
+import { type TransactionalDeps, transactionalDeps } from "@stockroom/db";
 import type { EventContext } from "@stockroom/outbox";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { WarehouseDatabase } from "../data/database.ts";
 import type { WarehouseMetrics } from "../warehouse-metrics.ts";
 
-export interface UseCaseDeps {
-  db: Kysely<WarehouseDatabase>;
-  // Opens a transaction (retrying serialization failures and deadlocks) and passes it down explicitly.
-  transaction: <T>(fn: (trx: Transaction<WarehouseDatabase>) => Promise<T>) => Promise<T>;
-  clock: () => Date;
+export interface UseCaseDeps extends TransactionalDeps<WarehouseDatabase> {
   metrics?: WarehouseMetrics | undefined;
 }
 
@@ -17,12 +13,7 @@ export function createUseCaseDeps(
   db: Kysely<WarehouseDatabase>,
   options: { clock?: () => Date; metrics?: WarehouseMetrics } = {},
 ): UseCaseDeps {
-  return {
-    db,
-    transaction: (fn) => withTransaction(db, fn),
-    clock: options.clock ?? (() => new Date()),
-    metrics: options.metrics,
-  };
+  return { ...transactionalDeps(db, options.clock), metrics: options.metrics };
 }
 
 // Who asks (the ledger's actor), whose idempotency keys these are, and the ids the events carry.

@@ -61,6 +61,15 @@ export interface StockLotsTable {
   created_at: CreatedAt;
 }
 
+export interface LotBinUnitsTable {
+  warehouse_code: string;
+  sku: string;
+  lot_code: string;
+  bin_code: string;
+  units: number;
+  updated_at: UpdatedAt;
+}
+
 export interface StockMovementsTable {
   movement_id: Generated<number>;
   occurred_at: CreatedAt;
@@ -134,6 +143,8 @@ export interface TransferLinesTable {
 }
 
 export interface BulkImportRowsTable {
+  // The caller that uploaded the import: import ids are scoped per principal, like idempotency keys.
+  principal: string;
   import_id: string;
   row_number: number;
   fingerprint: string;
@@ -153,6 +164,7 @@ export interface WarehouseDatabase extends OutboxDatabase, IdempotencyDatabase {
   bins: BinsTable;
   stock_levels: StockLevelsTable;
   stock_lots: StockLotsTable;
+  lot_bin_units: LotBinUnitsTable;
   stock_movements: StockMovementsTable;
   reservations: ReservationsTable;
   reservation_lines: ReservationLinesTable;

@@ -94,9 +94,13 @@ export function createCatalogAdminHandler(
       );
       return { product: productMessage(product) };
     },
-    async rebuildAvailability(request) {
+    async rebuildAvailability(request, ctx) {
       const result = await useCases.rebuildAvailability(
-        validate.skuList(request.skus, "skus", { allowEmpty: true }),
+        collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+          skus: check(() => validate.skuList(request.skus, "skus", { allowEmpty: true })),
+        })),
+        requestContextFrom(ctx),
       );
       return {
         skusRebuilt: BigInt(result.skusRebuilt),

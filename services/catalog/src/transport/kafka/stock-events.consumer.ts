@@ -9,6 +9,7 @@ import {
   type ConsumerLogger,
   createEventConsumer,
   type EventConsumer,
+  type PartitionProgress,
   WAREHOUSE_STOCK_TOPIC,
 } from "@stockroom/messaging";
 import type { EventEnvelope } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
@@ -65,6 +66,8 @@ export function createStockEventsConsumer<DB>(options: {
   topic?: string;
   groupId?: string;
   partitionsConsumedConcurrently?: number;
+  /** Fed with every batch and applied event: the projection's lag (stock-projection-lag.ts). */
+  progress?: PartitionProgress;
 }): EventConsumer {
   return createEventConsumer<DB>({
     kafka: options.kafka,
@@ -78,6 +81,7 @@ export function createStockEventsConsumer<DB>(options: {
     },
     logger: options.logger,
     ...(options.registry && { registry: options.registry }),
+    ...(options.progress && { progress: options.progress }),
     ...(options.partitionsConsumedConcurrently && {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     }),

@@ -1,7 +1,8 @@
 // BulkAdjustStock: one import, rows streamed in, each applied in its own transaction so a bad row
-// does not undo or stop the others. A row applied by an earlier upload of the same import (same import
-// id and row number) is not applied again: its stored result comes back marked already_applied. Only
-// applied rows are stored, so a failed row can succeed on a later upload.
+// does not undo or stop the others. A row applied by an earlier upload of the same import (same caller,
+// import id and row number) is not applied again: its stored result comes back marked already_applied.
+// Import ids are the caller's own, like idempotency keys. Only applied rows are stored, so a failed row
+// can succeed on a later upload.
 import { isAppError } from "@stockroom/errors";
 import { fingerprintOf } from "@stockroom/idempotency";
 import { claimImportRow, storeImportRowResult } from "../../data/bulk-import.repo.ts";
@@ -61,6 +62,7 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
       const fingerprint = fingerprintOf(adjustment);
       return await deps.transaction(async (trx) => {
         const claim = await claimImportRow(trx, {
+          principal: context.principal,
           importId: row.importId,
           rowNumber: row.rowNumber,
           fingerprint,
@@ -83,7 +85,12 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
           level,
           alreadyApplied: false,
         };
-        await storeImportRowResult(trx, { importId: row.importId, rowNumber: row.rowNumber, result });
+        await storeImportRowResult(trx, {
+          principal: context.principal,
+          importId: row.importId,
+          rowNumber: row.rowNumber,
+          result,
+        });
         return result;
       });
     } catch (err) {

@@ -1,6 +1,8 @@
 // Warehouses: create, update (full replacement of every field but the code), get and list. The
-// rules here mirror the table's CHECK constraints so callers get a field path instead of a 500.
+// rules here mirror the table's CHECK constraints so callers get a field path instead of a 500. Create and
+// update run once per idempotency key; a retry replays the first answer.
 import { alreadyExists, ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
+import { fingerprintOf, type IdempotencyCodec, runIdempotent } from "@stockroom/idempotency";
 import {
   findWarehouse,
   insertWarehouse,
@@ -8,7 +10,18 @@ import {
   updateWarehouse,
 } from "../../data/warehouse-admin.repo.ts";
 import type { WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
-import type { UseCaseDeps } from "../use-case-deps.ts";
+import type { RequestContext, UseCaseDeps } from "../use-case-deps.ts";
+
+export type WarehouseCommand = WarehouseFields & { idempotencyKey: string };
+
+// A replayed record comes back from JSON: its dates are strings again.
+const warehouseRecordJson: IdempotencyCodec<WarehouseRecord> = {
+  toJson: (record) => record,
+  fromJson: (json) => {
+    const record = json as WarehouseRecord;
+    return { ...record, createdAt: new Date(record.createdAt), updatedAt: new Date(record.updatedAt) };
+  },
+};
 
 const WAREHOUSE_CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 
@@ -55,24 +68,60 @@ function warehouseNotFound(code: string) {
 }
 
 export function createWarehouseUseCase(deps: UseCaseDeps) {
-  return async function createWarehouse(fields: WarehouseFields): Promise<WarehouseRecord> {
+  return async function createWarehouse(
+    command: WarehouseCommand,
+    context: RequestContext,
+  ): Promise<WarehouseRecord> {
+    const { idempotencyKey, ...fields } = command;
     validateWarehouseFields(fields);
-    const created = await insertWarehouse(deps.db, fields);
-    if (!created) {
-      throw alreadyExists(ErrorReason.ALREADY_EXISTS, `warehouse ${fields.code} already exists`, {
-        warehouse_code: fields.code,
-      });
-    }
-    return created;
+    return deps.transaction((trx) =>
+      runIdempotent(
+        trx,
+        {
+          principal: context.principal,
+          operation: "create_warehouse",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(fields),
+        },
+        async () => {
+          const created = await insertWarehouse(trx, fields);
+          if (!created) {
+            throw alreadyExists(ErrorReason.ALREADY_EXISTS, `warehouse ${fields.code} already exists`, {
+              warehouse_code: fields.code,
+            });
+          }
+          return created;
+        },
+        { codec: warehouseRecordJson },
+      ),
+    );
   };
 }
 
 export function updateWarehouseUseCase(deps: UseCaseDeps) {
-  return async function updateWarehouseFields(fields: WarehouseFields): Promise<WarehouseRecord> {
+  return async function updateWarehouseFields(
+    command: WarehouseCommand,
+    context: RequestContext,
+  ): Promise<WarehouseRecord> {
+    const { idempotencyKey, ...fields } = command;
     validateWarehouseFields(fields);
-    const updated = await updateWarehouse(deps.db, fields);
-    if (!updated) throw warehouseNotFound(fields.code);
-    return updated;
+    return deps.transaction((trx) =>
+      runIdempotent(
+        trx,
+        {
+          principal: context.principal,
+          operation: "update_warehouse",
+          key: idempotencyKey,
+          fingerprint: fingerprintOf(fields),
+        },
+        async () => {
+          const updated = await updateWarehouse(trx, fields);
+          if (!updated) throw warehouseNotFound(fields.code);
+          return updated;
+        },
+        { codec: warehouseRecordJson },
+      ),
+    );
   };
 }
 

@@ -10,6 +10,8 @@ import type { PaymentMethod, ReservationTtlPolicy } from "../../domain/reservati
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const WAREHOUSE_CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 export const LOT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// The bins.code CHECK, as CreateBin validates it.
+export const BIN_CODE_PATTERN = /^[A-Z0-9][A-Z0-9._-]{0,31}$/;
 export const REFERENCE_TYPE_PATTERN = /^[a-z][a-z_]{0,31}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -181,6 +183,19 @@ export function lotCode(value: string, field = "lot_code"): string {
 // Empty means the untracked lot.
 export function optionalLotCode(value: string, field = "lot_code"): string | undefined {
   return value === "" ? undefined : lotCode(value, field);
+}
+
+export function binCode(value: string, field = "bin_code"): string {
+  if (value === "") throw invalidArgument(field, `${field} is required`);
+  if (!BIN_CODE_PATTERN.test(value)) {
+    throw invalidArgument(field, `${field} must be 1-32 characters of A-Z, 0-9, '.', '_' or '-'`);
+  }
+  return value;
+}
+
+// Empty means "not put away in a bin" (e.g. a receipt left in the receiving area).
+export function optionalBinCode(value: string, field = "bin_code"): string | undefined {
+  return value === "" ? undefined : binCode(value, field);
 }
 
 // A calendar date YYYY-MM-DD that exists (2025-02-30 is refused).

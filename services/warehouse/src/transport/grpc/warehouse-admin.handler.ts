@@ -39,8 +39,13 @@ import type { AdminUseCases } from "../../app/build-use-cases.ts";
 import { isMovementReason } from "../../domain/movement-reason.ts";
 import type { ReservationStatus } from "../../domain/reservation.ts";
 import type { MovementFilter, MovementRow } from "../../domain/stock-movement.ts";
-import type { BinRecord, WarehouseFields, WarehouseRecord } from "../../domain/warehouse.ts";
-import { DEFAULT_FILL_ALERT_RATIO, NEW_WAREHOUSE_ACTIVE } from "../../domain/warehouse-defaults.ts";
+import {
+  type BinRecord,
+  DEFAULT_FILL_ALERT_RATIO,
+  NEW_WAREHOUSE_ACTIVE,
+  type WarehouseFields,
+  type WarehouseRecord,
+} from "../../domain/warehouse.ts";
 import * as validate from "./validate.ts";
 import { requestContextFrom } from "./warehouse.handler.ts";
 import { encodeReservation, encodeStockLevel } from "./warehouse-mapping.ts";
@@ -279,21 +284,21 @@ export function createWarehouseAdminHandler(
   useCases: AdminUseCases,
 ): ServiceImpl<typeof WarehouseAdminService> {
   return {
-    async createWarehouse(request) {
-      return {
+    async createWarehouse(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeWarehouse(request.warehouse)),
         // proto3 cannot tell an unset `active` from false: a created warehouse takes the domain's default.
-        warehouse: encodeWarehouse(
-          await useCases.createWarehouse({
-            ...decodeWarehouse(request.warehouse),
-            active: NEW_WAREHOUSE_ACTIVE,
-          }),
-        ),
-      };
+        active: NEW_WAREHOUSE_ACTIVE,
+      }));
+      return { warehouse: encodeWarehouse(await useCases.createWarehouse(command, requestContextFrom(ctx))) };
     },
-    async updateWarehouse(request) {
-      return {
-        warehouse: encodeWarehouse(await useCases.updateWarehouse(decodeWarehouse(request.warehouse))),
-      };
+    async updateWarehouse(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeWarehouse(request.warehouse)),
+      }));
+      return { warehouse: encodeWarehouse(await useCases.updateWarehouse(command, requestContextFrom(ctx))) };
     },
     async getWarehouse(request) {
       return {
@@ -303,21 +308,32 @@ export function createWarehouseAdminHandler(
     async listWarehouses(request) {
       return { warehouses: (await useCases.listWarehouses(request.includeInactive)).map(encodeWarehouse) };
     },
-    async createBin(request) {
-      return { bin: encodeBin(await useCases.createBin(decodeBin(request.bin))) };
+    async createBin(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        ...check(() => decodeBin(request.bin)),
+      }));
+      return { bin: encodeBin(await useCases.createBin(command, requestContextFrom(ctx))) };
     },
     async listBins(request) {
       return {
         bins: (await useCases.listBins(validate.warehouseCode(request.warehouseCode))).map(encodeBin),
       };
     },
-    async deleteBin(request) {
-      await useCases.deleteBin(validate.warehouseCode(request.warehouseCode), request.code);
+    async deleteBin(request, ctx) {
+      const command = collectViolations((check) => ({
+        idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
+        warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+        // Its format is checked by the use case, like CreateBin's bin.code.
+        code: request.code,
+      }));
+      await useCases.deleteBin(command, requestContextFrom(ctx));
       return {};
     },
     async setStockPolicy(request, ctx) {
       const level = await useCases.setStockPolicy(
         collectViolations((check) => ({
+          idempotencyKey: check(() => validate.idempotencyKey(request.idempotencyKey)),
           warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
           sku: check(() => validate.sku(request.sku)),
           safetyStock: Number(request.safetyStock),
@@ -340,6 +356,8 @@ export function createWarehouseAdminHandler(
               quantity: check(() => validate.quantity(line.quantity, `lines[${i}].quantity`)),
               lotCode: check(() => validate.optionalLotCode(line.lotCode, `lines[${i}].lot_code`)) ?? "",
               expiresOn: check(() => validate.optionalDate(line.expiresOn, `lines[${i}].expires_on`)) ?? null,
+              // Absent (undefined, dropped from the fingerprint) when the line names no bin.
+              binCode: check(() => validate.optionalBinCode(line.binCode, `lines[${i}].bin_code`)),
             })),
           };
         }),

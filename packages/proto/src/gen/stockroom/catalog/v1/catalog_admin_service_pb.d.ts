@@ -255,6 +255,22 @@ export declare type RebuildAvailabilityRequest = Message<"stockroom.catalog.v1.R
    * @generated from field: repeated string skus = 1;
    */
   skus: string[];
+
+  /**
+   * Required, 1-128 characters, scoped to the caller. A rebuild runs for as long as its skus take, outside
+   * any one transaction, so the key is held by a lease while it runs:
+   * - once it has finished, a retry with the same key and skus (in any order) replays that first run's
+   *   answer and rebuilds nothing; the same key with other skus is FAILED_PRECONDITION
+   *   IDEMPOTENCY_KEY_REUSED;
+   * - while it runs, a second call with the same key is refused with ABORTED (CONCURRENT_MODIFICATION,
+   *   field idempotency_key) rather than waiting, since it would hold its call and a connection for the
+   *   whole rebuild: retry with backoff to get the answer once the first run finishes;
+   * - a run that failed stores no answer (the same key may run again); a run whose process died is
+   *   taken over by a retry once its lease (a minute, renewed while it runs) has lapsed.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**

@@ -101,14 +101,17 @@ export declare type Availability = Message<"stockroom.catalog.v1.Availability"> 
   warehouses: WarehouseAvailability[];
 
   /**
-   * When this snapshot was read.
+   * When this answer was known current: the last time the stock consumer was confirmed to have applied
+   * everything the broker held for the sku's partition (answer time minus projection_lag).
    *
    * @generated from field: google.protobuf.Timestamp as_of = 3;
    */
   asOf?: Timestamp | undefined;
 
   /**
-   * as_of minus the newest applied stock change: how far the projection may trail the warehouse.
+   * How far the consumer that feeds the projection trails the warehouse, computed when answering (cached
+   * or not): 0 when it has applied everything the broker holds for the sku's partition, otherwise the age
+   * of the oldest stock event not yet applied.
    *
    * @generated from field: google.protobuf.Duration projection_lag = 4;
    */

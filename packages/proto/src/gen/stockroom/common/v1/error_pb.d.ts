@@ -181,6 +181,11 @@ export enum ErrorReason {
   TRANSFER_NOT_FOUND = 108,
 
   /**
+   * @generated from enum value: ERROR_REASON_BIN_NOT_FOUND = 109;
+   */
+  BIN_NOT_FOUND = 109,
+
+  /**
    * Catalog and search.
    *
    * @generated from enum value: ERROR_REASON_PRODUCT_NOT_FOUND = 200;

@@ -95,6 +95,15 @@ export declare type CreateWarehouseRequest = Message<"stockroom.warehouse.v1.Cre
    * @generated from field: stockroom.warehouse.v1.Warehouse warehouse = 1;
    */
   warehouse?: Warehouse | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (the created warehouse, not ALREADY_EXISTS); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -129,6 +138,14 @@ export declare type UpdateWarehouseRequest = Message<"stockroom.warehouse.v1.Upd
    * @generated from field: stockroom.warehouse.v1.Warehouse warehouse = 1;
    */
   warehouse?: Warehouse | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer; the same key with another request is FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -266,6 +283,15 @@ export declare type CreateBinRequest = Message<"stockroom.warehouse.v1.CreateBin
    * @generated from field: stockroom.warehouse.v1.Bin bin = 1;
    */
   bin?: Bin | undefined;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (the created bin, not ALREADY_EXISTS); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -335,6 +361,15 @@ export declare type DeleteBinRequest = Message<"stockroom.warehouse.v1.DeleteBin
    * @generated from field: string code = 2;
    */
   code: string;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer (OK, not NOT_FOUND); the same key with another request is
+   * FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -378,6 +413,14 @@ export declare type SetStockPolicyRequest = Message<"stockroom.warehouse.v1.SetS
    * @generated from field: int64 low_stock_threshold = 4;
    */
   lowStockThreshold: bigint;
+
+  /**
+   * Required, 1-128 characters, scoped to the caller: a retry with the same key and request replays the
+   * first answer; the same key with another request is FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
 };
 
 /**

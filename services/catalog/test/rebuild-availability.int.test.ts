@@ -70,8 +70,12 @@ async function rowsOf(sku: string) {
   return rows;
 }
 
+let rebuilds = 0;
+
+// Each rebuild under a key of its own.
 function rebuildWith(fetch: FetchStockLevels) {
-  return catalog.useCasesWith({ fetchStockLevels: fetch }).admin.rebuildAvailability;
+  const rebuild = catalog.useCasesWith({ fetchStockLevels: fetch }).admin.rebuildAvailability;
+  return (skus: string[]) => rebuild({ idempotencyKey: `rebuild-${++rebuilds}`, skus }, CONTEXT);
 }
 
 describe("rebuild availability from the warehouse", () => {

@@ -219,6 +219,7 @@ describe("every dashboard panel against a real Prometheus scraping the services"
         "warehouse gRPC up",
         async () => {
           await warehouseAdmin.createWarehouse({
+            idempotencyKey: `wh-${suffix}`,
             warehouse: { code: "WH-DASH", name: "Dashboards", capacityUnits: 1000n },
           });
           return true;

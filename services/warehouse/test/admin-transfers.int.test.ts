@@ -23,17 +23,21 @@ async function addWarehouse(
   capacityUnits = 100_000,
   capacityPolicy: "refuse" | "flag" = "refuse",
 ) {
-  await admin.createWarehouse({
-    code,
-    name: code,
-    address: "",
-    location: null,
-    capacityUnits,
-    fillAlertRatio: 1,
-    capacityPolicy,
-    priority: 1,
-    active: true,
-  });
+  await admin.createWarehouse(
+    {
+      idempotencyKey: `create-${code}`,
+      code,
+      name: code,
+      address: "",
+      location: null,
+      capacityUnits,
+      fillAlertRatio: 1,
+      capacityPolicy,
+      priority: 1,
+      active: true,
+    },
+    context,
+  );
 }
 
 const receive = stockReceiver(() => admin, context, nextKey);

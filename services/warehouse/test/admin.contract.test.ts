@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
 import { createDb, type Kysely } from "@stockroom/db";
+import { ErrorReason } from "@stockroom/errors";
 import {
   createClient,
   createGrpcServer,
@@ -25,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
+import { listLotBinUnits } from "../src/data/lot-bin-units.repo.ts";
 import {
   createWarehouseAdminHandler,
   WAREHOUSE_ADMIN_POLICY,
@@ -87,8 +89,8 @@ beforeAll(async () => {
   for (const role of ["storefront", "ops", "admin", "service"] as const) {
     tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
   }
-  await client.createWarehouse({ warehouse: warehouse("NORTH") }, as("admin"));
-  await client.createWarehouse({ warehouse: warehouse("SOUTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("NORTH") }, as("admin"));
+  await client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("SOUTH") }, as("admin"));
 });
 
 afterAll(async () => {
@@ -108,14 +110,21 @@ describe("warehouses over gRPC", () => {
       priority: 3,
     });
     expect(got?.location).toMatchObject({ latitude: 48.1, longitude: 11.6 });
-    expect((await failure(client.createWarehouse({ warehouse: warehouse("EAST") }, as("ops")))).code).toBe(
-      status.PERMISSION_DENIED,
-    );
+    expect(
+      (
+        await failure(
+          client.createWarehouse({ idempotencyKey: key(), warehouse: warehouse("EAST") }, as("ops")),
+        )
+      ).code,
+    ).toBe(status.PERMISSION_DENIED);
     expect((await failure(client.getWarehouse({ code: "NORTH" }, as("storefront")))).code).toBe(
       status.PERMISSION_DENIED,
     );
     const bad = await failure(
-      client.createWarehouse({ warehouse: { ...warehouse("EAST"), capacityUnits: 0n } }, as("admin")),
+      client.createWarehouse(
+        { idempotencyKey: key(), warehouse: { ...warehouse("EAST"), capacityUnits: 0n } },
+        as("admin"),
+      ),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.errorDetail?.field).toBe("warehouse.capacity_units");
@@ -124,10 +133,13 @@ describe("warehouses over gRPC", () => {
 
   it("creates a warehouse active when the request leaves `active` unset, and deactivates it on update", async () => {
     const { active: _unset, ...withoutActive } = warehouse("WEST");
-    const { warehouse: created } = await client.createWarehouse({ warehouse: withoutActive }, as("admin"));
+    const { warehouse: created } = await client.createWarehouse(
+      { idempotencyKey: key(), warehouse: withoutActive },
+      as("admin"),
+    );
     expect(created?.active).toBe(true);
     const { warehouse: updated } = await client.updateWarehouse(
-      { warehouse: { ...withoutActive, active: false } },
+      { idempotencyKey: key(), warehouse: { ...withoutActive, active: false } },
       as("admin"),
     );
     expect(updated?.active).toBe(false);
@@ -138,18 +150,28 @@ describe("bins over gRPC", () => {
   it("DeleteBin validates its code as CreateBin does, naming the field and echoing nothing back", async () => {
     for (const code of ["", "x".repeat(1_000), "lower case"]) {
       const created = await failure(
-        client.createBin({ bin: { warehouseCode: "NORTH", code, pickSequence: 1 } }, as("admin")),
+        client.createBin(
+          { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code, pickSequence: 1 } },
+          as("admin"),
+        ),
       );
       expect(created.code).toBe(status.INVALID_ARGUMENT);
       expect(created.errorDetail?.field).toBe("bin.code");
-      const deleted = await failure(client.deleteBin({ warehouseCode: "NORTH", code }, as("admin")));
+      const deleted = await failure(
+        client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code }, as("admin")),
+      );
       expect(deleted.code).toBe(status.INVALID_ARGUMENT);
       expect(deleted.errorDetail?.field).toBe("code");
       expect(deleted.details).not.toContain("x".repeat(100));
     }
-    await client.createBin({ bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } }, as("admin"));
-    await client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin"));
-    const gone = await failure(client.deleteBin({ warehouseCode: "NORTH", code: "A-01" }, as("admin")));
+    await client.createBin(
+      { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 1 } },
+      as("admin"),
+    );
+    await client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code: "A-01" }, as("admin"));
+    const gone = await failure(
+      client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code: "A-01" }, as("admin")),
+    );
     expect(gone.code).toBe(status.NOT_FOUND);
   });
 });
@@ -180,6 +202,111 @@ describe("timestamp inputs", () => {
       },
       as("ops"),
     );
+  });
+});
+
+describe("receipts into bins over gRPC", () => {
+  const receipt = (lines: { sku: string; quantity: number; lotCode?: string; binCode?: string }[]) => ({
+    idempotencyKey: key(),
+    warehouseCode: "NORTH",
+    reference: { type: "purchase_order", id: "PO-BIN" },
+    lines,
+  });
+
+  // What a refused receipt must leave untouched: the sku's level, lots, bin units and ledger.
+  async function stockOf(sku: string) {
+    const [levels, lots, bins, movements] = await Promise.all([
+      db.selectFrom("stock_levels").selectAll().where("sku", "=", sku).execute(),
+      db.selectFrom("stock_lots").selectAll().where("sku", "=", sku).execute(),
+      db.selectFrom("lot_bin_units").selectAll().where("sku", "=", sku).execute(),
+      db.selectFrom("stock_movements").selectAll().where("sku", "=", sku).execute(),
+    ]);
+    return { levels, lots, bins, movements };
+  }
+
+  it("records the units of each lot in the bin they were received into", async () => {
+    await client.createBin(
+      { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code: "A-01", pickSequence: 2 } },
+      as("admin"),
+    );
+    await client.createBin(
+      { idempotencyKey: key(), bin: { warehouseCode: "NORTH", code: "B-02", pickSequence: 1 } },
+      as("admin"),
+    );
+    await client.receiveStock(
+      receipt([
+        { sku: "BIN-1", quantity: 4, lotCode: "L-1", binCode: "A-01" },
+        { sku: "BIN-1", quantity: 2, lotCode: "L-1", binCode: "A-01" },
+        { sku: "BIN-1", quantity: 3, binCode: "A-01" },
+        { sku: "BIN-1", quantity: 5, lotCode: "L-2", binCode: "B-02" },
+        // No bin: in its lot, in no bin yet.
+        { sku: "BIN-1", quantity: 7, lotCode: "L-2" },
+      ]),
+      as("ops"),
+    );
+    await client.receiveStock(
+      receipt([{ sku: "BIN-1", quantity: 1, lotCode: "L-1", binCode: "A-01" }]),
+      as("ops"),
+    );
+    // In pick order (B-02 first), the untracked lot '' before L-1.
+    expect(await listLotBinUnits(db, "NORTH", "BIN-1")).toEqual([
+      { warehouseCode: "NORTH", sku: "BIN-1", lotCode: "L-2", binCode: "B-02", units: 5 },
+      { warehouseCode: "NORTH", sku: "BIN-1", lotCode: "", binCode: "A-01", units: 3 },
+      { warehouseCode: "NORTH", sku: "BIN-1", lotCode: "L-1", binCode: "A-01", units: 7 },
+    ]);
+    const { lots } = await stockOf("BIN-1");
+    expect(Object.fromEntries(lots.map((lot) => [lot.lot_code, Number(lot.on_hand)]))).toEqual({
+      "": 3,
+      "L-1": 7,
+      "L-2": 12,
+    });
+    // A bin that holds units is not deleted.
+    const held = await failure(
+      client.deleteBin({ idempotencyKey: key(), warehouseCode: "NORTH", code: "B-02" }, as("admin")),
+    );
+    expect(held.code).toBe(status.FAILED_PRECONDITION);
+    const { bins } = await client.listBins({ warehouseCode: "NORTH" }, as("ops"));
+    expect(bins.map((bin) => bin.code)).toContain("B-02");
+  });
+
+  it("refuses a bin the warehouse does not have with NOT_FOUND, and changes nothing", async () => {
+    await client.createBin(
+      { idempotencyKey: key(), bin: { warehouseCode: "SOUTH", code: "S-01" } },
+      as("admin"),
+    );
+    const before = await stockOf("BIN-2");
+    const unknown = await failure(
+      client.receiveStock(
+        receipt([
+          { sku: "BIN-2", quantity: 4, lotCode: "L-1", binCode: "A-01" },
+          // S-01 is a bin of SOUTH, not of NORTH.
+          { sku: "BIN-2", quantity: 1, lotCode: "L-1", binCode: "S-01" },
+        ]),
+        as("ops"),
+      ),
+    );
+    expect(unknown.code).toBe(status.NOT_FOUND);
+    expect(unknown.errorDetail?.reason).toBe(ErrorReason.BIN_NOT_FOUND);
+    expect(unknown.errorDetail?.metadata).toEqual({ warehouse_code: "NORTH", bin_code: "S-01" });
+    expect(await stockOf("BIN-2")).toEqual(before);
+    expect(before.movements).toEqual([]);
+  });
+
+  it("refuses a malformed bin code with INVALID_ARGUMENT naming the line's field, and changes nothing", async () => {
+    for (const binCode of ["A".repeat(1000), "a-01", " A-01", "-A"]) {
+      const bad = await failure(
+        client.receiveStock(
+          receipt([
+            { sku: "BIN-3", quantity: 4, binCode: "A-01" },
+            { sku: "BIN-3", quantity: 1, binCode },
+          ]),
+          as("ops"),
+        ),
+      );
+      expect(bad.code).toBe(status.INVALID_ARGUMENT);
+      expect(bad.errorDetail?.field).toBe("lines[1].bin_code");
+    }
+    expect(await stockOf("BIN-3")).toEqual({ levels: [], lots: [], bins: [], movements: [] });
   });
 });
 

@@ -236,16 +236,19 @@ describe("catalog gRPC contract", () => {
       status.PERMISSION_DENIED,
     );
     expect((await failure(catalog.getProduct({ sku: "C-1" }))).code).toBe(status.UNAUTHENTICATED);
-    expect((await failure(admin.rebuildAvailability({ skus: [] }, as("ops")))).code).toBe(
-      status.PERMISSION_DENIED,
-    );
+    expect(
+      (await failure(admin.rebuildAvailability({ idempotencyKey: "rb-ops", skus: [] }, as("ops")))).code,
+    ).toBe(status.PERMISSION_DENIED);
   });
 
   it("lists with filters and page tokens, and rebuilds availability", async () => {
     for (const sku of ["LS-1", "LS-2", "LS-3"]) {
       await admin.createProduct({ ...createRequest(sku), brand: "pager", categoryPath: "garden" }, as("ops"));
     }
-    const rebuilt = await admin.rebuildAvailability({ skus: ["LS-2"] }, as("admin"));
+    const rebuilt = await admin.rebuildAvailability(
+      { idempotencyKey: "rb-ls-2", skus: ["LS-2"] },
+      as("admin"),
+    );
     expect(rebuilt).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n, rowsRemoved: 0n });
     const inStock = await catalog.listProducts({ brand: "pager", inStockOnly: true }, as("storefront"));
     expect(inStock.products.map((p) => p.sku)).toEqual(["LS-2"]);

@@ -33,17 +33,21 @@ beforeAll(async () => {
   admin = useCases.admin;
   reserve = useCases.warehouse.reserve;
   for (const code of ["EAST", "WEST"]) {
-    await admin.createWarehouse({
-      code,
-      name: code,
-      address: "",
-      location: null,
-      capacityUnits: 100_000,
-      fillAlertRatio: 1,
-      capacityPolicy: "refuse",
-      priority: 1,
-      active: true,
-    });
+    await admin.createWarehouse(
+      {
+        idempotencyKey: `create-${code}`,
+        code,
+        name: code,
+        address: "",
+        location: null,
+        capacityUnits: 100_000,
+        fillAlertRatio: 1,
+        capacityPolicy: "refuse",
+        priority: 1,
+        active: true,
+      },
+      context,
+    );
   }
   for (let i = 1; i <= 5; i++) await receive("EAST", "MOV-1", i);
   await receive("WEST", "MOV-1", 7);

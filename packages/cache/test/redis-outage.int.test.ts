@@ -120,6 +120,42 @@ describe("redis outage", () => {
     }
   });
 
+  it("opens during a stall after a few timeouts even when earlier hits keep the error rate low", async () => {
+    const proxy = await redisProxy(new URL(testRedis.url));
+    const redis = createCacheRedis(proxy.url(), { keyPrefix: testRedis.prefix });
+    await once(redis, "ready");
+    const loader = countingLoader([{ id: "STALL-1", version: 1, available: 5 }]);
+    const timeoutMs = 50;
+    // The production thresholds (error rate 50 %, volume 5, 10 s window) with the production timeout; the
+    // reset timeout is long so no half-open probe adds a timeout during the stall.
+    const cache = itemCache(redis, loader, { breaker: { timeoutMs, resetTimeoutMs: 60_000 } });
+    try {
+      await cache.get("STALL-1");
+      for (let i = 0; i < 60; i++) await cache.get("STALL-1");
+      expect(loader.calls).toHaveLength(1);
+      expect(cache.breakerState()).toBe("closed");
+
+      // Redis stalls (its replies are held, as a paused Redis does): 40 reads, one after another.
+      proxy.holdReplies();
+      const paidTheTimeout: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const started = performance.now();
+        expect(await cache.get("STALL-1")).toEqual({ id: "STALL-1", version: 1, available: 5 });
+        if (performance.now() - started >= timeoutMs * 0.9) paidTheTimeout.push(i);
+      }
+      proxy.releaseReplies();
+      // Every read fell back; only the first few, before the breaker opened, waited for the timeout
+      // (60 hits against 40 failures never reach opossum's 50 % on their own).
+      expect(loader.calls).toHaveLength(41);
+      expect(paidTheTimeout).toEqual([0, 1, 2]);
+      expect(cache.breakerState()).toBe("open");
+    } finally {
+      cache.close();
+      redis.disconnect();
+      await proxy.cut();
+    }
+  });
+
   it("keeps serving from the loader while Redis is gone and uses the cache again once it is back", async () => {
     const proxy = await redisProxy(new URL(testRedis.url));
     const redis = createCacheRedis(proxy.url(), { keyPrefix: testRedis.prefix });

@@ -5,6 +5,8 @@ import { createDb, type Kysely } from "@stockroom/db";
 import { createTestSchema, type TestSchema } from "@stockroom/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CreateBinCommand } from "../src/app/admin/bins.ts";
+import type { WarehouseCommand } from "../src/app/admin/warehouses.ts";
 import { type AdminUseCases, buildUseCases, type WarehouseUseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps, type RequestContext } from "../src/app/use-case-deps.ts";
 import type { WarehouseDatabase } from "../src/data/database.ts";
@@ -20,8 +22,9 @@ let db: Kysely<WarehouseDatabase>;
 let admin: AdminUseCases;
 let reserve: WarehouseUseCases["reserve"];
 
-function warehouse(code: string, overrides: Partial<WarehouseFields> = {}): WarehouseFields {
+function warehouse(code: string, overrides: Partial<WarehouseFields> = {}): WarehouseCommand {
   return {
+    idempotencyKey: nextKey(),
     code,
     name: `Warehouse ${code}`,
     address: "1 Dock Road",
@@ -46,7 +49,7 @@ beforeAll(async () => {
   const useCases = buildUseCases(deps, TEST_SETTINGS);
   admin = useCases.admin;
   reserve = useCases.warehouse.reserve;
-  await admin.createWarehouse(warehouse("MAIN"));
+  await admin.createWarehouse(warehouse("MAIN"), context);
 });
 
 afterAll(async () => {
@@ -55,12 +58,13 @@ afterAll(async () => {
 
 describe("warehouses", () => {
   it("creates, gets, updates and lists warehouses", async () => {
-    const created = await admin.createWarehouse(warehouse("WH-A", { priority: 5 }));
+    const created = await admin.createWarehouse(warehouse("WH-A", { priority: 5 }), context);
     expect(created).toMatchObject({ code: "WH-A", unitsStored: 0, active: true, fillAlertRatio: 0.9 });
     expect(await admin.getWarehouse("WH-A")).toMatchObject({ location: { latitude: 52.5, longitude: 13.4 } });
 
     const updated = await admin.updateWarehouse(
       warehouse("WH-A", { name: "Renamed", active: false, location: null }),
+      context,
     );
     expect(updated).toMatchObject({ name: "Renamed", active: false, location: null });
 
@@ -71,18 +75,18 @@ describe("warehouses", () => {
   });
 
   it("refuses a duplicate code, an unknown warehouse and invalid fields with their field path", async () => {
-    await admin.createWarehouse(warehouse("WH-DUP"));
-    expect((await caught(admin.createWarehouse(warehouse("WH-DUP")))).kind).toBe("already_exists");
+    await admin.createWarehouse(warehouse("WH-DUP"), context);
+    expect((await caught(admin.createWarehouse(warehouse("WH-DUP"), context))).kind).toBe("already_exists");
     expect((await caught(admin.getWarehouse("NOPE"))).kind).toBe("not_found");
-    expect((await caught(admin.updateWarehouse(warehouse("NOPE")))).kind).toBe("not_found");
-    const badCode = await caught(admin.createWarehouse(warehouse("bad code")));
+    expect((await caught(admin.updateWarehouse(warehouse("NOPE"), context))).kind).toBe("not_found");
+    const badCode = await caught(admin.createWarehouse(warehouse("bad code"), context));
     expect(badCode).toMatchObject({ kind: "invalid_argument", field: "warehouse.code" });
-    const badRatio = await caught(admin.createWarehouse(warehouse("WH-R", { fillAlertRatio: 1.5 })));
+    const badRatio = await caught(admin.createWarehouse(warehouse("WH-R", { fillAlertRatio: 1.5 }), context));
     expect(badRatio.field).toBe("warehouse.fill_alert_ratio");
-    const badCapacity = await caught(admin.createWarehouse(warehouse("WH-C", { capacityUnits: 0 })));
+    const badCapacity = await caught(admin.createWarehouse(warehouse("WH-C", { capacityUnits: 0 }), context));
     expect(badCapacity.field).toBe("warehouse.capacity_units");
     const badLatitude = await caught(
-      admin.createWarehouse(warehouse("WH-L", { location: { latitude: 91, longitude: 0 } })),
+      admin.createWarehouse(warehouse("WH-L", { location: { latitude: 91, longitude: 0 } }), context),
     );
     expect(badLatitude.field).toBe("warehouse.location.latitude");
   });
@@ -91,19 +95,21 @@ describe("warehouses", () => {
 describe("bins", () => {
   it("creates, lists in pick order and deletes bins", async () => {
     const bin = { warehouseCode: "MAIN", zone: "A", aisle: "1", position: "01" };
-    await admin.createBin({ ...bin, code: "B-2", pickSequence: 2 });
-    await admin.createBin({ ...bin, code: "B-1", pickSequence: 1 });
+    const createBin = (fields: Omit<CreateBinCommand, "idempotencyKey">) =>
+      admin.createBin({ idempotencyKey: nextKey(), ...fields }, context);
+    const deleteBin = (warehouseCode: string, code: string) =>
+      admin.deleteBin({ idempotencyKey: nextKey(), warehouseCode, code }, context);
+    await createBin({ ...bin, code: "B-2", pickSequence: 2 });
+    await createBin({ ...bin, code: "B-1", pickSequence: 1 });
     expect((await admin.listBins("MAIN")).map((b) => b.code)).toEqual(["B-1", "B-2"]);
-    expect((await caught(admin.createBin({ ...bin, code: "B-1", pickSequence: 0 }))).kind).toBe(
-      "already_exists",
-    );
-    expect((await caught(admin.createBin({ ...bin, code: "b 1", pickSequence: 0 }))).field).toBe("bin.code");
+    expect((await caught(createBin({ ...bin, code: "B-1", pickSequence: 0 }))).kind).toBe("already_exists");
+    expect((await caught(createBin({ ...bin, code: "b 1", pickSequence: 0 }))).field).toBe("bin.code");
     expect(
-      (await caught(admin.createBin({ ...bin, warehouseCode: "NOPE", code: "X", pickSequence: 0 }))).kind,
+      (await caught(createBin({ ...bin, warehouseCode: "NOPE", code: "X", pickSequence: 0 }))).kind,
     ).toBe("not_found");
-    await admin.deleteBin("MAIN", "B-2");
+    await deleteBin("MAIN", "B-2");
     expect((await admin.listBins("MAIN")).map((b) => b.code)).toEqual(["B-1"]);
-    expect((await caught(admin.deleteBin("MAIN", "B-2"))).kind).toBe("not_found");
+    expect((await caught(deleteBin("MAIN", "B-2"))).kind).toBe("not_found");
   });
 });
 
@@ -111,7 +117,13 @@ describe("stock policy", () => {
   it("records safety stock as a policy movement and raises low stock once on the new threshold", async () => {
     await receive("MAIN", "POL-1", 10);
     const level = await admin.setStockPolicy(
-      { warehouseCode: "MAIN", sku: "POL-1", safetyStock: 3, lowStockThreshold: 8 },
+      {
+        idempotencyKey: nextKey(),
+        warehouseCode: "MAIN",
+        sku: "POL-1",
+        safetyStock: 3,
+        lowStockThreshold: 8,
+      },
       context,
     );
     expect(level).toMatchObject({ onHand: 10, safetyStock: 3, lowStockThreshold: 8 });
@@ -140,7 +152,13 @@ describe("stock policy", () => {
 
     // Lowering safety stock again: available 10 > 8 clears the alert.
     await admin.setStockPolicy(
-      { warehouseCode: "MAIN", sku: "POL-1", safetyStock: 0, lowStockThreshold: 8 },
+      {
+        idempotencyKey: nextKey(),
+        warehouseCode: "MAIN",
+        sku: "POL-1",
+        safetyStock: 0,
+        lowStockThreshold: 8,
+      },
       context,
     );
     const cleared = await db
@@ -153,7 +171,13 @@ describe("stock policy", () => {
       (
         await caught(
           admin.setStockPolicy(
-            { warehouseCode: "MAIN", sku: "POL-1", safetyStock: -1, lowStockThreshold: 0 },
+            {
+              idempotencyKey: nextKey(),
+              warehouseCode: "MAIN",
+              sku: "POL-1",
+              safetyStock: -1,
+              lowStockThreshold: 0,
+            },
             context,
           ),
         )
@@ -310,7 +334,13 @@ describe("reconcile", () => {
       context,
     );
     await admin.setStockPolicy(
-      { warehouseCode: "MAIN", sku: "REC-1", safetyStock: 1, lowStockThreshold: 0 },
+      {
+        idempotencyKey: nextKey(),
+        warehouseCode: "MAIN",
+        sku: "REC-1",
+        safetyStock: 1,
+        lowStockThreshold: 0,
+      },
       context,
     );
     const clean = await admin.reconcile();
