@@ -2,7 +2,7 @@
 // exporter: the warehouse's gRPC server span, its transaction and outbox write (the row keeps the trace
 // context in its envelope), the relay's producer span (sent as the Kafka message's traceparent header)
 // and the catalog consumer's apply with its transaction. Real PostgreSQL, Kafka and Redis; topics of its
-// own (a prefix), as in stock-events-e2e.test.ts.
+// own (a prefix), as in stock-events-e2e.int.test.ts.
 
 import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
 import { createClient, createGrpcServer, type GrpcServer } from "@stockroom/grpc";
