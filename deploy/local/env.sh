@@ -24,8 +24,10 @@ export REDIS_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT
 : "${TEST_KAFKA_BROKERS:=127.0.0.1:$KAFKA_PORT}"
 export DATABASE_URL TEST_DATABASE_URL REDIS_URL TEST_REDIS_URL KAFKA_BROKERS TEST_KAFKA_BROKERS
 export WAREHOUSE_GRPC_PORT="${WAREHOUSE_GRPC_PORT:-50051}"
+export WAREHOUSE_HTTP_PORT="${WAREHOUSE_HTTP_PORT:-8451}"  # the same API over Connect/JSON (curl, browsers)
 export JWT_SECRET="${JWT_SECRET:-dev-only-secret-change-me-0123456789abcdef}"  # local development only
 export CATALOG_GRPC_PORT="${CATALOG_GRPC_PORT:-50052}"
+export CATALOG_HTTP_PORT="${CATALOG_HTTP_PORT:-8452}"
 # The sandbox payment gateway (services/payment-sandbox): HTTP, Stripe-shaped, state in schema payment_sandbox.
 export PAYMENT_SANDBOX_HTTP_PORT="${PAYMENT_SANDBOX_HTTP_PORT:-50060}"
 export PAYMENT_SANDBOX_WEBHOOK_SECRET="${PAYMENT_SANDBOX_WEBHOOK_SECRET:-whsec_dev_only_0123456789abcdef}"  # local development only

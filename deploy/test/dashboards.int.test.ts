@@ -129,8 +129,8 @@ describe("every dashboard panel against a real Prometheus scraping the services"
     const redisUrl = requireTestEnv("TEST_REDIS_URL");
     const [warehouseSchema, catalogSchema] = [await createTestSchema(), await createTestSchema()];
     schemas.push(warehouseSchema, catalogSchema);
-    const [wGrpc, wMetrics, cGrpc, cMetrics, promPort] = await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
+    const [wGrpc, wMetrics, cGrpc, cMetrics, promPort, wHttp, cHttp] = await Promise.all(
+      Array.from({ length: 7 }, () => freePort()),
     );
     const common = {
       DATABASE_URL: databaseUrl,
@@ -142,6 +142,7 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       ...common,
       WAREHOUSE_GRPC_PORT: String(wGrpc),
       WAREHOUSE_METRICS_PORT: String(wMetrics),
+      WAREHOUSE_HTTP_PORT: String(wHttp),
       WAREHOUSE_DB_SCHEMA: warehouseSchema.schema,
       WAREHOUSE_OUTBOX_TOPIC_PREFIX: topicPrefix,
       WAREHOUSE_TOPIC_PARTITIONS: "1",
@@ -153,6 +154,7 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       ...common,
       CATALOG_GRPC_PORT: String(cGrpc),
       CATALOG_METRICS_PORT: String(cMetrics),
+      CATALOG_HTTP_PORT: String(cHttp),
       CATALOG_DB_SCHEMA: catalogSchema.schema,
       CATALOG_REDIS_URL: redisUrl,
       CATALOG_CACHE_KEY_PREFIX: `dash${suffix}:`,

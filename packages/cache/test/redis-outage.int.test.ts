@@ -125,9 +125,11 @@ describe("redis outage", () => {
     const redis = createCacheRedis(proxy.url(), { keyPrefix: testRedis.prefix });
     await once(redis, "ready");
     const loader = countingLoader([{ id: "STALL-1", version: 1, available: 5 }]);
-    const timeoutMs = 50;
-    // The production thresholds (error rate 50 %, volume 5, 10 s window) with the production timeout; the
-    // reset timeout is long so no half-open probe adds a timeout during the stall.
+    // The production thresholds (error rate 50 %, volume 5, 10 s window); the reset timeout is long so no
+    // half-open probe adds a timeout during the stall. The timeout is 400 ms rather than production's 50,
+    // so a read the open breaker answers at once is never mistaken for one that waited, however loaded the
+    // machine (a 50 ms pause of the event loop under CI load did that).
+    const timeoutMs = 400;
     const cache = itemCache(redis, loader, { breaker: { timeoutMs, resetTimeoutMs: 60_000 } });
     try {
       await cache.get("STALL-1");

@@ -1,4 +1,5 @@
 export { status } from "@grpc/grpc-js";
+export { type ApiServers, type ApiServersOptions, startApiServers } from "./api-servers.ts";
 export {
   bearerTokenFrom,
   type CallContext,
@@ -14,6 +15,9 @@ export {
   type RetryOptions,
   type TypedClient,
 } from "./client.ts";
+export { type ConnectClientOptions, createConnectClient } from "./connect-client.ts";
+export { grpcCallErrorFrom, toConnectError } from "./connect-error.ts";
+export { type ConnectServer, type ConnectServerOptions, createConnectServer } from "./connect-server.ts";
 export { EncodedMessage } from "./encoded-message.ts";
 export {
   DATABASE_UNAVAILABLE_MESSAGE,

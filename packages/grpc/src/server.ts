@@ -1,11 +1,11 @@
-// createGrpcServer: one gRPC server per process hosting protobuf-es services. Every call runs the same
-// pipeline: request/trace ids, deadline check, authentication and per-RPC policy, the handler, then one
-// error mapping, one log line and the RPC metrics.
+// createGrpcServer: one gRPC server per process hosting protobuf-es services. Every call runs the call
+// pipeline (call-pipeline.ts): request/trace ids, deadline check, authentication and per-RPC policy, the
+// handler, then one error mapping, one log line and the RPC metrics. A Connect server
+// (connect-server.ts) serves the same registered services through the same pipeline.
 import { once } from "node:events";
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { DescService } from "@bufbuild/protobuf";
 import {
   type ChannelOptions,
-  Metadata,
   Server,
   ServerCredentials,
   type ServerDuplexStream,
@@ -13,27 +13,22 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,
-  status,
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import {
-  assertCompletePolicy,
-  authorize,
-  type MethodPolicy,
-  type Principal,
-  type TokenVerifier,
-} from "@stockroom/auth";
-import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
-import { type Logger, runWithLogContext } from "@stockroom/logging";
-import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
-import { contextFromTraceparent, inSpan, SpanKind, traceIdOf, traceparentOf } from "@stockroom/telemetry";
+import type { TokenVerifier } from "@stockroom/auth";
+import type { Logger } from "@stockroom/logging";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { Registry } from "prom-client";
-import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
-import { type GrpcStatus, toGrpcStatus } from "./error-status.ts";
+import {
+  type BoundMethod,
+  type BoundService,
+  type CallPipeline,
+  createCallPipeline,
+  type Executor,
+} from "./call-pipeline.ts";
 import { addReflection } from "./reflection.ts";
-import { methodPath, serviceDefinition } from "./service-definition.ts";
+import { serviceDefinition } from "./service-definition.ts";
 import type { ServiceImpl, ServicePolicy } from "./service-types.ts";
 
 export interface GrpcServerOptions {
@@ -66,6 +61,10 @@ export interface GrpcServer {
    */
   ready(): Promise<boolean>;
   readonly server: Server;
+  /** The call pipeline every call of this server runs; a Connect server runs its calls through it too. */
+  readonly pipeline: CallPipeline;
+  /** The services registered so far, bound to their implementations and policies. */
+  registered(): readonly BoundService[];
 }
 
 const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
@@ -77,31 +76,12 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.enable_channelz": 0,
 };
 
-// Success and failure both send the request id back in the trailers, so a client can quote it.
-type Outcome<T> = { ok: true; value: T; trailer: Metadata } | { ok: false; status: GrpcStatus };
-
-interface MethodRuntime {
-  service: DescService;
-  method: DescMethod;
-  policy: MethodPolicy;
-  path: string;
-  /** The RPC metrics' labels of this method. */
-  labels: { service: string; method: string };
-}
-
-interface AnyCall {
-  metadata: Metadata;
-  cancelled: boolean;
-  getDeadline(): Date | number;
-  on(event: "cancelled", listener: () => void): unknown;
-  off(event: "cancelled", listener: () => void): unknown;
-}
-
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({ ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions });
-  const metrics = createRpcMetrics(options.registry);
+  const pipeline = createCallPipeline(options);
   const health = new HealthImplementation({ "": "NOT_SERVING" });
   const services: DescService[] = [];
+  const bindings: BoundService[] = [];
   let started = false;
   let bound = false;
   let draining = false;
@@ -109,32 +89,19 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   let refreshing: Promise<void> | undefined;
   let lastServing: ServingStatus | undefined;
 
-  const execute = createCallExecutor(options.logger, options.verifier, metrics);
-
   function register<S extends DescService>(service: S, impl: ServiceImpl<S>, policy: ServicePolicy<S>): void {
     if (started) throw new Error(`cannot register ${service.typeName} after start`);
     if (services.some((s) => s.typeName === service.typeName)) {
       throw new Error(`${service.typeName} registered twice`);
     }
-    const methodNames = service.methods.map((m) => m.localName);
-    assertCompletePolicy(service.typeName, methodNames, policy);
+    const binding = pipeline.bind(service, impl, policy);
     const handlers: UntypedServiceImplementation = {};
-    const implementation = impl as unknown as Record<string, (...args: unknown[]) => unknown>;
-    for (const method of service.methods) {
-      const fn = implementation[method.localName];
-      if (typeof fn !== "function")
-        throw new Error(`${service.typeName}: no implementation for ${method.name}`);
-      const runtime: MethodRuntime = {
-        service,
-        method,
-        policy: (policy as Record<string, MethodPolicy>)[method.localName] as MethodPolicy,
-        path: methodPath(service, method),
-        labels: { service: service.typeName, method: method.name },
-      };
-      handlers[method.localName] = makeHandler(runtime, fn.bind(impl), execute);
+    for (const method of binding.methods) {
+      handlers[method.runtime.method.localName] = makeHandler(method, pipeline.execute);
     }
     server.addService(serviceDefinition(service), handlers);
     services.push(service);
+    bindings.push(binding);
     health.setStatus(service.typeName, "NOT_SERVING");
   }
 
@@ -221,125 +188,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     setServingStatus: (service, servingStatus) => health.setStatus(service, servingStatus),
     ready,
     server,
+    pipeline,
+    registered: () => bindings,
   };
 }
 
-type Executor = <T>(
-  runtime: MethodRuntime,
-  call: AnyCall,
-  body: (ctx: CallContext) => Promise<T>,
-) => Promise<Outcome<T>>;
-
-function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics: RpcMetrics): Executor {
-  async function authenticate(policy: MethodPolicy, metadata: Metadata): Promise<Principal | undefined> {
-    if (policy === "public") return undefined;
-    const token = bearerTokenFrom(metadata);
-    if (token === undefined) throw unauthenticated("missing bearer token");
-    const principal = await verifier.verify(token);
-    authorize(principal, policy);
-    return principal;
-  }
-
-  return async function execute<T>(
-    runtime: MethodRuntime,
-    call: AnyCall,
-    body: (ctx: CallContext) => Promise<T>,
-  ): Promise<Outcome<T>> {
-    const startedAt = process.hrtime.bigint();
-    observeRpcStart(metrics, runtime.labels);
-    const requestId = requestIdFrom(call.metadata);
-    const trace = traceFrom(call.metadata);
-    // Made on first use: a pino child (its bindings pass through redaction) and an AbortController cost
-    // more than many handlers do, and most calls log nothing at the info level and never read the signal.
-    let logger: Logger | undefined;
-    const callLogger = () => {
-      logger ??= baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
-      return logger;
-    };
-    let controller: AbortController | undefined;
-    const onCancelled = () => controller?.abort(new Error("call cancelled by client or deadline"));
-    const callSignal = () => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (call.cancelled) onCancelled();
-        else call.on("cancelled", onCancelled);
-      }
-      return controller.signal;
-    };
-    const deadline = deadlineFrom(call.getDeadline());
-    const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
-    try {
-      if (deadline !== undefined && deadline.getTime() <= Date.now()) {
-        throw deadlineExceeded("deadline passed before the call started");
-      }
-      const principal = await authenticate(runtime.policy, call.metadata);
-      const ctx: CallContext = {
-        principal,
-        deadline,
-        get signal() {
-          return callSignal();
-        },
-        metadata: call.metadata,
-        requestId,
-        // Inside the call's server span (tracing on): that span's, so outgoing calls and outbox rows
-        // continue it; otherwise the caller's.
-        get traceId() {
-          return traceIdOf(traceparentOf()) ?? trace?.traceId;
-        },
-        get traceparent() {
-          return traceparentOf() ?? trace?.traceparent;
-        },
-        get logger() {
-          return callLogger();
-        },
-      };
-      const value = await inSpan(
-        runtime.path.slice(1),
-        {
-          kind: SpanKind.SERVER,
-          parent: contextFromTraceparent(trace?.traceparent),
-          attributes: {
-            "rpc.system": "grpc",
-            "rpc.service": runtime.labels.service,
-            "rpc.method": runtime.labels.method,
-          },
-        },
-        () => runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx)),
-      );
-      const seconds = elapsed();
-      observeRpc(metrics, { ...runtime.labels, code: "OK", seconds });
-      if (baseLogger.isLevelEnabled("info")) {
-        callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
-      }
-      const trailer = new Metadata();
-      trailer.set("x-request-id", requestId);
-      return { ok: true, value, trailer };
-    } catch (err) {
-      const mapped = toGrpcStatus(err, requestId);
-      mapped.metadata.set("x-request-id", requestId);
-      // A client that went away gets nothing; record why it ended, not what the handler threw.
-      const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
-      const seconds = elapsed();
-      observeRpc(metrics, { ...runtime.labels, code: code ?? "UNKNOWN", seconds });
-      const fields = { code, durationMs: Math.round(seconds * 1000) };
-      if (mapped.serverFault && !call.cancelled) callLogger().error({ ...fields, err }, "rpc failed");
-      else if (baseLogger.isLevelEnabled("info")) {
-        callLogger().info({ ...fields, message: mapped.details }, "rpc handled");
-      }
-      return { ok: false, status: mapped };
-    } finally {
-      if (controller !== undefined) call.off("cancelled", onCancelled);
-    }
-  };
-}
-
-function cancelledCode(deadline: Date | undefined): string {
-  return deadline !== undefined && deadline.getTime() <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
-}
-
-type Fn = (...args: unknown[]) => unknown;
-
-function makeHandler(runtime: MethodRuntime, fn: Fn, execute: Executor): UntypedHandleCall {
+function makeHandler({ runtime, fn }: BoundMethod, execute: Executor): UntypedHandleCall {
   switch (runtime.method.methodKind) {
     case "unary":
       return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {

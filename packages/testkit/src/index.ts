@@ -1,4 +1,10 @@
 export {
+  CONTRACT_TRANSPORTS,
+  type ContractEndpoint,
+  type ContractTransport,
+  startContractEndpoint,
+} from "./contract-transports.ts";
+export {
   type DedicatedKafkaBroker,
   type StartDedicatedKafkaBrokerOptions,
   startDedicatedKafkaBroker,

@@ -329,6 +329,7 @@ function startCatalog(cacheEnabled: boolean): ChildProcess {
     CATALOG_DB_SCHEMA: SCHEMA,
     CATALOG_GRPC_PORT: String(PORT),
     CATALOG_METRICS_PORT: String(PORT + 1),
+    CATALOG_HTTP_PORT: String(PORT + 2),
     CATALOG_CACHE_ENABLED: String(cacheEnabled),
     CATALOG_CACHE_KEY_PREFIX: KEY_PREFIX,
     CATALOG_STOCK_CONSUMER_GROUP: `catalog-bench-${RUN_ID}`,

@@ -4,6 +4,7 @@ import {
   authConfigShape,
   boolean,
   checkAuthConfig,
+  commaList,
   commonConfigShape,
   durationMs,
   type Env,
@@ -27,6 +28,10 @@ export const catalogConfigSchema = z
     // The outbox relay publishes the catalog's events to Kafka; topics are created up front.
     ...outboxRelayConfigShape,
     GRPC_PORT: port().default(50052),
+    // The same API over Connect (JSON or binary over HTTP/1.1 and HTTP/2, gRPC-Web), e.g. for curl.
+    HTTP_PORT: port().default(8452),
+    // Origins browsers may call the HTTP port from (comma-separated; "*": any); unset: none.
+    CORS_ALLOWED_ORIGINS: commaList().default([]),
     METRICS_PORT: port().default(9452),
     DB_SCHEMA: schemaName().default("catalog"),
     REDIS_URL: redisUrl(),

@@ -5,7 +5,7 @@ import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { createCacheRedis } from "@stockroom/cache";
 import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
-import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { CATALOG_PRODUCT_TOPIC, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
 import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
@@ -157,12 +157,23 @@ async function main(config: CatalogConfig): Promise<void> {
       })
     : undefined;
 
-  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  const api = await startApiServers(server, {
+    logger,
+    grpcPort: config.GRPC_PORT,
+    httpPort: config.HTTP_PORT,
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+  });
   warmer?.start();
   await stockConsumer.start();
   await stockLagPoller.start();
   logger.info(
-    { grpcPort: port, metricsPort: metricsServer.port, schema: config.DB_SCHEMA, cache: Boolean(cache) },
+    {
+      grpcPort: api.grpcPort,
+      httpPort: api.httpPort,
+      metricsPort: metricsServer.port,
+      schema: config.DB_SCHEMA,
+      cache: Boolean(cache),
+    },
     "catalog started",
   );
 
@@ -171,7 +182,7 @@ async function main(config: CatalogConfig): Promise<void> {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
         await Promise.all([stockConsumer.stop(), stockLagPoller.stop(), relay.stop(), warmer?.stop()]);
-        await server.shutdown(graceMs);
+        await api.shutdown(graceMs);
       },
     },
     logger,

@@ -44,3 +44,18 @@ describe("CATALOG_DB_SCHEMA", () => {
     }
   });
 });
+
+describe("CATALOG_HTTP_PORT and CATALOG_CORS_ALLOWED_ORIGINS", () => {
+  it("serves Connect on 8452 with no CORS origins unless set; takes a port and a comma list", () => {
+    const defaults = loadCatalogConfig(BASE);
+    expect(defaults.HTTP_PORT).toBe(8452);
+    expect(defaults.CORS_ALLOWED_ORIGINS).toEqual([]);
+    const set = loadCatalogConfig({ ...BASE, CATALOG_HTTP_PORT: "18452", CATALOG_CORS_ALLOWED_ORIGINS: "*" });
+    expect(set.HTTP_PORT).toBe(18452);
+    expect(set.CORS_ALLOWED_ORIGINS).toEqual(["*"]);
+  });
+
+  it("refuses a port out of range, naming the variable", () => {
+    expect(() => loadCatalogConfig({ ...BASE, CATALOG_HTTP_PORT: "port" })).toThrow(/HTTP_PORT/);
+  });
+});

@@ -6,7 +6,6 @@
 import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
 import { ErrorReason, unavailable } from "@stockroom/errors";
 import {
-  createClient,
   createGrpcServer,
   type GrpcServer,
   isGrpcCallError,
@@ -16,6 +15,7 @@ import {
 import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
+import { CONTRACT_TRANSPORTS, type ContractEndpoint, startContractEndpoint } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WarehouseStockLevel } from "../src/domain/availability.ts";
 import {
@@ -34,6 +34,7 @@ const AUTH = { issuer: "stockroom", audience: "stockroom" };
 
 let f: CatalogFixture;
 let server: GrpcServer;
+let endpoint: ContractEndpoint;
 let admin: TypedClient<typeof CatalogAdminService>;
 const tokens = { first: "", second: "" };
 
@@ -87,117 +88,129 @@ async function availableOf(sku: string): Promise<number | undefined> {
   return rows[0]?.available;
 }
 
-beforeAll(async () => {
-  f = await createCatalogFixture();
-  server = createGrpcServer({
-    logger: createLogger({ service: "catalog-rebuild-idempotency", level: "silent" }),
-    registry: createMetricsRegistry({ service: "catalog-rebuild-idempotency", collectDefaults: false }),
-    verifier: createTokenVerifier({ secret: SECRET, ...AUTH }),
-  });
-  server.register(
-    CatalogAdminService,
-    createCatalogAdminHandler(f.useCasesWith({ fetchStockLevels }).admin),
-    CATALOG_ADMIN_POLICY,
-  );
-  const port = await server.start("127.0.0.1:0");
-  admin = createClient(CatalogAdminService, `127.0.0.1:${port}`, { retry: { maxAttempts: 1 } });
-  const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
-  tokens.first = await issuer.issue({ subject: "admin-first", roles: ["admin"] });
-  tokens.second = await issuer.issue({ subject: "admin-second", roles: ["admin"] });
-  for (const sku of ["RI-1", "RI-2", "RI-3", "RI-4", "RI-5", "RI-6"])
-    await f.createProduct(productInput(sku), CONTEXT);
-});
-
-afterAll(async () => {
-  admin?.close();
-  await server?.shutdown(1_000);
-  await f?.cleanup();
-});
-
-describe("RebuildAvailability with an idempotency key", () => {
-  it("replays the first run's answer to a retry and rebuilds nothing more", async () => {
-    warehouse.available.set("RI-1", 4);
-    const first = await admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-1"] }, as("first"));
-    expect(first).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n, rowsRemoved: 0n });
-    const calls = warehouse.calls;
-    // The warehouse now answers differently: a rebuild would write it.
-    warehouse.available.set("RI-1", 9);
-    warehouse.version = 11;
-    const retry = await admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-1"] }, as("first"));
-    expect(retry).toEqual(first);
-    expect(warehouse.calls).toBe(calls);
-    expect(await availableOf("RI-1")).toBe(4);
-    // The same skus repeated or reordered are the same request.
-    await admin.rebuildAvailability({ idempotencyKey: "ri-2", skus: ["RI-2", "RI-6"] }, as("first"));
-    const reordered = await admin.rebuildAvailability(
-      { idempotencyKey: "ri-2", skus: ["RI-6", "RI-2", "RI-6"] },
-      as("first"),
-    );
-    expect(reordered.skusRebuilt).toBe(2n);
-  });
-
-  it("refuses the key with other skus, and a missing or malformed key, rebuilding nothing", async () => {
-    const calls = warehouse.calls;
-    const reused = await failure(
-      admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-3"] }, as("first")),
-    );
-    expect(reused.code).toBe(status.FAILED_PRECONDITION);
-    expect(reused.errorDetail?.reason).toBe(ErrorReason.IDEMPOTENCY_KEY_REUSED);
-    expect(reused.errorDetail?.metadata.field).toBe("idempotency_key");
-    for (const idempotencyKey of ["", "k".repeat(129)]) {
-      const bad = await failure(admin.rebuildAvailability({ idempotencyKey, skus: ["RI-3"] }, as("first")));
-      expect(bad.code).toBe(status.INVALID_ARGUMENT);
-      expect(bad.errorDetail?.field).toBe("idempotency_key");
-    }
-    expect(warehouse.calls).toBe(calls);
-    expect(await availableOf("RI-3")).toBeUndefined();
-  });
-
-  it("refuses a second call with the key while the first runs, then replays the first's answer", async () => {
-    warehouse.available.set("RI-3", 6);
-    let open = () => {};
-    warehouse.gate = new Promise<void>((resolve) => {
-      open = resolve;
+describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
+  beforeAll(async () => {
+    // Each transport's run starts from the same warehouse as the first did.
+    Object.assign(warehouse, {
+      available: new Map<string, number>(),
+      version: 10,
+      calls: 0,
+      gate: undefined,
+      failure: undefined,
     });
-    const request = { idempotencyKey: "ri-3", skus: ["RI-3"] };
-    const calls = warehouse.calls;
-    const first = admin.rebuildAvailability(request, as("first"));
-    // The first run holds the key once it has asked the warehouse.
-    for (let i = 0; i < 200 && warehouse.calls === calls; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(warehouse.calls).toBe(calls + 1);
-    const busy = await failure(admin.rebuildAvailability(request, as("first")));
-    expect(busy.code).toBe(status.ABORTED);
-    expect(busy.errorDetail?.reason).toBe(ErrorReason.CONCURRENT_MODIFICATION);
-    expect(busy.errorDetail?.field).toBe("idempotency_key");
-    expect(warehouse.calls).toBe(calls + 1);
-    warehouse.gate = undefined;
-    open();
-    const answer = await first;
-    expect(answer).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
-    expect(await admin.rebuildAvailability(request, as("first"))).toEqual(answer);
-    expect(warehouse.calls).toBe(calls + 1);
+    f = await createCatalogFixture();
+    server = createGrpcServer({
+      logger: createLogger({ service: "catalog-rebuild-idempotency", level: "silent" }),
+      registry: createMetricsRegistry({ service: "catalog-rebuild-idempotency", collectDefaults: false }),
+      verifier: createTokenVerifier({ secret: SECRET, ...AUTH }),
+    });
+    server.register(
+      CatalogAdminService,
+      createCatalogAdminHandler(f.useCasesWith({ fetchStockLevels }).admin),
+      CATALOG_ADMIN_POLICY,
+    );
+    endpoint = await startContractEndpoint(server, transport);
+    admin = endpoint.client(CatalogAdminService);
+    const issuer = createTokenIssuer({ secret: SECRET, ...AUTH });
+    tokens.first = await issuer.issue({ subject: "admin-first", roles: ["admin"] });
+    tokens.second = await issuer.issue({ subject: "admin-second", roles: ["admin"] });
+    for (const sku of ["RI-1", "RI-2", "RI-3", "RI-4", "RI-5", "RI-6"])
+      await f.createProduct(productInput(sku), CONTEXT);
   });
 
-  it("lets a key whose run failed run again", async () => {
-    warehouse.available.set("RI-4", 2);
-    warehouse.failure = unavailable("warehouse down");
-    const request = { idempotencyKey: "ri-4", skus: ["RI-4"] };
-    expect((await failure(admin.rebuildAvailability(request, as("first")))).code).toBe(status.UNAVAILABLE);
-    warehouse.failure = undefined;
-    expect(await admin.rebuildAvailability(request, as("first"))).toMatchObject({ rowsWritten: 1n });
-    expect(await availableOf("RI-4")).toBe(2);
+  afterAll(async () => {
+    await endpoint?.close();
+    await f?.cleanup();
   });
 
-  it("does not share a key between callers", async () => {
-    // The first caller's ri-1 rebuilt RI-1 at 4; the warehouse says 9 now. The second caller's ri-1 runs.
-    const calls = warehouse.calls;
-    const theirs = await admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-1"] }, as("second"));
-    expect(warehouse.calls).toBe(calls + 1);
-    expect(theirs).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
-    expect(await availableOf("RI-1")).toBe(9);
-    // Nor is another request under that key a reuse of the first caller's.
-    warehouse.available.set("RI-5", 1);
-    const other = await admin.rebuildAvailability({ idempotencyKey: "ri-3", skus: ["RI-5"] }, as("second"));
-    expect(other).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
+  describe("RebuildAvailability with an idempotency key", () => {
+    it("replays the first run's answer to a retry and rebuilds nothing more", async () => {
+      warehouse.available.set("RI-1", 4);
+      const first = await admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-1"] }, as("first"));
+      expect(first).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n, rowsRemoved: 0n });
+      const calls = warehouse.calls;
+      // The warehouse now answers differently: a rebuild would write it.
+      warehouse.available.set("RI-1", 9);
+      warehouse.version = 11;
+      const retry = await admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-1"] }, as("first"));
+      expect(retry).toEqual(first);
+      expect(warehouse.calls).toBe(calls);
+      expect(await availableOf("RI-1")).toBe(4);
+      // The same skus repeated or reordered are the same request.
+      await admin.rebuildAvailability({ idempotencyKey: "ri-2", skus: ["RI-2", "RI-6"] }, as("first"));
+      const reordered = await admin.rebuildAvailability(
+        { idempotencyKey: "ri-2", skus: ["RI-6", "RI-2", "RI-6"] },
+        as("first"),
+      );
+      expect(reordered.skusRebuilt).toBe(2n);
+    });
+
+    it("refuses the key with other skus, and a missing or malformed key, rebuilding nothing", async () => {
+      const calls = warehouse.calls;
+      const reused = await failure(
+        admin.rebuildAvailability({ idempotencyKey: "ri-1", skus: ["RI-3"] }, as("first")),
+      );
+      expect(reused.code).toBe(status.FAILED_PRECONDITION);
+      expect(reused.errorDetail?.reason).toBe(ErrorReason.IDEMPOTENCY_KEY_REUSED);
+      expect(reused.errorDetail?.metadata.field).toBe("idempotency_key");
+      for (const idempotencyKey of ["", "k".repeat(129)]) {
+        const bad = await failure(admin.rebuildAvailability({ idempotencyKey, skus: ["RI-3"] }, as("first")));
+        expect(bad.code).toBe(status.INVALID_ARGUMENT);
+        expect(bad.errorDetail?.field).toBe("idempotency_key");
+      }
+      expect(warehouse.calls).toBe(calls);
+      expect(await availableOf("RI-3")).toBeUndefined();
+    });
+
+    it("refuses a second call with the key while the first runs, then replays the first's answer", async () => {
+      warehouse.available.set("RI-3", 6);
+      let open = () => {};
+      warehouse.gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const request = { idempotencyKey: "ri-3", skus: ["RI-3"] };
+      const calls = warehouse.calls;
+      const first = admin.rebuildAvailability(request, as("first"));
+      // The first run holds the key once it has asked the warehouse.
+      for (let i = 0; i < 200 && warehouse.calls === calls; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(warehouse.calls).toBe(calls + 1);
+      const busy = await failure(admin.rebuildAvailability(request, as("first")));
+      expect(busy.code).toBe(status.ABORTED);
+      expect(busy.errorDetail?.reason).toBe(ErrorReason.CONCURRENT_MODIFICATION);
+      expect(busy.errorDetail?.field).toBe("idempotency_key");
+      expect(warehouse.calls).toBe(calls + 1);
+      warehouse.gate = undefined;
+      open();
+      const answer = await first;
+      expect(answer).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
+      expect(await admin.rebuildAvailability(request, as("first"))).toEqual(answer);
+      expect(warehouse.calls).toBe(calls + 1);
+    });
+
+    it("lets a key whose run failed run again", async () => {
+      warehouse.available.set("RI-4", 2);
+      warehouse.failure = unavailable("warehouse down");
+      const request = { idempotencyKey: "ri-4", skus: ["RI-4"] };
+      expect((await failure(admin.rebuildAvailability(request, as("first")))).code).toBe(status.UNAVAILABLE);
+      warehouse.failure = undefined;
+      expect(await admin.rebuildAvailability(request, as("first"))).toMatchObject({ rowsWritten: 1n });
+      expect(await availableOf("RI-4")).toBe(2);
+    });
+
+    it("does not share a key between callers", async () => {
+      // The first caller's ri-1 rebuilt RI-1 at 4; the warehouse says 9 now. The second caller's ri-1 runs.
+      const calls = warehouse.calls;
+      const theirs = await admin.rebuildAvailability(
+        { idempotencyKey: "ri-1", skus: ["RI-1"] },
+        as("second"),
+      );
+      expect(warehouse.calls).toBe(calls + 1);
+      expect(theirs).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
+      expect(await availableOf("RI-1")).toBe(9);
+      // Nor is another request under that key a reuse of the first caller's.
+      warehouse.available.set("RI-5", 1);
+      const other = await admin.rebuildAvailability({ idempotencyKey: "ri-3", skus: ["RI-5"] }, as("second"));
+      expect(other).toMatchObject({ skusRebuilt: 1n, rowsWritten: 1n });
+    });
   });
 });

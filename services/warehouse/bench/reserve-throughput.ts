@@ -289,6 +289,7 @@ function startWarehouse(components: string, port: number): ChildProcess {
     WAREHOUSE_DB_SCHEMA: SCHEMA,
     WAREHOUSE_GRPC_PORT: String(port),
     WAREHOUSE_METRICS_PORT: String(port + 1),
+    WAREHOUSE_HTTP_PORT: String(port + 2),
     WAREHOUSE_COMPONENTS: components,
     WAREHOUSE_OUTBOX_TOPIC_PREFIX: TOPIC_PREFIX,
     JWT_SECRET: BENCH_JWT_SECRET,

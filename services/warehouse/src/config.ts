@@ -36,6 +36,10 @@ export const warehouseConfigSchema = z.object({
   ...outboxRelayConfigShape,
   ...authConfigShape,
   GRPC_PORT: port().default(50051),
+  // The same API over Connect (JSON or binary over HTTP/1.1 and HTTP/2, gRPC-Web), e.g. for curl.
+  HTTP_PORT: port().default(8451),
+  // Origins browsers may call the HTTP port from (comma-separated; "*": any); unset: none.
+  CORS_ALLOWED_ORIGINS: commaList().default([]),
   METRICS_PORT: port().default(9451),
   DB_SCHEMA: schemaName().default("warehouse"),
   // Reservation hold per payment method; unset keeps DEFAULT_TTL_POLICY's values.

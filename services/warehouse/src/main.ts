@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { createDb, createPool, openServiceDatabase, type Pool } from "@stockroom/db";
-import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
 import { WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
@@ -110,11 +110,19 @@ async function main(config: WarehouseConfig): Promise<void> {
       })
     : undefined;
   sweeper?.start();
-  const port = runs("api") ? await server.start(`0.0.0.0:${config.GRPC_PORT}`) : undefined;
+  const api = runs("api")
+    ? await startApiServers(server, {
+        logger,
+        grpcPort: config.GRPC_PORT,
+        httpPort: config.HTTP_PORT,
+        corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+      })
+    : undefined;
   logger.info(
     {
       components: config.COMPONENTS,
-      grpcPort: port,
+      grpcPort: api?.grpcPort,
+      httpPort: api?.httpPort,
       metricsPort: metricsServer.port,
       schema: config.DB_SCHEMA,
     },
@@ -126,7 +134,7 @@ async function main(config: WarehouseConfig): Promise<void> {
       // Stop taking new work first: the sweeper's batch in flight finishes before the server drains.
       shutdown: async (graceMs) => {
         await Promise.all([sweeper?.stop(), relay?.stop()]);
-        if (port !== undefined) await server.shutdown(graceMs);
+        await api?.shutdown(graceMs);
       },
     },
     logger,

@@ -105,3 +105,22 @@ describe("auth configuration", () => {
     expect(Object.keys(problems({ ...BASE, JWT_ALGORITHMS: "HS256" }))).toEqual(["JWT_ALGORITHMS"]);
   });
 });
+
+describe("WAREHOUSE_HTTP_PORT and WAREHOUSE_CORS_ALLOWED_ORIGINS", () => {
+  it("serves Connect on 8451 with no CORS origins unless set; takes a port and a comma list", () => {
+    const defaults = loadWarehouseConfig(BASE);
+    expect(defaults.HTTP_PORT).toBe(8451);
+    expect(defaults.CORS_ALLOWED_ORIGINS).toEqual([]);
+    const set = loadWarehouseConfig({
+      ...BASE,
+      WAREHOUSE_HTTP_PORT: "18451",
+      WAREHOUSE_CORS_ALLOWED_ORIGINS: "https://admin.example.com, https://ops.example.com",
+    });
+    expect(set.HTTP_PORT).toBe(18451);
+    expect(set.CORS_ALLOWED_ORIGINS).toEqual(["https://admin.example.com", "https://ops.example.com"]);
+  });
+
+  it("refuses a port out of range, naming the variable", () => {
+    expect(() => loadWarehouseConfig({ ...BASE, WAREHOUSE_HTTP_PORT: "70000" })).toThrow(/HTTP_PORT/);
+  });
+});

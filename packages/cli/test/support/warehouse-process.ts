@@ -53,6 +53,7 @@ export async function startWarehouseProcess(options: StartWarehouseOptions = {})
       WAREHOUSE_DB_SCHEMA: schema.schema,
       WAREHOUSE_GRPC_PORT: String(port),
       WAREHOUSE_METRICS_PORT: String(await freePort()),
+      WAREHOUSE_HTTP_PORT: String(await freePort()),
       WAREHOUSE_COMPONENTS: "api",
       KAFKA_BROKERS: process.env.TEST_KAFKA_BROKERS ?? "127.0.0.1:9092",
       DB_POOL_MAX: String(options.poolMax ?? 10),
