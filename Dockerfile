@@ -31,7 +31,10 @@ COPY . .
 RUN pnpm install --offline --prod --frozen-lockfile --reporter=append-only
 
 FROM ${BASE_IMAGE} AS runtime
-ENV NODE_ENV=production
+# build_info{version, commit} on every service's /metrics: docker build --build-arg STOCKROOM_COMMIT=...
+ARG STOCKROOM_VERSION=dev
+ARG STOCKROOM_COMMIT=unknown
+ENV NODE_ENV=production STOCKROOM_VERSION=${STOCKROOM_VERSION} STOCKROOM_COMMIT=${STOCKROOM_COMMIT}
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 RUN groupadd --gid 10001 stockroom \
   && useradd --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

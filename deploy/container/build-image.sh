@@ -123,6 +123,7 @@ main() {
   fi
   podman_cmd build --isolation chroot --network host "${secret[@]}" \
     --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "PNPM_VERSION=$PNPM_VERSION" \
+    --build-arg "STOCKROOM_COMMIT=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" \
     -t "$STOCKROOM_IMAGE" -f "$root/Dockerfile" "$root" >&2
   echo "$STOCKROOM_IMAGE"
 }

@@ -1,5 +1,5 @@
 // The dashboards' panel queries, for the test that evaluates them against a real Prometheus
-// (deploy/test/dashboards.test.ts).
+// (deploy/test/dashboards.int.test.ts).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -26,7 +26,7 @@ const tests: AlertTest[] = parse(file("deploy/prometheus/alerts.test.yml")).test
 const runbooks = file("docs/runbooks.md");
 
 describe("alert rules", () => {
-  it("has the seeds' 15 alerts plus stuck checkouts, drift, relay lease and pool saturation", () => {
+  it("has the seeds' 15 alerts plus stuck checkouts, drift, relay lease, pool saturation and a stalled sweeper", () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         "OutboxLagWarning",
@@ -48,6 +48,7 @@ describe("alert rules", () => {
         "LedgerDriftNonZero",
         "OutboxRelayLeaseLost",
         "DatabasePoolSaturated",
+        "ExpirySweeperStalled",
       ].sort(),
     );
   });

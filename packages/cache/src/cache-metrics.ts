@@ -45,6 +45,9 @@ function metricsOf(registry: Registry) {
 export function createCacheMetrics(registry: Registry | undefined, cache: string): CacheMetrics {
   if (!registry) return { request() {}, writeRefused() {}, breakerState() {} };
   const metrics = metricsOf(registry);
+  // Present at 0 from the start, so the first one shows in increase().
+  metrics.refused.inc({ cache }, 0);
+  for (const outcome of ["local", "hit", "miss", "fallback"]) metrics.requests.inc({ cache, outcome }, 0);
   return {
     request: (outcome) => metrics.requests.inc({ cache, outcome }),
     writeRefused: () => metrics.refused.inc({ cache }),

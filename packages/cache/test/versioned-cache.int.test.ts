@@ -231,6 +231,9 @@ describe("versioned cache", () => {
     expect(text).toContain('cache_requests_total{cache="test_item",outcome="miss"} 1');
     expect(text).toContain('cache_requests_total{cache="test_item",outcome="hit"} 1');
     expect(text).toContain('cache_breaker_state{cache="test_item"} 0');
+    // Counters of what has not happened yet are there at 0, so the first one shows in increase().
+    expect(text).toContain('cache_requests_total{cache="test_item",outcome="fallback"} 0');
+    expect(text).toContain('cache_stale_writes_refused_total{cache="test_item"} 0');
     cache.close();
   });
 });

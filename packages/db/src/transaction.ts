@@ -1,5 +1,6 @@
 // Explicit transactions: the use case calls withTransaction and passes trx down. Conflicts Postgres asks us
 // to retry (serialization failure, deadlock, lock not available) rerun the WHOLE function, bounded.
+import { inSpan } from "@stockroom/telemetry";
 import type { IsolationLevel, Kysely, Transaction } from "kysely";
 import { mapPgError, RetryableTransactionError } from "./db-errors.ts";
 
@@ -27,8 +28,23 @@ export async function withTransaction<DB, T>(
   // Already inside a transaction (a use case composed of others): join it. Retrying belongs to the
   // outermost call, which reruns everything.
   if (db.isTransaction) return fn(db as Transaction<DB>);
+  // One span for the transaction, retries included (tracing on only).
+  return inSpan("db.transaction", { attributes: { "db.system.name": "postgresql" } }, (span) =>
+    runWithRetries(db as Kysely<DB>, fn, options, (attempt) =>
+      span?.setAttribute("db.transaction.attempts", attempt + 1),
+    ),
+  );
+}
+
+async function runWithRetries<DB, T>(
+  db: Kysely<DB>,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+  options: TransactionOptions,
+  onAttempt: (attempt: number) => void,
+): Promise<T> {
   const maxRetries = options.maxRetries ?? TRANSACTION_DEFAULTS.maxRetries;
   for (let attempt = 0; ; attempt++) {
+    onAttempt(attempt);
     try {
       const builder = db.transaction();
       return await (options.isolationLevel

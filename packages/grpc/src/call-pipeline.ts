@@ -14,6 +14,7 @@ import {
 import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
 import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
+import { contextFromTraceparent, inSpan, SpanKind, traceIdOf, traceparentOf } from "@stockroom/telemetry";
 import type { Registry } from "prom-client";
 import { bearerTokenFrom, type CallContext, deadlineFrom, requestIdFrom, traceFrom } from "./call-context.ts";
 import { type GrpcStatus, toGrpcStatus } from "./error-status.ts";
@@ -163,13 +164,31 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
         },
         metadata: call.metadata,
         requestId,
-        traceId: trace?.traceId,
-        traceparent: trace?.traceparent,
+        // Inside the call's server span (tracing on): that span's, so outgoing calls and outbox rows
+        // continue it; otherwise the caller's.
+        get traceId() {
+          return traceIdOf(traceparentOf()) ?? trace?.traceId;
+        },
+        get traceparent() {
+          return traceparentOf() ?? trace?.traceparent;
+        },
         get logger() {
           return callLogger();
         },
       };
-      const value = await runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx));
+      const value = await inSpan(
+        runtime.path.slice(1),
+        {
+          kind: SpanKind.SERVER,
+          parent: contextFromTraceparent(trace?.traceparent),
+          attributes: {
+            "rpc.system": "grpc",
+            "rpc.service": runtime.labels.service,
+            "rpc.method": runtime.labels.method,
+          },
+        },
+        () => runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx)),
+      );
       const seconds = elapsed();
       observeRpc(metrics, { ...runtime.labels, code: "OK", seconds });
       if (baseLogger.isLevelEnabled("info")) {

@@ -21,6 +21,7 @@ import {
 } from "@grpc/grpc-js";
 import { ErrorReason } from "@stockroom/errors";
 import type { ErrorDetail } from "@stockroom/proto/stockroom/common/v1/error_pb.js";
+import { traceparentOf } from "@stockroom/telemetry";
 import { errorDetailFrom, type StatusDetails, statusDetailsFrom } from "./error-status.ts";
 import { methodDefinition } from "./service-definition.ts";
 
@@ -129,6 +130,9 @@ export function createClient<S extends DescService>(
   async function prepare(callOptions: CallOptions | undefined) {
     const metadata = new Metadata();
     for (const [key, value] of Object.entries(callOptions?.metadata ?? {})) metadata.set(key, value);
+    // The active span (tracing on) continues on the server unless the caller named a traceparent.
+    const traceparent = metadata.get("traceparent").length === 0 ? traceparentOf() : undefined;
+    if (traceparent !== undefined) metadata.set("traceparent", traceparent);
     const token = typeof options.token === "function" ? await options.token() : options.token;
     if (token !== undefined) metadata.set("authorization", `Bearer ${token}`);
     const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? defaultDeadlineMs));

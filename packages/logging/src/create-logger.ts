@@ -1,5 +1,6 @@
 // The one way services build a logger: JSON lines, ISO time, string levels, request context, secrets redacted.
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import { activeSpanIds } from "./active-span-ids.ts";
 import { getLogContext } from "./log-context.ts";
 
 export type { Logger } from "pino";
@@ -63,7 +64,12 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...DEFAULT_REDACT_PATHS, ...(options.redact ?? [])], censor: REDACTED },
     // Fields given at the call site come after the mixin's and so win over the request context.
-    mixin: () => getLogContext() ?? {},
+    // The active span's ids (OpenTelemetry, when tracing is on) join the request context.
+    mixin: () => {
+      const ids = activeSpanIds();
+      const fields = getLogContext();
+      return ids ? { ...fields, ...ids } : (fields ?? {});
+    },
   };
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }

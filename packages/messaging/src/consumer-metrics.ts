@@ -7,11 +7,26 @@ export interface ConsumerMetrics {
   processed(topic: string, outcome: EventOutcome, seconds: number): void;
   deadLettered(topic: string): void;
   lag(topic: string, partition: number, messages: number): void;
+  lagSeconds(topic: string, partition: number, seconds: number): void;
+  dlqDepth(topic: string, letters: number): void;
 }
 
-const noMetrics: ConsumerMetrics = { processed() {}, deadLettered() {}, lag() {} };
+const noMetrics: ConsumerMetrics = {
+  processed() {},
+  deadLettered() {},
+  lag() {},
+  lagSeconds() {},
+  dlqDepth() {},
+};
 
-export function createConsumerMetrics(registry: Registry | undefined, consumer: string): ConsumerMetrics {
+const OUTCOMES: readonly EventOutcome[] = ["applied", "duplicate", "stale", "dead_lettered"];
+
+// The topics' counters start at 0 for every outcome, so the first dead letter shows in increase().
+export function createConsumerMetrics(
+  registry: Registry | undefined,
+  consumer: string,
+  topics: readonly string[] = [],
+): ConsumerMetrics {
   if (!registry) return noMetrics;
   const processedTotal = getOrCreate(
     registry,
@@ -58,6 +73,32 @@ export function createConsumerMetrics(registry: Registry | undefined, consumer: 
         registers: [registry],
       }),
   );
+  const lagSecondsGauge = getOrCreate(
+    registry,
+    "consumer_lag_seconds",
+    () =>
+      new Gauge({
+        name: "consumer_lag_seconds",
+        help: "Age of the oldest message the group has not applied (a lower bound from offsets read on a timer; 0 caught up).",
+        labelNames: ["consumer", "topic", "partition"],
+        registers: [registry],
+      }),
+  );
+  const dlqDepthGauge = getOrCreate(
+    registry,
+    "consumer_dlq_depth",
+    () =>
+      new Gauge({
+        name: "consumer_dlq_depth",
+        help: "Letters in the topic's dead-letter topic not yet replayed by <consumer>.dlq-replay.",
+        labelNames: ["consumer", "topic"],
+        registers: [registry],
+      }),
+  );
+  for (const topic of topics) {
+    for (const outcome of OUTCOMES) processedTotal.inc({ consumer, topic, outcome }, 0);
+    dlqTotal.inc({ consumer, topic }, 0);
+  }
   return {
     processed(topic, outcome, seconds) {
       processedTotal.inc({ consumer, topic, outcome });
@@ -66,6 +107,9 @@ export function createConsumerMetrics(registry: Registry | undefined, consumer: 
     deadLettered: (topic) => dlqTotal.inc({ consumer, topic }),
     lag: (topic, partition, messages) =>
       lagGauge.set({ consumer, topic, partition: String(partition) }, messages),
+    lagSeconds: (topic, partition, seconds) =>
+      lagSecondsGauge.set({ consumer, topic, partition: String(partition) }, seconds),
+    dlqDepth: (topic, letters) => dlqDepthGauge.set({ consumer, topic }, letters),
   };
 }
 

@@ -7,8 +7,10 @@ import {
   type EventEnvelope,
   EventEnvelopeSchema,
 } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import { contextFromTraceparent, inSpan, SpanKind } from "@stockroom/telemetry";
 import type { Batch, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Registry } from "prom-client";
+import { type ConsumerLagMonitor, startConsumerLagMonitor } from "./consumer-lag-monitor.ts";
 import type { ConsumerLogger } from "./consumer-logger.ts";
 import { createConsumerMetrics, type EventOutcome } from "./consumer-metrics.ts";
 import { createLetterProducer, DEFAULT_DLQ_SUFFIX, dlqTopicOf, toDeadLetterMessage } from "./dead-letter.ts";
@@ -60,6 +62,8 @@ export interface EventConsumerOptions<DB> {
   readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new messages; stop() can wait this long for the fetch in flight. Default 1 s. */
   readonly maxWaitTimeInMs?: number;
+  /** How often consumer_lag_seconds and consumer_dlq_depth are read from the broker (with a registry). Default 5 s. */
+  readonly lagIntervalMs?: number;
   /**
    * Test seam: runs after an event's transaction committed and before its offset is resolved. If it
    * throws, the consumer behaves as if the process died right there: it resolves nothing more and
@@ -93,7 +97,7 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
   const backoffMaxMs = options.retryBackoffMaxMs ?? DEFAULTS.retryBackoffMaxMs;
   const dlqSuffix = options.dlqSuffix ?? DEFAULT_DLQ_SUFFIX;
   const versionGuard = options.aggregateVersionGuard ?? true;
-  const metrics = createConsumerMetrics(options.registry, consumerName);
+  const metrics = createConsumerMetrics(options.registry, consumerName, options.topics);
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -111,6 +115,7 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
   let stopping = new AbortController();
   let halted = false;
   let started = false;
+  let lagMonitor: ConsumerLagMonitor | undefined;
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, groupId, restart: payload.restart }, "event consumer crashed");
@@ -188,7 +193,16 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
       metrics.processed(topic, "dead_lettered", seconds());
       return true;
     }
-    const outcome = await applyWithRetries(event, payload.heartbeat);
+    // The producing request's trace continues here (the relay's traceparent header, else the envelope's).
+    const outcome = await inSpan(
+      `${topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(event.headers.traceparent || event.envelope.traceId || undefined),
+        attributes: { "messaging.system": "kafka", "messaging.consumer.group.name": groupId },
+      },
+      () => applyWithRetries(event, payload.heartbeat),
+    );
     if (outcome === undefined) return false;
     if (typeof outcome === "object") {
       await deadLetter(batch, message, outcome.failed);
@@ -252,12 +266,21 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch,
     });
+    if (options.registry) {
+      lagMonitor = await startConsumerLagMonitor({
+        ...{ kafka, groupId, consumerName, topics: options.topics, dlqSuffix, logger },
+        registry: options.registry,
+        intervalMs: options.lagIntervalMs,
+      });
+    }
   }
 
   async function stop(): Promise<void> {
     if (!started) return;
     started = false;
     stopping.abort();
+    await lagMonitor?.stop();
+    lagMonitor = undefined;
     // Waits for the batch in flight (which ends after its current event), then kafkajs commits the
     // resolved offsets and leaves the group.
     await consumer.disconnect();

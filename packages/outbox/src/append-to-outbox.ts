@@ -1,5 +1,6 @@
 // The one way a service writes events: in the transaction that made the change, into its own
 // schema's outbox table (migrations create it with the same shape in every schema).
+import { inSpan } from "@stockroom/telemetry";
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import { type EventContext, type OutboxEvent, type OutboxRow, toOutboxRow } from "./outbox-event.ts";
 
@@ -30,9 +31,11 @@ export async function appendToOutbox<DB extends OutboxDatabase>(
   events: OutboxEvent[],
 ): Promise<OutboxRow[]> {
   if (events.length === 0) return [];
-  const rows = events.map((event) => toOutboxRow(context, event));
-  await appendToOutboxStatement(rows).execute(db);
-  return rows;
+  return inSpan("outbox.append", { attributes: { "stockroom.outbox.events": events.length } }, async () => {
+    const rows = events.map((event) => toOutboxRow(context, event));
+    await appendToOutboxStatement(rows).execute(db);
+    return rows;
+  });
 }
 
 // The INSERT that appends rows made by toOutboxRow, for a caller that writes them inside a larger

@@ -4,6 +4,7 @@ import { randomFillSync } from "node:crypto";
 import { create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import { traceIdOf, traceparentOf } from "@stockroom/telemetry";
 import { v7 as uuidv7 } from "uuid";
 
 export interface EventContext {
@@ -12,6 +13,8 @@ export interface EventContext {
   correlationId?: string | undefined;
   causationId?: string | undefined;
   traceId?: string | undefined;
+  // The request's W3C traceparent (its server span's, with tracing on); preferred over traceId.
+  traceparent?: string | undefined;
 }
 
 export interface OutboxEvent<Desc extends DescMessage = DescMessage> {
@@ -69,7 +72,7 @@ export function toOutboxRow(context: EventContext, event: OutboxEvent): OutboxRo
     producer: context.producer,
     correlationId: context.correlationId ?? "",
     causationId: context.causationId ?? "",
-    traceId: context.traceId ?? "",
+    traceId: envelopeTrace(context),
     payload: anyPack(event.payloadSchema, event.payload),
   });
   return {
@@ -83,4 +86,12 @@ export function toOutboxRow(context: EventContext, event: OutboxEvent): OutboxRo
     envelope: toBinary(EventEnvelopeSchema, envelope),
     occurred_at: occurredAt,
   };
+}
+
+// The envelope's trace field: the writing transaction's span when it belongs to the request's trace (a
+// reserve batch writes several requests' rows in the context of the first), else the request's own.
+function envelopeTrace(context: EventContext): string {
+  const active = traceparentOf();
+  if (active && (!context.traceparent || traceIdOf(active) === traceIdOf(context.traceparent))) return active;
+  return context.traceparent ?? context.traceId ?? "";
 }

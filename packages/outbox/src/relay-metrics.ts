@@ -8,9 +8,11 @@ export interface RelayMetrics {
   sent(rows: number): void;
   failed(count: number): void;
   pending(stats: PendingStats): void;
+  // Whether this relay holds the schema's lease after its last attempt (1) or stands by (0).
+  leaseHeld(held: boolean): void;
 }
 
-const noMetrics: RelayMetrics = { published() {}, sent() {}, failed() {}, pending() {} };
+const noMetrics: RelayMetrics = { published() {}, sent() {}, failed() {}, pending() {}, leaseHeld() {} };
 
 export function createRelayMetrics(registry: Registry | undefined, schema: string): RelayMetrics {
   if (!registry) return noMetrics;
@@ -32,7 +34,16 @@ export function createRelayMetrics(registry: Registry | undefined, schema: strin
     "Rows per produce request the broker acked (its count is the number of requests).",
     [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000],
   );
+  const leaseHeld = gauge(
+    registry,
+    "outbox_relay_lease_held",
+    "1 on the relay holding the schema's lease (the one publishing), 0 on standbys.",
+  );
   const labels = { schema };
+  // Present at 0 from the start, so the first failure shows in increase().
+  publishedTotal.inc(labels, 0);
+  failuresTotal.inc(labels, 0);
+  leaseHeld.set(labels, 0);
   return {
     published: (count) => publishedTotal.inc(labels, count),
     sent: (rows) => sentRows.observe(labels, rows),
@@ -41,6 +52,7 @@ export function createRelayMetrics(registry: Registry | undefined, schema: strin
       pendingRows.set(labels, stats.pending);
       oldestPending.set(labels, stats.oldestPendingSeconds);
     },
+    leaseHeld: (held) => leaseHeld.set(labels, held ? 1 : 0),
   };
 }
 

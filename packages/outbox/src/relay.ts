@@ -1,6 +1,16 @@
 // The outbox relay: publishes each schema's outbox rows to Kafka in id order, one active instance per
 // schema, woken by NOTIFY with polling as the fallback. Delivery is at-least-once: a crash between the
 // broker's ack and marking the rows re-sends them, and consumers dedupe by event id.
+import { fromBinary } from "@bufbuild/protobuf";
+import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import {
+  contextFromTraceparent,
+  type ManualSpan,
+  SpanKind,
+  startSpan,
+  traceIdOf,
+  tracingEnabled,
+} from "@stockroom/telemetry";
 import { createIntervalWorker, type TickPlan } from "@stockroom/workers";
 import { type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
 import type pg from "pg";
@@ -172,15 +182,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // took over meanwhile can still overlap the send in flight; consumers absorb duplicates.)
     if (!lease.isHeld()) return false;
     const byTopic = groupByTopic(rows);
+    const spans: ManualSpan[] = [];
     try {
       await kafkaProducer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, topicRows]) => ({
           topic: `${options.topicPrefix ?? ""}${topic}`,
-          messages: topicRows.map(toKafkaMessage),
+          messages: topicRows.map((row) => toKafkaMessage(row, spans)),
         })),
       });
+      for (const span of spans) span.end();
     } catch (err) {
+      for (const span of spans) span.end(err);
       metrics.failed(rows.length);
       await discardProducer();
       throw new OutboxPublishError([...byTopic.keys()], rows.length, err);
@@ -201,7 +214,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   function runOnce(): Promise<RelayPassResult> {
     return serialize(async () => {
-      if (!(await lease.tryAcquire())) return { active: false, published: 0 };
+      const held = await lease.tryAcquire();
+      metrics.leaseHeld(held);
+      if (!held) return { active: false, published: 0 };
       return { active: true, published: await publishPass() };
     });
   }
@@ -246,6 +261,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     await worker.stop();
     await serialize(async () => {
       await lease.release();
+      metrics.leaseHeld(false);
       const current = producer;
       producer = undefined;
       await current?.disconnect();
@@ -265,18 +281,32 @@ function groupByTopic(rows: readonly PublishableRow[]): Map<string, PublishableR
   return byTopic;
 }
 
-function toKafkaMessage(row: PublishableRow): Message {
-  return {
-    key: row.message_key,
-    value: row.envelope,
-    headers: {
-      "event-id": row.event_id,
-      "event-type": row.event_type,
-      "aggregate-type": row.aggregate_type,
-      "aggregate-id": row.aggregate_id,
-      "aggregate-version": String(row.aggregate_version),
-    },
+function toKafkaMessage(row: PublishableRow, spans: ManualSpan[]): Message {
+  const headers: Record<string, string> = {
+    "event-id": row.event_id,
+    "event-type": row.event_type,
+    "aggregate-type": row.aggregate_type,
+    "aggregate-id": row.aggregate_id,
+    "aggregate-version": String(row.aggregate_version),
   };
+  // Tracing on: a producer span per row in the writing transaction's trace (kept in the envelope), whose
+  // traceparent the consumer continues.
+  const span = tracingEnabled() ? relaySpan(row) : undefined;
+  if (span) {
+    spans.push(span);
+    if (span.traceparent) headers.traceparent = span.traceparent;
+  }
+  return { key: row.message_key, value: row.envelope, headers };
+}
+
+function relaySpan(row: PublishableRow): ManualSpan | undefined {
+  const traceparent = fromBinary(EventEnvelopeSchema, row.envelope).traceId;
+  if (!traceIdOf(traceparent)) return undefined;
+  return startSpan(`${row.topic} publish`, {
+    kind: SpanKind.PRODUCER,
+    parent: contextFromTraceparent(traceparent),
+    attributes: { "messaging.system": "kafka", "messaging.destination.name": row.topic },
+  });
 }
 
 // Passes of one relay never overlap (the loop and a direct runOnce() call), so rows are sent in order.

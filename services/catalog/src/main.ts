@@ -8,11 +8,12 @@ import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { CATALOG_PRODUCT_TOPIC, createKafkaClient, dlqTopicOf, ensureTopicsWith } from "@stockroom/messaging";
-import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { startRetentionWorker } from "@stockroom/retention";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createProductCache, uncachedSource } from "./app/product-cache.ts";
@@ -36,6 +37,8 @@ const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/catalog", import.meta.url));
 
 async function main(config: CatalogConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<CatalogDatabase>({
     config,
@@ -45,6 +48,7 @@ async function main(config: CatalogConfig): Promise<void> {
   });
 
   const registry = createMetricsRegistry({ service: SERVICE });
+  registerPoolMetrics(registry, pool);
   const verifier = tokenVerifierFromConfig(config);
   const server = createGrpcServer({
     logger,
@@ -199,6 +203,7 @@ async function main(config: CatalogConfig): Promise<void> {
         redis?.disconnect();
         await metricsServer.close();
         await pool.end();
+        await telemetry.shutdown();
       },
     },
   );

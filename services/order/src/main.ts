@@ -8,12 +8,12 @@ import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
-import { ORDER_TOPIC } from "@stockroom/messaging";
+import { createKafkaClient, ORDER_TOPIC } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadOrderConfig, type OrderConfig } from "./config.ts";
@@ -30,10 +30,11 @@ import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payme
 import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
 
 const SERVICE = "order";
+const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/order", import.meta.url));
 
 async function main(config: OrderConfig): Promise<void> {
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<OrderDatabase>({
     config,
     service: SERVICE,
@@ -109,7 +110,7 @@ async function main(config: OrderConfig): Promise<void> {
   server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
   server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
 
-  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   const relay = await startOutboxRelay({
     config,
     kafka,

@@ -9,11 +9,17 @@ import { createGrpcServer, installSignalHandlers, startApiServers } from "@stock
 import { SYSTEM_PRINCIPAL } from "@stockroom/idempotency";
 import { createLogger, type Logger } from "@stockroom/logging";
 import { createKafkaClient, WAREHOUSE_RESERVATION_TOPIC, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
-import { createMetricsRegistry, type Registry, startMetricsServer } from "@stockroom/metrics";
+import {
+  createMetricsRegistry,
+  type Registry,
+  registerPoolMetrics,
+  startMetricsServer,
+} from "@stockroom/metrics";
 import { type OutboxRelay, startOutboxRelay } from "@stockroom/outbox";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { startRetentionWorker } from "@stockroom/retention";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
@@ -24,7 +30,7 @@ import {
   createWarehouseAdminHandler,
   WAREHOUSE_ADMIN_POLICY,
 } from "./transport/grpc/warehouse-admin.handler.ts";
-import { createWarehouseMetrics } from "./warehouse-metrics.ts";
+import { createWarehouseMetrics, registerOverdueReservations } from "./warehouse-metrics.ts";
 import { createExpirySweeper } from "./workers/expiry-sweeper.ts";
 
 const SERVICE = "warehouse";
@@ -32,6 +38,8 @@ const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/warehouse", import.meta.url));
 
 async function main(config: WarehouseConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<WarehouseDatabase>({
     config,
@@ -54,6 +62,8 @@ async function main(config: WarehouseConfig): Promise<void> {
 
   const registry = createMetricsRegistry({ service: SERVICE });
   const metrics = createWarehouseMetrics(registry);
+  registerPoolMetrics(registry, pool);
+  registerPoolMetrics(registry, reservePool, "reserve");
   const databaseReady = async () => {
     await pool.query("SELECT 1");
     return true;
@@ -86,6 +96,7 @@ async function main(config: WarehouseConfig): Promise<void> {
   server.register(WarehouseAdminService, createWarehouseAdminHandler(useCases.admin), WAREHOUSE_ADMIN_POLICY);
 
   const runs = (component: WarehouseComponent) => config.COMPONENTS.includes(component);
+  if (runs("api")) registerOverdueReservations(registry, useCases.expiry.countOverdue);
   // Topics first (the broker does not auto-create them), then the relay that publishes the outbox.
   const relay = runs("relay") ? await startRelay(config, pool, logger, registry) : undefined;
   const sweeper = runs("sweeper")
@@ -93,6 +104,7 @@ async function main(config: WarehouseConfig): Promise<void> {
         expire: useCases.expiry.expire,
         oldestActiveAgeSeconds: useCases.expiry.oldestActiveReservationAge,
         onOldestAge: (seconds) => metrics.oldestActiveReservationSeconds.set(seconds),
+        onSwept: () => metrics.sweepLastSuccess.setToCurrentTime(),
         context: { producer: SERVICE, actor: "system:expiry-sweeper", principal: SYSTEM_PRINCIPAL },
         logger,
         batchSize: config.EXPIRY_BATCH_SIZE,
@@ -136,6 +148,7 @@ async function main(config: WarehouseConfig): Promise<void> {
       onShutdown: async () => {
         await metricsServer.close();
         await Promise.all([pool.end(), reservePool.end()]);
+        await telemetry.shutdown();
       },
     },
   );

@@ -30,11 +30,13 @@ describe("expiry sweeper", () => {
   it("runOnce drains batch after batch until one comes back short, then reports the oldest age", async () => {
     const batches = [3, 3, 1];
     const ages: number[] = [];
+    let swept = 0;
     const { logger } = logLines();
     const sweeper = createExpirySweeper({
       expire: async () => batches.shift() ?? 0,
       oldestActiveAgeSeconds: async () => 42,
       onOldestAge: (seconds) => ages.push(seconds),
+      onSwept: () => swept++,
       context,
       logger,
       batchSize: 3,
@@ -43,6 +45,7 @@ describe("expiry sweeper", () => {
     expect(await sweeper.runOnce()).toBe(7);
     expect(batches).toEqual([]);
     expect(ages).toEqual([42]);
+    expect(swept).toBe(1);
   });
 
   it("logs a failed sweep and sweeps again after the interval, logging what it expired", async () => {

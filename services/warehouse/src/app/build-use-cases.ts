@@ -17,7 +17,11 @@ import {
   listWarehousesUseCase,
   updateWarehouseUseCase,
 } from "./admin/warehouses.ts";
-import { expireReservationsUseCase, oldestActiveReservationAgeUseCase } from "./expire-reservations.ts";
+import {
+  countOverdueReservationsUseCase,
+  expireReservationsUseCase,
+  oldestActiveReservationAgeUseCase,
+} from "./expire-reservations.ts";
 import { getReservationUseCase } from "./get-reservation.ts";
 import { getStockUseCase } from "./get-stock.ts";
 import { receiveStockUseCase } from "./receive-stock.ts";
@@ -82,6 +86,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
     expiry: {
       expire: expireReservationsUseCase(deps),
       oldestActiveReservationAge: oldestActiveReservationAgeUseCase(deps),
+      countOverdue: countOverdueReservationsUseCase(deps),
     },
   };
 }

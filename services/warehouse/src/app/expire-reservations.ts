@@ -2,6 +2,7 @@
 // FOR UPDATE SKIP LOCKED, so several sweepers share the work, and a reservation being confirmed or
 // released right now is skipped (its command holds the row) and looked at again next pass.
 import {
+  countOverdueReservations,
   findAllocatedLevels,
   findOldestActiveCreatedAt,
   lockExpiredReservations,
@@ -38,5 +39,11 @@ export function oldestActiveReservationAgeUseCase(deps: UseCaseDeps) {
   return async function oldestActiveReservationAgeSeconds(): Promise<number> {
     const oldest = await findOldestActiveCreatedAt(deps.db);
     return oldest ? Math.max(0, (deps.clock().getTime() - oldest.getTime()) / 1000) : 0;
+  };
+}
+
+export function countOverdueReservationsUseCase(deps: UseCaseDeps) {
+  return function countOverdue(): Promise<number> {
+    return countOverdueReservations(deps.db, deps.clock());
   };
 }

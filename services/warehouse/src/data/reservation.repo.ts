@@ -155,6 +155,17 @@ export async function findOldestActiveCreatedAt(db: Db): Promise<Date | undefine
   return row?.oldest ? new Date(row.oldest as Date) : undefined;
 }
 
+// Active reservations past their expiry (the sweeper's backlog).
+export async function countOverdueReservations(db: Db, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom("reservations")
+    .select((eb) => eb.fn.countAll<string>().as("overdue"))
+    .where("status", "=", "active")
+    .where("expires_at", "<=", now)
+    .executeTakeFirst();
+  return Number(row?.overdue ?? 0);
+}
+
 // The levels the allocations of these reservations draw on (to lock them all at once, in order).
 export async function findAllocatedLevels(
   db: Db,

@@ -8,6 +8,8 @@ export interface ExpirySweeperOptions {
   expire: (batchSize: number, context: RequestContext) => Promise<number>;
   oldestActiveAgeSeconds: () => Promise<number>;
   onOldestAge?: (seconds: number) => void;
+  // A drain finished without error (the sweeper's last successful run).
+  onSwept?: () => void;
   context: RequestContext;
   logger: Logger;
   batchSize: number;
@@ -31,6 +33,7 @@ export function createExpirySweeper(options: ExpirySweeperOptions): ExpirySweepe
       if (expired < options.batchSize || stopped?.aborted) break;
     }
     options.onOldestAge?.(await options.oldestActiveAgeSeconds());
+    options.onSwept?.();
     return total;
   }
 

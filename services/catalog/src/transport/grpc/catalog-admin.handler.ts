@@ -24,6 +24,7 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     principal: ctx.principal?.subject ?? "anonymous",
     correlationId: ctx.requestId,
     traceId: ctx.traceId,
+    traceparent: ctx.traceparent,
   };
 }
 

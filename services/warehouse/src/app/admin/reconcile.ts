@@ -19,8 +19,8 @@ export interface ReconcileResult {
 }
 
 export function reconcileUseCase(deps: UseCaseDeps) {
-  return function reconcile(): Promise<ReconcileResult> {
-    return deps.transaction(async (trx) => {
+  return async function reconcile(): Promise<ReconcileResult> {
+    const result = await deps.transaction(async (trx) => {
       // One snapshot for levels and ledger, so a concurrent movement cannot look like drift.
       await readOnlySnapshot(trx);
       const checks = await findLevelLedgerChecks(trx);
@@ -37,5 +37,9 @@ export function reconcileUseCase(deps: UseCaseDeps) {
       }
       return { levelsChecked: checks.length, drifts };
     });
+    deps.metrics?.ledgerDriftUnits.set(
+      result.drifts.reduce((sum, d) => sum + Math.abs(d.stored - d.fromLedger), 0),
+    );
+    return result;
   };
 }

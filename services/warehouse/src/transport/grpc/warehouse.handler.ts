@@ -48,6 +48,7 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     principal: ctx.principal?.subject ?? "anonymous",
     correlationId: correlationIdFrom(ctx) ?? ctx.requestId,
     traceId: ctx.traceId,
+    traceparent: ctx.traceparent,
   };
 }
 
