@@ -35,7 +35,10 @@ async function insertFulfillment(
   return { fulfillmentId, orderId };
 }
 
-async function insertLine(fulfillmentId: string, values: Record<string, number | string> = {}): Promise<void> {
+async function insertLine(
+  fulfillmentId: string,
+  values: Record<string, number | string> = {},
+): Promise<void> {
   const row = {
     order_line_number: 1,
     reservation_line_number: 1,
@@ -61,7 +64,11 @@ async function insertPickList(warehouseCode = "WH-1"): Promise<string> {
   return pickListId;
 }
 
-async function insertPackage(fulfillmentId: string, status = "packed", triggers: string[] = []): Promise<string> {
+async function insertPackage(
+  fulfillmentId: string,
+  status = "packed",
+  triggers: string[] = [],
+): Promise<string> {
   const packageId = randomUUID();
   await q(
     `INSERT INTO packages (package_id, fulfillment_id, status, length_mm, width_mm, height_mm,
@@ -280,6 +287,8 @@ describe("fulfillment schema", () => {
     await expect(
       q("UPDATE warehouse_commands SET status = 'sent' WHERE idempotency_key = $1", [key]),
     ).rejects.toMatchObject({ code: "23514" });
-    await q("UPDATE warehouse_commands SET status = 'sent', sent_at = now() WHERE idempotency_key = $1", [key]);
+    await q("UPDATE warehouse_commands SET status = 'sent', sent_at = now() WHERE idempotency_key = $1", [
+      key,
+    ]);
   });
 });
