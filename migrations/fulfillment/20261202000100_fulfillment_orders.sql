@@ -10,8 +10,10 @@ CREATE TABLE fulfillment_orders (
   warehouse_code     text NOT NULL CHECK (warehouse_code ~ '^[A-Z0-9][A-Z0-9_-]{0,31}$'),
   -- The warehouse reservation whose committed units this fulfillment ships.
   reservation_id     uuid NOT NULL,
-  status             text NOT NULL DEFAULT 'open' CHECK (status IN (
-                       'open', 'picking', 'picked', 'packed', 'qc_hold', 'shipped', 'delivered', 'cancelled')),
+  -- verifying: created from OrderConfirmed, waiting for the warehouse to say the reservation is still
+  -- confirmed for these quantities (FULF-P0-03); nothing is picked before.
+  status             text NOT NULL DEFAULT 'verifying' CHECK (status IN (
+                       'verifying', 'open', 'picking', 'picked', 'packed', 'qc_hold', 'shipped', 'delivered', 'cancelled')),
   currency           char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   -- Sum of the lines' unit price x ordered: the QC value threshold compares against it.
   order_value_minor  bigint NOT NULL CHECK (order_value_minor >= 0),
@@ -27,7 +29,7 @@ CREATE TABLE fulfillment_orders (
   cancel_reason      text CHECK (length(cancel_reason) <= 500),
   -- OrderConfirmed redelivered (or two consumers racing) cannot make a second fulfillment.
   CONSTRAINT fulfillment_orders_one_per_order_warehouse UNIQUE (order_id, warehouse_code),
-  CHECK (status = 'open' OR status = 'cancelled' OR pick_list_id IS NOT NULL),
+  CHECK (status IN ('verifying', 'open', 'cancelled') OR pick_list_id IS NOT NULL),
   CHECK ((status IN ('shipped', 'delivered')) = (shipped_at IS NOT NULL)),
   CHECK ((status = 'delivered') = (delivered_at IS NOT NULL)),
   CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL))
@@ -41,8 +43,9 @@ CREATE INDEX fulfillment_orders_order_idx ON fulfillment_orders (order_id);
 CREATE TABLE fulfillment_lines (
   fulfillment_id            uuid NOT NULL REFERENCES fulfillment_orders (fulfillment_id),
   order_line_number         integer NOT NULL CHECK (order_line_number >= 1),
-  -- The warehouse reservation's line these units are committed on (ShipReservation's line_numbers).
-  reservation_line_number   integer NOT NULL CHECK (reservation_line_number >= 1),
+  -- The warehouse reservation's line these units are committed on (ShipReservation's line_numbers);
+  -- known once the reservation was verified.
+  reservation_line_number   integer CHECK (reservation_line_number >= 1),
   sku                       text NOT NULL CHECK (sku ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
   lot_code                  text NOT NULL DEFAULT '',
   unit_price_minor          bigint NOT NULL CHECK (unit_price_minor >= 0),

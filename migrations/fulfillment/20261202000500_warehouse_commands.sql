@@ -7,7 +7,7 @@ CREATE TABLE warehouse_commands (
   -- Sent as the warehouse call's idempotency key; UNIQUE: the same movement is never queued twice.
   idempotency_key   text NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 128),
   kind              text NOT NULL CHECK (kind IN (
-                      'ship_reservation', 'cancel_reservation', 'restock_return', 'record_quality_check',
+                      'verify_reservation', 'ship_reservation', 'cancel_reservation', 'restock_return', 'record_quality_check',
                       'adjust_stock')),
   -- What the command is for (fulfillment, return), for ops and for the effect of its answer.
   aggregate_type    text NOT NULL CHECK (aggregate_type IN ('fulfillment', 'return')),

@@ -9,6 +9,12 @@ import {
 } from "../src/domain/fulfillment-order.ts";
 
 describe("fulfillment order transitions", () => {
+  it("verifies before anything is picked: verifying → open, or refused → cancelled", () => {
+    expect(assertFulfillmentCommand("f1", "verifying", "verify")).toBe("open");
+    expect(assertFulfillmentCommand("f1", "verifying", "refuse")).toBe("cancelled");
+    expect(() => assertFulfillmentCommand("f1", "verifying", "start_picking")).toThrow(/needs it open/);
+  });
+
   it("walks open → picking → picked → packed → shipped → delivered", () => {
     let status = assertFulfillmentCommand("f1", "open", "start_picking");
     expect(status).toBe("picking");

@@ -3,6 +3,8 @@
 import { assertTransition, type TransitionTable } from "./transition-table.ts";
 
 export const FULFILLMENT_STATUSES = [
+  // Created from OrderConfirmed; the warehouse is asked whether the reservation still covers it.
+  "verifying",
   "open",
   "picking",
   "picked",
@@ -15,6 +17,10 @@ export const FULFILLMENT_STATUSES = [
 export type FulfillmentStatus = (typeof FULFILLMENT_STATUSES)[number];
 
 export type FulfillmentCommand =
+  // The reservation is confirmed for these units: ready for a wave.
+  | "verify"
+  // It is not (expired, cancelled, fewer units): the units go short, nothing is picked.
+  | "refuse"
   // Put on a pick list (BuildWave).
   | "start_picking"
   // Every pickable unit picked or short.
@@ -32,6 +38,8 @@ export type FulfillmentCommand =
   | "cancel";
 
 export const FULFILLMENT_TRANSITIONS: TransitionTable<FulfillmentStatus, FulfillmentCommand> = {
+  verify: { from: ["verifying"], to: "open" },
+  refuse: { from: ["verifying"], to: "cancelled" },
   start_picking: { from: ["open"], to: "picking" },
   finish_picking: { from: ["picking"], to: "picked" },
   pack: { from: ["picked"], to: "packed" },
@@ -41,7 +49,7 @@ export const FULFILLMENT_TRANSITIONS: TransitionTable<FulfillmentStatus, Fulfill
   ship: { from: ["packed"], to: "shipped" },
   deliver: { from: ["shipped"], to: "delivered" },
   // Everything before the parcel leaves: picked units are put back, committed stock released.
-  cancel: { from: ["open", "picking", "picked", "packed", "qc_hold"], to: "cancelled" },
+  cancel: { from: ["verifying", "open", "picking", "picked", "packed", "qc_hold"], to: "cancelled" },
 };
 
 export const TERMINAL_FULFILLMENT_STATUSES: ReadonlySet<FulfillmentStatus> = new Set([

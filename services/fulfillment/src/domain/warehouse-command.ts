@@ -4,6 +4,8 @@
 // unit twice (vendure#1571), and a movement is queued once (UNIQUE on the key).
 
 export const WAREHOUSE_COMMAND_KINDS = [
+  // GetReservation: is the reservation still confirmed for the fulfillment's units (FULF-P0-03)?
+  "verify_reservation",
   "ship_reservation",
   "cancel_reservation",
   "restock_return",
