@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { checkReservationCovers, type ReservationAnswer } from "../src/domain/reservation-check.ts";
 
+const SKU_1_LINE: ReservationAnswer["lines"][number] = {
+  lineNumber: 1,
+  sku: "SKU-1",
+  status: "committed",
+  allocations: [{ warehouseCode: "WH-1", lotCode: "", quantity: 3 }],
+};
+
 const confirmed: ReservationAnswer = {
   status: "confirmed",
   lines: [
-    {
-      lineNumber: 1,
-      sku: "SKU-1",
-      status: "committed",
-      allocations: [{ warehouseCode: "WH-1", lotCode: "", quantity: 3 }],
-    },
+    SKU_1_LINE,
     {
       lineNumber: 2,
       sku: "SKU-2",
@@ -52,7 +54,7 @@ describe("reservation check (FULF-P0-03)", () => {
     ).toBe(true);
     const released: ReservationAnswer = {
       status: "confirmed",
-      lines: [{ ...confirmed.lines[0]!, status: "released" }],
+      lines: [{ ...SKU_1_LINE, status: "released" }],
     };
     expect(
       checkReservationCovers(released, "WH-1", [{ orderLineNumber: 1, sku: "SKU-1", quantity: 1 }]).ok,
