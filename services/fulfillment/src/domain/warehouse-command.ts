@@ -36,7 +36,6 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 60_000, maxAttempts: 20 };
 
 export type AttemptOutcome =
-  | { status: "sent" }
   // Retry at `nextAttemptAt` (transient: unavailable, deadline, aborted).
   | { status: "pending"; nextAttemptAt: Date }
   // Attempts exhausted, or the warehouse refused the command for good.

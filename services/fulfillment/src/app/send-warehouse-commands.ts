@@ -1,0 +1,135 @@
+// The warehouse command worker's tick: claim due commands (committed before any call), call the
+// warehouse with each command's deterministic key outside any transaction, then apply the answer and
+// mark the command sent in one transaction. A failure is retried with backoff, or fails for ops after
+// the last attempt or a refusal the warehouse would repeat; nothing is dropped.
+import { appendToOutbox } from "@stockroom/outbox";
+import {
+  findFulfillment,
+  markUnpickedShort,
+  setReservationLines,
+  transitionFulfillment,
+} from "../data/fulfillment-order.repo.ts";
+import {
+  type ClaimedCommand,
+  claimDueCommands,
+  markCommandAttemptFailed,
+  markCommandSent,
+} from "../data/warehouse-command.repo.ts";
+import { unitsToPick } from "../domain/fulfillment-line.ts";
+import { checkReservationCovers } from "../domain/reservation-check.ts";
+import { afterFailedAttempt } from "../domain/warehouse-command.ts";
+import { fulfillmentCreatedEvent, fulfillmentShortEvent, ShortReason } from "./fulfillment-events.ts";
+import type { UseCaseDeps } from "./use-case-deps.ts";
+import { WarehouseRefusedError } from "./warehouse.port.ts";
+
+export interface CommandWorkerSettings {
+  batchSize: number;
+  // How long a claimed command stays invisible to other workers while its call runs.
+  leaseMs: number;
+  // Which errors are worth retrying (transient: unavailable, deadline, aborted). Refusals are not.
+  isRetryable: (err: unknown) => boolean;
+}
+
+export interface CommandTickResult {
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+export function sendWarehouseCommandsUseCase(deps: UseCaseDeps, settings: CommandWorkerSettings) {
+  async function verifyReservation(command: ClaimedCommand): Promise<void> {
+    const reservationId = String(command.payload.reservationId);
+    const answer = await deps.warehouse.getReservation(reservationId);
+    await deps.transaction(async (trx) => {
+      const now = deps.clock();
+      const fulfillment = await findFulfillment(trx, command.aggregateId);
+      if (fulfillment && fulfillment.status === "verifying") {
+        const lines = fulfillment.lines.map((l) => ({
+          orderLineNumber: l.orderLineNumber,
+          sku: l.sku,
+          quantity: unitsToPick(l),
+        }));
+        const check = checkReservationCovers(
+          answer ?? { status: "released", lines: [] },
+          fulfillment.warehouseCode,
+          lines,
+        );
+        const subject = {
+          topic: deps.topics.fulfillment,
+          fulfillmentId: fulfillment.fulfillmentId,
+          orderId: fulfillment.orderId,
+          warehouseCode: fulfillment.warehouseCode,
+        };
+        const eventLines = fulfillment.lines.map((l) => ({
+          orderLineNumber: l.orderLineNumber,
+          sku: l.sku,
+          quantity: unitsToPick(l),
+          lotCode: l.lotCode,
+        }));
+        if (check.ok) {
+          await setReservationLines(trx, fulfillment.fulfillmentId, check.reservationLineOf);
+          const version = await transitionFulfillment(trx, fulfillment.fulfillmentId, "verify", now);
+          if (version !== undefined) {
+            await appendToOutbox(trx, { producer: deps.producer }, [
+              fulfillmentCreatedEvent(
+                { ...subject, version, reservationId: fulfillment.reservationId },
+                eventLines,
+                now,
+              ),
+            ]);
+          }
+        } else {
+          await markUnpickedShort(trx, fulfillment.fulfillmentId);
+          const version = await transitionFulfillment(trx, fulfillment.fulfillmentId, "refuse", now, {
+            cancelReason: check.reason.slice(0, 500),
+          });
+          if (version !== undefined) {
+            await appendToOutbox(trx, { producer: deps.producer }, [
+              fulfillmentShortEvent({ ...subject, version }, eventLines, ShortReason.STOCK_LOST, now),
+            ]);
+          }
+        }
+      }
+      await markCommandSent(trx, command.commandId, now);
+    });
+  }
+
+  async function perform(command: ClaimedCommand): Promise<void> {
+    switch (command.kind) {
+      case "verify_reservation":
+        return verifyReservation(command);
+      default:
+        throw new WarehouseRefusedError(`no sender for warehouse command kind ${command.kind} yet`);
+    }
+  }
+
+  return async (): Promise<CommandTickResult> => {
+    const claimed = await claimDueCommands(deps.db, deps.clock(), settings.batchSize, settings.leaseMs);
+    const result: CommandTickResult = { claimed: claimed.length, sent: 0, retried: 0, failed: 0 };
+    for (const command of claimed) {
+      try {
+        await perform(command);
+        result.sent += 1;
+      } catch (err) {
+        const retryable = !(err instanceof WarehouseRefusedError) && settings.isRetryable(err);
+        const outcome = afterFailedAttempt(
+          command.attempts,
+          retryable,
+          deps.clock(),
+          deps.retryPolicy,
+          deps.random(),
+        );
+        await markCommandAttemptFailed(
+          deps.db,
+          command.commandId,
+          outcome,
+          err instanceof Error ? err.message : String(err),
+        );
+        if (outcome.status === "failed") result.failed += 1;
+        else result.retried += 1;
+      }
+    }
+    return result;
+  };
+}

@@ -1,0 +1,322 @@
+// OrderConfirmed and OrderCancelled from a real Kafka topic into fulfillment orders, checked against a
+// real warehouse process (FULF-P0-03): a confirmed reservation opens the fulfillment and FulfillmentCreated
+// goes to the outbox; a reservation no longer confirmed makes it short (FulfillmentShort), never
+// pickable; a redelivered event creates nothing twice; a cancel before shipment cancels the fulfillment.
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { createDb } from "@stockroom/db";
+import { createLogger } from "@stockroom/logging";
+import type { EventConsumer } from "@stockroom/messaging";
+import { toOutboxRow } from "@stockroom/outbox";
+import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import {
+  FulfillmentCancelledSchema,
+  FulfillmentCreatedSchema,
+  FulfillmentShortSchema,
+  ShortReason,
+} from "@stockroom/proto/stockroom/fulfillment/v1/events_pb.js";
+import { OrderCancelledSchema, OrderConfirmedSchema } from "@stockroom/proto/stockroom/order/v1/events_pb.js";
+import { type Order, OrderSchema, OrderStatus } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
+import { PaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import {
+  createTestSchema,
+  createTestTopics,
+  type TestSchema,
+  type TestTopics,
+  uniqueSuffix,
+} from "@stockroom/testkit";
+import type { Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildUseCases, type UseCases } from "../src/app/build-use-cases.ts";
+import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
+import type { FulfillmentDatabase } from "../src/data/database.ts";
+import { createWarehouseClient, isRetryableWarehouseError } from "../src/transport/grpc/warehouse.client.ts";
+import { createOrderEventsConsumer } from "../src/transport/kafka/order-events.consumer.ts";
+import { startWarehouseProcess, TEST_JWT, type WarehouseProcess } from "./support/warehouse-process.ts";
+
+const MIGRATIONS = fileURLToPath(new URL("../../../migrations/fulfillment", import.meta.url));
+
+let warehouse: WarehouseProcess;
+let schema: TestSchema;
+let topics: TestTopics<"order" | "fulfillment" | "return" | "order.dlq">;
+let producer: Producer;
+let consumer: EventConsumer;
+let useCases: UseCases;
+let closeClient: () => void;
+const WH = `WH-${uniqueSuffix().slice(-6).toUpperCase()}`;
+
+beforeAll(async () => {
+  [warehouse, schema, topics] = await Promise.all([
+    startWarehouseProcess(),
+    createTestSchema({ migrations: MIGRATIONS }),
+    createTestTopics(["order", "fulfillment", "return", "order.dlq"] as const),
+  ]);
+  await warehouse.admin.createWarehouse({ warehouse: { code: WH, name: "Main", capacityUnits: 100_000n } });
+  await warehouse.admin.receiveStock({
+    idempotencyKey: `receipt-${WH}`,
+    warehouseCode: WH,
+    reference: { type: "purchase_order", id: "PO-1" },
+    lines: [{ sku: "SKU-1", quantity: 10 }],
+  });
+  const client = createWarehouseClient({ address: warehouse.address, jwt: TEST_JWT });
+  closeClient = client.close;
+  const db = createDb<FulfillmentDatabase>(schema.pool);
+  const deps = createUseCaseDeps(db, {
+    warehouse: client,
+    topics: { fulfillment: topics.topics.fulfillment, return: topics.topics.return },
+  });
+  useCases = buildUseCases(deps, {
+    commandWorker: { batchSize: 50, leaseMs: 30_000, isRetryable: isRetryableWarehouseError },
+  });
+  consumer = createOrderEventsConsumer({
+    kafka: topics.kafka,
+    db,
+    useCases: useCases.orderEvents,
+    logger: createLogger({ service: "fulfillment-test", level: "warn" }),
+    topic: topics.topics.order,
+    groupId: `fulfillment-test-${uniqueSuffix()}`,
+  });
+  await consumer.start();
+  producer = topics.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+}, 180_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await consumer?.stop();
+  closeClient?.();
+  await topics?.delete();
+  await schema?.drop();
+  await warehouse?.stop();
+});
+
+const q = (text: string, values: unknown[] = []) => schema.pool.query(text, values);
+
+// A real reservation of `quantity` units in WH, confirmed for the order unless told otherwise.
+async function reserve(orderId: string, quantity: number, confirm = true): Promise<string> {
+  const { reservation } = await warehouse.warehouse.reserve({
+    idempotencyKey: `checkout-${orderId}`,
+    reference: { type: "checkout", id: orderId },
+    lines: [{ sku: "SKU-1", quantity, warehouseCode: WH }],
+    paymentMethod: PaymentMethod.CARD,
+  });
+  const reservationId = reservation?.reservationId ?? "";
+  if (confirm) {
+    await warehouse.warehouse.confirmReservation({
+      idempotencyKey: `confirm-${orderId}`,
+      reservationId,
+      order: { type: "order", id: orderId },
+    });
+  }
+  return reservationId;
+}
+
+function orderOf(
+  orderId: string,
+  reservationId: string,
+  quantity: number,
+  status = OrderStatus.CONFIRMED,
+): Order {
+  return create(OrderSchema, {
+    orderId,
+    customerId: "cust-1",
+    status,
+    currency: "EUR",
+    checkout: { checkoutId: randomUUID(), reservationId },
+    lines: [
+      {
+        lineNumber: 1,
+        sku: "SKU-1",
+        productName: "Thing",
+        unitPrice: { amountMinor: 2500n, currency: "EUR" },
+        quantities: { ordered: quantity, allocated: quantity },
+        allocations: [{ warehouseCode: WH, lotCode: "", quantity }],
+      },
+    ],
+  });
+}
+
+let version = 0;
+async function publish(eventType: "OrderConfirmed" | "OrderCancelled", order: Order): Promise<Uint8Array> {
+  version += 1;
+  const row =
+    eventType === "OrderConfirmed"
+      ? toOutboxRow(
+          { producer: "order" },
+          {
+            topic: topics.topics.order,
+            messageKey: order.orderId,
+            aggregateType: "order",
+            aggregateId: order.orderId,
+            aggregateVersion: version,
+            eventType,
+            payloadSchema: OrderConfirmedSchema,
+            payload: create(OrderConfirmedSchema, { order }),
+          },
+        )
+      : toOutboxRow(
+          { producer: "order" },
+          {
+            topic: topics.topics.order,
+            messageKey: order.orderId,
+            aggregateType: "order",
+            aggregateId: order.orderId,
+            aggregateVersion: version,
+            eventType,
+            payloadSchema: OrderCancelledSchema,
+            payload: create(OrderCancelledSchema, { order, reason: "customer changed their mind" }),
+          },
+        );
+  await producer.send({
+    topic: topics.topics.order,
+    acks: -1,
+    messages: [{ key: order.orderId, value: Buffer.from(row.envelope) }],
+  });
+  return row.envelope;
+}
+
+async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function fulfillmentOf(orderId: string, status?: string) {
+  const { rows } = await q("SELECT * FROM fulfillment_orders WHERE order_id = $1", [orderId]);
+  return rows[0] && (status === undefined || rows[0].status === status) ? rows[0] : undefined;
+}
+
+async function outboxPayloads(fulfillmentId: string) {
+  const { rows } = await q("SELECT event_type, envelope FROM outbox WHERE aggregate_id = $1 ORDER BY id", [
+    fulfillmentId,
+  ]);
+  return rows.map((r) => ({
+    type: r.event_type as string,
+    envelope: fromBinary(EventEnvelopeSchema, r.envelope),
+  }));
+}
+
+describe("order events into fulfillment orders", () => {
+  it("opens the fulfillment once the warehouse confirms the reservation, and writes FulfillmentCreated", async () => {
+    const orderId = randomUUID();
+    const reservationId = await reserve(orderId, 3);
+    await publish("OrderConfirmed", orderOf(orderId, reservationId, 3));
+    const verifying = await eventually(() => fulfillmentOf(orderId, "verifying"));
+    const commands = await q(
+      "SELECT kind, idempotency_key, status FROM warehouse_commands WHERE aggregate_id = $1",
+      [verifying.fulfillment_id],
+    );
+    expect(commands.rows).toEqual([
+      {
+        kind: "verify_reservation",
+        idempotency_key: `${verifying.fulfillment_id}:verify-reservation`,
+        status: "pending",
+      },
+    ]);
+    // Nothing is asked of the warehouse until the worker runs, after the consumer's commit.
+    expect((await outboxPayloads(verifying.fulfillment_id)).length).toBe(0);
+
+    const tick = await useCases.commands.sendDue();
+    expect(tick).toMatchObject({ sent: 1, failed: 0 });
+    const open = await fulfillmentOf(orderId, "open");
+    expect(open).toBeDefined();
+    const lines = await q(
+      "SELECT ordered, short_quantity, reservation_line_number FROM fulfillment_lines WHERE fulfillment_id = $1",
+      [verifying.fulfillment_id],
+    );
+    expect(lines.rows).toEqual([{ ordered: 3, short_quantity: 0, reservation_line_number: 1 }]);
+    const events = await outboxPayloads(verifying.fulfillment_id);
+    expect(events.map((e) => e.type)).toEqual(["FulfillmentCreated"]);
+    const created =
+      events[0]?.envelope.payload && anyUnpack(events[0].envelope.payload, FulfillmentCreatedSchema);
+    expect(created).toMatchObject({
+      orderId,
+      warehouseCode: WH,
+      reservationId,
+      lines: [{ sku: "SKU-1", quantity: 3 }],
+    });
+    const sent = await q("SELECT status, attempts FROM warehouse_commands WHERE aggregate_id = $1", [
+      verifying.fulfillment_id,
+    ]);
+    expect(sent.rows).toEqual([{ status: "sent", attempts: 1 }]);
+  });
+
+  it("refuses a fulfillment whose reservation is not confirmed: the units go short, FulfillmentShort says so", async () => {
+    const orderId = randomUUID();
+    const reservationId = await reserve(orderId, 2, false);
+    await warehouse.warehouse.releaseReservation({
+      idempotencyKey: `release-${orderId}`,
+      reservationId,
+      reason: "test",
+    });
+    await publish("OrderConfirmed", orderOf(orderId, reservationId, 2));
+    const verifying = await eventually(() => fulfillmentOf(orderId, "verifying"));
+    await useCases.commands.sendDue();
+    const cancelled = await fulfillmentOf(orderId, "cancelled");
+    expect(cancelled?.cancel_reason).toContain("released");
+    const lines = await q("SELECT short_quantity, picked FROM fulfillment_lines WHERE fulfillment_id = $1", [
+      verifying.fulfillment_id,
+    ]);
+    expect(lines.rows).toEqual([{ short_quantity: 2, picked: 0 }]);
+    const events = await outboxPayloads(verifying.fulfillment_id);
+    expect(events.map((e) => e.type)).toEqual(["FulfillmentShort"]);
+    const short =
+      events[0]?.envelope.payload && anyUnpack(events[0].envelope.payload, FulfillmentShortSchema);
+    expect(short).toMatchObject({ orderId, reason: ShortReason.STOCK_LOST, lines: [{ quantity: 2 }] });
+  });
+
+  it("creates nothing twice when OrderConfirmed is delivered again", async () => {
+    const orderId = randomUUID();
+    const reservationId = await reserve(orderId, 1);
+    const envelope = await publish("OrderConfirmed", orderOf(orderId, reservationId, 1));
+    await eventually(() => fulfillmentOf(orderId));
+    // The same envelope (same event id) again, and a new event for the same order and warehouse.
+    await producer.send({
+      topic: topics.topics.order,
+      acks: -1,
+      messages: [{ key: orderId, value: Buffer.from(envelope) }],
+    });
+    await publish("OrderConfirmed", orderOf(orderId, reservationId, 1));
+    const marker = randomUUID();
+    const markerReservation = await reserve(marker, 1);
+    await publish("OrderConfirmed", orderOf(marker, markerReservation, 1));
+    await eventually(() => fulfillmentOf(marker));
+    const { rows } = await q("SELECT count(*)::int AS n FROM fulfillment_orders WHERE order_id = $1", [
+      orderId,
+    ]);
+    expect(rows[0].n).toBe(1);
+    const commands = await q(
+      "SELECT count(*)::int AS n FROM warehouse_commands c JOIN fulfillment_orders f ON f.fulfillment_id = c.aggregate_id WHERE f.order_id = $1",
+      [orderId],
+    );
+    expect(commands.rows[0].n).toBe(1);
+  });
+
+  it("cancels an unshipped fulfillment on OrderCancelled, once, with FulfillmentCancelled", async () => {
+    const orderId = randomUUID();
+    const reservationId = await reserve(orderId, 2);
+    await publish("OrderConfirmed", orderOf(orderId, reservationId, 2));
+    const verifying = await eventually(() => fulfillmentOf(orderId, "verifying"));
+    await useCases.commands.sendDue();
+    await eventually(() => fulfillmentOf(orderId, "open"));
+    await publish("OrderCancelled", orderOf(orderId, reservationId, 2, OrderStatus.CANCELLED));
+    await eventually(() => fulfillmentOf(orderId, "cancelled"));
+    const lines = await q(
+      "SELECT cancelled, picked, short_quantity FROM fulfillment_lines WHERE fulfillment_id = $1",
+      [verifying.fulfillment_id],
+    );
+    expect(lines.rows).toEqual([{ cancelled: 2, picked: 0, short_quantity: 0 }]);
+    const events = await outboxPayloads(verifying.fulfillment_id);
+    expect(events.map((e) => e.type)).toEqual(["FulfillmentCreated", "FulfillmentCancelled"]);
+    const cancelled =
+      events[1]?.envelope.payload && anyUnpack(events[1].envelope.payload, FulfillmentCancelledSchema);
+    expect(cancelled).toMatchObject({ orderId, lines: [{ quantity: 2 }] });
+    expect(events.map((e) => e.envelope.aggregateVersion)).toEqual([2n, 3n]);
+  });
+});
