@@ -14,6 +14,7 @@ import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_
 import {
   FulfillmentCancelledSchema,
   FulfillmentCreatedSchema,
+  FulfillmentShippedSchema,
   FulfillmentShortSchema,
   ShortReason,
 } from "@stockroom/proto/stockroom/fulfillment/v1/events_pb.js";
@@ -44,7 +45,7 @@ let topics: TestTopics<"order" | "fulfillment" | "return" | "order.dlq">;
 let producer: Producer;
 let consumer: EventConsumer;
 let useCases: UseCases;
-let closeClient: () => void;
+let warehousePort: ReturnType<typeof createWarehouseClient>;
 const WH = `WH-${uniqueSuffix().slice(-6).toUpperCase()}`;
 
 beforeAll(async () => {
@@ -58,10 +59,13 @@ beforeAll(async () => {
     idempotencyKey: `receipt-${WH}`,
     warehouseCode: WH,
     reference: { type: "purchase_order", id: "PO-1" },
-    lines: [{ sku: "SKU-1", quantity: 10 }],
+    lines: [
+      { sku: "SKU-1", quantity: 10 },
+      { sku: "SKU-SHIP", quantity: 10 },
+    ],
   });
   const client = createWarehouseClient({ address: warehouse.address, jwt: TEST_JWT });
-  closeClient = client.close;
+  warehousePort = client;
   const db = createDb<FulfillmentDatabase>(schema.pool);
   const deps = createUseCaseDeps(db, {
     warehouse: client,
@@ -86,7 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect();
   await consumer?.stop();
-  closeClient?.();
+  warehousePort?.close();
   await topics?.delete();
   await schema?.drop();
   await warehouse?.stop();
@@ -95,11 +99,11 @@ afterAll(async () => {
 const q = (text: string, values: unknown[] = []) => schema.pool.query(text, values);
 
 // A real reservation of `quantity` units in WH, confirmed for the order unless told otherwise.
-async function reserve(orderId: string, quantity: number, confirm = true): Promise<string> {
+async function reserve(orderId: string, quantity: number, confirm = true, sku = "SKU-1"): Promise<string> {
   const { reservation } = await warehouse.warehouse.reserve({
     idempotencyKey: `checkout-${orderId}`,
     reference: { type: "checkout", id: orderId },
-    lines: [{ sku: "SKU-1", quantity, warehouseCode: WH }],
+    lines: [{ sku, quantity, warehouseCode: WH }],
     paymentMethod: PaymentMethod.CARD,
   });
   const reservationId = reservation?.reservationId ?? "";
@@ -118,6 +122,7 @@ function orderOf(
   reservationId: string,
   quantity: number,
   status = OrderStatus.CONFIRMED,
+  sku = "SKU-1",
 ): Order {
   return create(OrderSchema, {
     orderId,
@@ -128,7 +133,7 @@ function orderOf(
     lines: [
       {
         lineNumber: 1,
-        sku: "SKU-1",
+        sku,
         productName: "Thing",
         unitPrice: { amountMinor: 2500n, currency: "EUR" },
         quantities: { ordered: quantity, allocated: quantity },
@@ -305,6 +310,12 @@ describe("order events into fulfillment orders", () => {
     const verifying = await eventually(() => fulfillmentOf(orderId, "verifying"));
     await useCases.commands.sendDue();
     await eventually(() => fulfillmentOf(orderId, "open"));
+    // The order service releases the committed units itself (its cancellation saga), then says so.
+    await warehouse.warehouse.cancelReservation({
+      idempotencyKey: `cancel-${orderId}`,
+      reservationId,
+      reason: "test",
+    });
     await publish("OrderCancelled", orderOf(orderId, reservationId, 2, OrderStatus.CANCELLED));
     await eventually(() => fulfillmentOf(orderId, "cancelled"));
     const lines = await q(
@@ -318,5 +329,112 @@ describe("order events into fulfillment orders", () => {
       events[1]?.envelope.payload && anyUnpack(events[1].envelope.payload, FulfillmentCancelledSchema);
     expect(cancelled).toMatchObject({ orderId, lines: [{ quantity: 2 }] });
     expect(events.map((e) => e.envelope.aggregateVersion)).toEqual([2n, 3n]);
+  });
+});
+
+describe("shipping through the warehouse", () => {
+  // Picking and packing have no API yet (the warehouse cannot yet say which bins hold an allocation's
+  // units): the test moves the fulfillment to packed in SQL, within the schema's CHECKs, and ships it
+  // through the use case and the real warehouse.
+  async function packedFulfillment(orderId: string, quantity: number, sku = "SKU-1"): Promise<string> {
+    const reservationId = await reserve(orderId, quantity, true, sku);
+    await publish("OrderConfirmed", orderOf(orderId, reservationId, quantity, OrderStatus.CONFIRMED, sku));
+    const f = await eventually(() => fulfillmentOf(orderId, "verifying"));
+    await useCases.commands.sendDue();
+    await eventually(() => fulfillmentOf(orderId, "open"));
+    const pickListId = randomUUID();
+    await q("INSERT INTO pick_lists (pick_list_id, warehouse_code, created_by) VALUES ($1, $2, 'test')", [
+      pickListId,
+      WH,
+    ]);
+    await q("UPDATE fulfillment_orders SET status = 'packed', pick_list_id = $2 WHERE fulfillment_id = $1", [
+      f.fulfillment_id,
+      pickListId,
+    ]);
+    await q("UPDATE fulfillment_lines SET picked = ordered, packed = ordered WHERE fulfillment_id = $1", [
+      f.fulfillment_id,
+    ]);
+    await q(
+      `INSERT INTO packages (package_id, fulfillment_id, status, length_mm, width_mm, height_mm, expected_weight_grams,
+         measured_weight_grams) VALUES ($1, $2, 'packed', 300, 200, 100, 900, 905)`,
+      [randomUUID(), f.fulfillment_id],
+    );
+    return f.fulfillment_id;
+  }
+
+  async function stockOf(sku: string) {
+    const { stock } = await warehouse.warehouse.getStock({ sku, warehouseCode: WH });
+    const level = stock?.levels[0];
+    return { onHand: level?.onHand, reserved: level?.reserved, committed: level?.committed };
+  }
+
+  it("stock 10, order 3, ship: 7 on hand, 0 reserved, 0 committed, once; then FulfillmentShipped", async () => {
+    const orderId = randomUUID();
+    const fulfillmentId = await packedFulfillment(orderId, 3, "SKU-SHIP");
+    expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 10n, reserved: 0n, committed: 3n });
+    const context = { producer: "fulfillment", actor: "ops-1", principal: "ops-1" };
+    const command = {
+      idempotencyKey: `ship-${orderId}`,
+      fulfillmentId,
+      carrier: "DHL",
+      trackingNumber: `TRK-${orderId.slice(0, 8)}`,
+    };
+    const shipped = await useCases.floor.ship(command, context);
+    // The same key replays the first answer and queues nothing more.
+    expect(await useCases.floor.ship(command, context)).toEqual(shipped);
+    expect((await outboxPayloads(fulfillmentId)).map((e) => e.type)).toEqual(["FulfillmentCreated"]);
+    expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 10n, reserved: 0n, committed: 3n });
+
+    expect(await useCases.commands.sendDue()).toMatchObject({ sent: 1, failed: 0 });
+    const after = await stockOf("SKU-SHIP");
+    expect(after).toEqual({ onHand: 7n, reserved: 0n, committed: 0n });
+    // The same command sent again by the service (a worker that died before marking it sent) gets the
+    // first answer back and moves nothing more.
+    await warehousePort.shipReservation({
+      idempotencyKey: `${fulfillmentId}:ship`,
+      reservationId: (await fulfillmentOf(orderId))?.reservation_id,
+      lineNumbers: [1],
+      shipmentId: shipped.shipmentId,
+    });
+    expect(await stockOf("SKU-SHIP")).toEqual(after);
+    expect(await useCases.commands.sendDue()).toMatchObject({ claimed: 0 });
+
+    const events = await outboxPayloads(fulfillmentId);
+    expect(events.map((e) => e.type)).toEqual(["FulfillmentCreated", "FulfillmentShipped"]);
+    const event =
+      events[1]?.envelope.payload && anyUnpack(events[1].envelope.payload, FulfillmentShippedSchema);
+    expect(event).toMatchObject({
+      orderId,
+      shipmentId: shipped.shipmentId,
+      carrier: "DHL",
+      lines: [{ sku: "SKU-SHIP", quantity: 3, warehouseCode: WH }],
+    });
+    expect((await fulfillmentOf(orderId))?.status).toBe("shipped");
+    await expect(
+      useCases.floor.ship({ ...command, idempotencyKey: `again-${orderId}` }, context),
+    ).rejects.toMatchObject({
+      kind: "failed_precondition",
+    });
+  });
+
+  it("refuses a bad carrier or tracking number naming the field, and changes nothing", async () => {
+    const orderId = randomUUID();
+    const fulfillmentId = await packedFulfillment(orderId, 1);
+    const context = { producer: "fulfillment", actor: "ops-1", principal: "ops-1" };
+    await expect(
+      useCases.floor.ship(
+        { idempotencyKey: `s-${orderId}`, fulfillmentId, carrier: "", trackingNumber: "T1" },
+        context,
+      ),
+    ).rejects.toMatchObject({ field: "carrier" });
+    await expect(
+      useCases.floor.ship(
+        { idempotencyKey: `s-${orderId}`, fulfillmentId, carrier: "DHL", trackingNumber: "/bad" },
+        context,
+      ),
+    ).rejects.toMatchObject({ field: "tracking_number" });
+    expect((await fulfillmentOf(orderId))?.status).toBe("packed");
+    const commands = await q("SELECT kind FROM warehouse_commands WHERE aggregate_id = $1", [fulfillmentId]);
+    expect(commands.rows.map((r) => r.kind)).toEqual(["verify_reservation"]);
   });
 });

@@ -3,6 +3,7 @@
 import { cancelFulfillmentsUseCase } from "./cancel-fulfillments.ts";
 import { createFulfillmentsUseCase } from "./create-fulfillments.ts";
 import { type CommandWorkerSettings, sendWarehouseCommandsUseCase } from "./send-warehouse-commands.ts";
+import { shipFulfillmentUseCase } from "./ship-fulfillment.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 export interface UseCaseSettings {
@@ -15,6 +16,10 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
     orderEvents: {
       createFulfillments: createFulfillmentsUseCase(deps),
       cancelFulfillments: cancelFulfillmentsUseCase(deps),
+    },
+    // FulfillmentService (floor operations).
+    floor: {
+      ship: shipFulfillmentUseCase(deps),
     },
     commands: {
       sendDue: sendWarehouseCommandsUseCase(deps, settings.commandWorker),

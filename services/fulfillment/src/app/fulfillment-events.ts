@@ -7,6 +7,7 @@ import {
   FulfillmentCreatedSchema,
   type FulfillmentLine,
   FulfillmentLineSchema,
+  FulfillmentShippedSchema,
   FulfillmentShortSchema,
   ShortReason,
 } from "@stockroom/proto/stockroom/fulfillment/v1/events_pb.js";
@@ -109,6 +110,28 @@ export function fulfillmentCancelledEvent(
       lines: linesOf(subject, lines),
       reason,
       cancelledAt: timestampFromDate(now),
+    }),
+  };
+}
+
+export function fulfillmentShippedEvent(
+  subject: Subject,
+  shipment: { shipmentId: string; carrier: string; trackingNumber: string; shippedAt: Date },
+  lines: readonly EventLine[],
+  now: Date,
+): OutboxEvent {
+  return {
+    ...envelopeOf(subject, "FulfillmentShipped", now),
+    payloadSchema: FulfillmentShippedSchema,
+    payload: create(FulfillmentShippedSchema, {
+      fulfillmentId: subject.fulfillmentId,
+      orderId: subject.orderId,
+      warehouseCode: subject.warehouseCode,
+      shipmentId: shipment.shipmentId,
+      carrier: shipment.carrier,
+      trackingNumber: shipment.trackingNumber,
+      lines: linesOf(subject, lines),
+      shippedAt: timestampFromDate(shipment.shippedAt),
     }),
   };
 }

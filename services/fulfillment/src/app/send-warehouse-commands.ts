@@ -9,6 +9,7 @@ import {
   setReservationLines,
   transitionFulfillment,
 } from "../data/fulfillment-order.repo.ts";
+import { bumpFulfillmentVersion, findShipment } from "../data/shipment.repo.ts";
 import {
   type ClaimedCommand,
   claimDueCommands,
@@ -18,7 +19,12 @@ import {
 import { unitsToPick } from "../domain/fulfillment-line.ts";
 import { checkReservationCovers } from "../domain/reservation-check.ts";
 import { afterFailedAttempt } from "../domain/warehouse-command.ts";
-import { fulfillmentCreatedEvent, fulfillmentShortEvent, ShortReason } from "./fulfillment-events.ts";
+import {
+  fulfillmentCreatedEvent,
+  fulfillmentShippedEvent,
+  fulfillmentShortEvent,
+  ShortReason,
+} from "./fulfillment-events.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 import { WarehouseRefusedError } from "./warehouse.port.ts";
 
@@ -95,10 +101,56 @@ export function sendWarehouseCommandsUseCase(deps: UseCaseDeps, settings: Comman
     });
   }
 
+  // The warehouse consumed the units (its answer to the same key is the same on a retry); only now
+  // does FulfillmentShipped tell the order service to capture payment.
+  async function shipReservation(command: ClaimedCommand): Promise<void> {
+    const payload = command.payload as { reservationId: string; lineNumbers: number[]; shipmentId: string };
+    await deps.warehouse.shipReservation({
+      idempotencyKey: command.idempotencyKey,
+      reservationId: payload.reservationId,
+      lineNumbers: payload.lineNumbers,
+      shipmentId: payload.shipmentId,
+    });
+    await deps.transaction(async (trx) => {
+      const now = deps.clock();
+      if (!(await markCommandSent(trx, command.commandId, now))) return;
+      const fulfillment = await findFulfillment(trx, command.aggregateId);
+      const shipment = await findShipment(trx, command.aggregateId);
+      if (!fulfillment || !shipment) return;
+      const version = await bumpFulfillmentVersion(trx, fulfillment.fulfillmentId, now);
+      await appendToOutbox(trx, { producer: deps.producer }, [
+        fulfillmentShippedEvent(
+          {
+            topic: deps.topics.fulfillment,
+            fulfillmentId: fulfillment.fulfillmentId,
+            orderId: fulfillment.orderId,
+            warehouseCode: fulfillment.warehouseCode,
+            version,
+          },
+          {
+            shipmentId: shipment.shipment_id,
+            carrier: shipment.carrier,
+            trackingNumber: shipment.tracking_number,
+            shippedAt: shipment.shipped_at,
+          },
+          fulfillment.lines.map((l) => ({
+            orderLineNumber: l.orderLineNumber,
+            sku: l.sku,
+            quantity: l.shipped,
+            lotCode: l.lotCode,
+          })),
+          now,
+        ),
+      ]);
+    });
+  }
+
   async function perform(command: ClaimedCommand): Promise<void> {
     switch (command.kind) {
       case "verify_reservation":
         return verifyReservation(command);
+      case "ship_reservation":
+        return shipReservation(command);
       default:
         throw new WarehouseRefusedError(`no sender for warehouse command kind ${command.kind} yet`);
     }
