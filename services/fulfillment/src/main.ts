@@ -62,6 +62,8 @@ async function main(config: FulfillmentConfig): Promise<void> {
         leaseMs: config.COMMAND_LEASE_MS,
         isRetryable: isRetryableWarehouseError,
       },
+      returnWindowMs: config.RETURN_WINDOW_MS,
+      refundPolicy: config.refundPolicy,
     },
   );
 

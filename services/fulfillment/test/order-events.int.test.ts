@@ -16,6 +16,7 @@ import {
   FulfillmentCreatedSchema,
   FulfillmentShippedSchema,
   FulfillmentShortSchema,
+  ReturnRefundRequestedSchema,
   ShortReason,
 } from "@stockroom/proto/stockroom/fulfillment/v1/events_pb.js";
 import { OrderCancelledSchema, OrderConfirmedSchema } from "@stockroom/proto/stockroom/order/v1/events_pb.js";
@@ -33,6 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUseCases, type UseCases } from "../src/app/build-use-cases.ts";
 import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { FulfillmentDatabase } from "../src/data/database.ts";
+import { DEFAULT_REFUND_POLICY, DEFAULT_RETURN_WINDOW_MS } from "../src/domain/return-rules.ts";
 import { createWarehouseClient, isRetryableWarehouseError } from "../src/transport/grpc/warehouse.client.ts";
 import { createOrderEventsConsumer } from "../src/transport/kafka/order-events.consumer.ts";
 import { startWarehouseProcess, TEST_JWT, type WarehouseProcess } from "./support/warehouse-process.ts";
@@ -73,6 +75,8 @@ beforeAll(async () => {
   });
   useCases = buildUseCases(deps, {
     commandWorker: { batchSize: 50, leaseMs: 30_000, isRetryable: isRetryableWarehouseError },
+    returnWindowMs: DEFAULT_RETURN_WINDOW_MS,
+    refundPolicy: DEFAULT_REFUND_POLICY,
   });
   consumer = createOrderEventsConsumer({
     kafka: topics.kafka,
@@ -368,7 +372,12 @@ describe("shipping through the warehouse", () => {
     return { onHand: level?.onHand, reserved: level?.reserved, committed: level?.committed };
   }
 
-  it("stock 10, order 3, ship: 7 on hand, 0 reserved, 0 committed, once; then FulfillmentShipped", async () => {
+  async function damagedOf(sku: string) {
+    const { stock } = await warehouse.warehouse.getStock({ sku, warehouseCode: WH });
+    return stock?.levels[0]?.damaged;
+  }
+
+  it("stock 10, order 3, ship: 7 on hand, 0 reserved, 0 committed; return 2 sellable, 1 damaged: 9 on hand, 1 damaged", async () => {
     const orderId = randomUUID();
     const fulfillmentId = await packedFulfillment(orderId, 3, "SKU-SHIP");
     expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 10n, reserved: 0n, committed: 3n });
@@ -415,6 +424,105 @@ describe("shipping through the warehouse", () => {
     ).rejects.toMatchObject({
       kind: "failed_precondition",
     });
+
+    // Delivered, then returned: 2 sellable and 1 damaged → 9 on hand, 1 damaged, each unit once.
+    await useCases.floor.confirmDelivery({ idempotencyKey: `deliver-${orderId}`, fulfillmentId }, context);
+    expect((await outboxPayloads(fulfillmentId)).map((e) => e.type)).toEqual([
+      "FulfillmentCreated",
+      "FulfillmentShipped",
+      "FulfillmentDelivered",
+    ]);
+    const shop = { producer: "fulfillment", actor: "shop-1", principal: "shop-1" };
+    const request = {
+      idempotencyKey: `return-${orderId}`,
+      fulfillmentId,
+      customerId: "cust-1",
+      lines: [{ orderLineNumber: 1, quantity: 3 }],
+      reason: "defective" as const,
+      note: "",
+    };
+    await expect(
+      useCases.returns.request(
+        { ...request, idempotencyKey: `too-many-${orderId}`, lines: [{ orderLineNumber: 1, quantity: 4 }] },
+        shop,
+      ),
+    ).rejects.toMatchObject({ field: "lines[0].quantity" });
+    await expect(
+      useCases.returns.request(
+        { ...request, idempotencyKey: `other-${orderId}`, customerId: "cust-2" },
+        shop,
+      ),
+    ).rejects.toMatchObject({ kind: "not_found" });
+    const requested = await useCases.returns.request(request, shop);
+    // Everything delivered is now asked back: a second return of the line is refused.
+    await expect(
+      useCases.returns.request(
+        { ...request, idempotencyKey: `second-${orderId}`, lines: [{ orderLineNumber: 1, quantity: 1 }] },
+        shop,
+      ),
+    ).rejects.toMatchObject({ field: "lines[0].quantity" });
+    const returnId = requested.returnId;
+    await useCases.returns.authorize({ idempotencyKey: `auth-${orderId}`, returnId }, context);
+    await useCases.returns.receive(
+      {
+        idempotencyKey: `recv-${orderId}`,
+        returnId,
+        warehouseCode: WH,
+        lines: [{ orderLineNumber: 1, quantity: 3 }],
+      },
+      context,
+    );
+    await expect(
+      useCases.returns.inspect(
+        {
+          idempotencyKey: `bad-inspect-${orderId}`,
+          returnId,
+          dispositions: [{ orderLineNumber: 1, condition: "sellable", quantity: 2 }],
+        },
+        context,
+      ),
+    ).rejects.toMatchObject({ field: "dispositions" });
+    const inspected = await useCases.returns.inspect(
+      {
+        idempotencyKey: `inspect-${orderId}`,
+        returnId,
+        dispositions: [
+          { orderLineNumber: 1, condition: "sellable", quantity: 2 },
+          { orderLineNumber: 1, condition: "damaged", quantity: 1 },
+        ],
+      },
+      context,
+    );
+    expect(inspected).toMatchObject({ status: "inspected", refundMinor: 7500 });
+    expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 7n, reserved: 0n, committed: 0n });
+
+    expect(await useCases.commands.sendDue()).toMatchObject({ sent: 2, failed: 0 });
+    expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 9n, reserved: 0n, committed: 0n });
+    expect(await damagedOf("SKU-SHIP")).toBe(1n);
+    const line = await q("SELECT returned, restocked FROM fulfillment_lines WHERE fulfillment_id = $1", [
+      fulfillmentId,
+    ]);
+    expect(line.rows).toEqual([{ returned: 3, restocked: 3 }]);
+    const closed = await q("SELECT status, refund_minor FROM returns WHERE return_id = $1", [returnId]);
+    expect(closed.rows).toEqual([{ status: "closed", refund_minor: "7500" }]);
+    // A restock resent by the service (a crash before marking it sent) takes nothing back twice.
+    await warehousePort.restockReturn({
+      idempotencyKey: `${returnId}:restock:1:sellable`,
+      returnId,
+      lines: [{ sku: "SKU-SHIP", warehouseCode: WH, quantity: 2, lotCode: "", condition: "sellable" }],
+    });
+    expect(await stockOf("SKU-SHIP")).toEqual({ onHand: 9n, reserved: 0n, committed: 0n });
+    expect(await useCases.commands.sendDue()).toMatchObject({ claimed: 0 });
+    const returnEvents = await outboxPayloads(returnId);
+    expect(returnEvents.map((e) => e.type)).toEqual([
+      "ReturnRequested",
+      "ReturnReceived",
+      "ReturnRefundRequested",
+    ]);
+    const refund =
+      returnEvents[2]?.envelope.payload &&
+      anyUnpack(returnEvents[2].envelope.payload, ReturnRefundRequestedSchema);
+    expect(refund).toMatchObject({ orderId, amount: { amountMinor: 7500n, currency: "EUR" } });
   });
 
   it("refuses a bad carrier or tracking number naming the field, and changes nothing", async () => {

@@ -5,6 +5,7 @@ import type { OutboxEvent } from "@stockroom/outbox";
 import {
   FulfillmentCancelledSchema,
   FulfillmentCreatedSchema,
+  FulfillmentDeliveredSchema,
   type FulfillmentLine,
   FulfillmentLineSchema,
   FulfillmentShippedSchema,
@@ -132,6 +133,25 @@ export function fulfillmentShippedEvent(
       trackingNumber: shipment.trackingNumber,
       lines: linesOf(subject, lines),
       shippedAt: timestampFromDate(shipment.shippedAt),
+    }),
+  };
+}
+
+export function fulfillmentDeliveredEvent(
+  subject: Subject,
+  shipmentId: string,
+  lines: readonly EventLine[],
+  deliveredAt: Date,
+): OutboxEvent {
+  return {
+    ...envelopeOf(subject, "FulfillmentDelivered", deliveredAt),
+    payloadSchema: FulfillmentDeliveredSchema,
+    payload: create(FulfillmentDeliveredSchema, {
+      fulfillmentId: subject.fulfillmentId,
+      orderId: subject.orderId,
+      shipmentId,
+      lines: linesOf(subject, lines),
+      deliveredAt: timestampFromDate(deliveredAt),
     }),
   };
 }

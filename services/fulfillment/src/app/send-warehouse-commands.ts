@@ -3,22 +3,26 @@
 // mark the command sent in one transaction. A failure is retried with backoff, or fails for ops after
 // the last attempt or a refusal the warehouse would repeat; nothing is dropped.
 import { appendToOutbox } from "@stockroom/outbox";
+import { v7 as uuidv7 } from "uuid";
 import {
   findFulfillment,
   markUnpickedShort,
   setReservationLines,
   transitionFulfillment,
 } from "../data/fulfillment-order.repo.ts";
+import { addRestockedUnits, findReturn, transitionReturn } from "../data/return.repo.ts";
 import { bumpFulfillmentVersion, findShipment } from "../data/shipment.repo.ts";
 import {
   type ClaimedCommand,
   claimDueCommands,
+  enqueueWarehouseCommand,
   markCommandAttemptFailed,
   markCommandSent,
 } from "../data/warehouse-command.repo.ts";
 import { unitsToPick } from "../domain/fulfillment-line.ts";
 import { checkReservationCovers } from "../domain/reservation-check.ts";
-import { afterFailedAttempt } from "../domain/warehouse-command.ts";
+import { unitsToRestock } from "../domain/return-rules.ts";
+import { afterFailedAttempt, warehouseCommandKey } from "../domain/warehouse-command.ts";
 import {
   fulfillmentCreatedEvent,
   fulfillmentShippedEvent,
@@ -145,12 +149,89 @@ export function sendWarehouseCommandsUseCase(deps: UseCaseDeps, settings: Comman
     });
   }
 
+  interface RestockPayload {
+    fulfillmentId: string;
+    orderLineNumber: number;
+    sku: string;
+    warehouseCode: string;
+    lotCode: string;
+    quantity: number;
+    condition: "sellable" | "damaged" | "needs_qc";
+  }
+
+  // Returned units back into the warehouse: sellable to on_hand, damaged to damaged, needs_qc to
+  // on_hand and then (a command of its own) to quality_control. Counted restocked per line in the
+  // transaction that marks the command sent, so a resent command counts nothing twice; the return
+  // closes when every inspected unit is restocked.
+  async function restockReturn(command: ClaimedCommand): Promise<void> {
+    const p = command.payload as unknown as RestockPayload;
+    await deps.warehouse.restockReturn({
+      idempotencyKey: command.idempotencyKey,
+      returnId: command.aggregateId,
+      lines: [
+        {
+          sku: p.sku,
+          warehouseCode: p.warehouseCode,
+          quantity: p.quantity,
+          lotCode: p.lotCode,
+          condition: p.condition === "damaged" ? "damaged" : "sellable",
+        },
+      ],
+    });
+    await deps.transaction(async (trx) => {
+      const now = deps.clock();
+      if (!(await markCommandSent(trx, command.commandId, now))) return;
+      await addRestockedUnits(trx, {
+        returnId: command.aggregateId,
+        fulfillmentId: p.fulfillmentId,
+        orderLineNumber: p.orderLineNumber,
+        quantity: p.quantity,
+      });
+      if (p.condition === "needs_qc") {
+        await enqueueWarehouseCommand(
+          trx,
+          {
+            commandId: uuidv7(),
+            idempotencyKey: warehouseCommandKey(command.aggregateId, "qc-hold", p.orderLineNumber),
+            kind: "record_quality_check",
+            aggregateType: "return",
+            aggregateId: command.aggregateId,
+            payload: { ...p },
+          },
+          now,
+        );
+      }
+      const after = await findReturn(trx, command.aggregateId);
+      if (after?.status === "inspected" && after.lines.every((l) => unitsToRestock(l) === 0)) {
+        await transitionReturn(trx, after.returnId, "close", now);
+      }
+    });
+  }
+
+  async function holdReturnedUnits(command: ClaimedCommand): Promise<void> {
+    const p = command.payload as unknown as RestockPayload;
+    await deps.warehouse.holdForQualityCheck({
+      idempotencyKey: command.idempotencyKey,
+      warehouseCode: p.warehouseCode,
+      sku: p.sku,
+      quantity: p.quantity,
+      lotCode: p.lotCode,
+      reason: "returned unit needs inspection",
+      returnId: command.aggregateId,
+    });
+    await deps.transaction((trx) => markCommandSent(trx, command.commandId, deps.clock()));
+  }
+
   async function perform(command: ClaimedCommand): Promise<void> {
     switch (command.kind) {
       case "verify_reservation":
         return verifyReservation(command);
       case "ship_reservation":
         return shipReservation(command);
+      case "restock_return":
+        return restockReturn(command);
+      case "record_quality_check":
+        return holdReturnedUnits(command);
       default:
         throw new WarehouseRefusedError(`no sender for warehouse command kind ${command.kind} yet`);
     }

@@ -23,6 +23,16 @@ export interface WarehousePort {
       lotCode: string;
     }[];
   }): Promise<void>;
+  // on_hand -> quality_control for returned units that need inspection (after their restock).
+  holdForQualityCheck(input: {
+    idempotencyKey: string;
+    warehouseCode: string;
+    sku: string;
+    quantity: number;
+    lotCode: string;
+    reason: string;
+    returnId: string;
+  }): Promise<void>;
 }
 
 // A refusal the warehouse will repeat however often it is asked (not found, failed precondition,

@@ -87,3 +87,35 @@ export async function bumpFulfillmentVersion(
     .executeTakeFirstOrThrow();
   return Number(row.version);
 }
+
+// Delivered: every shipped unit of the fulfillment, and the shipment's time. Returns the shipment id.
+export async function markDelivered(
+  trx: Transaction<FulfillmentDatabase>,
+  fulfillmentId: string,
+  deliveredAt: Date,
+): Promise<string> {
+  await trx
+    .updateTable("fulfillment_lines")
+    .set({ delivered: sql<number>`shipped` })
+    .where("fulfillment_id", "=", fulfillmentId)
+    .execute();
+  const row = await trx
+    .updateTable("shipments")
+    .set({ delivered_at: deliveredAt })
+    .where("fulfillment_id", "=", fulfillmentId)
+    .returning("shipment_id")
+    .executeTakeFirstOrThrow();
+  return row.shipment_id;
+}
+
+export async function findDeliveredAt(
+  trx: Transaction<FulfillmentDatabase>,
+  fulfillmentId: string,
+): Promise<Date | null> {
+  const row = await trx
+    .selectFrom("fulfillment_orders")
+    .select("delivered_at")
+    .where("fulfillment_id", "=", fulfillmentId)
+    .executeTakeFirst();
+  return row?.delivered_at ?? null;
+}

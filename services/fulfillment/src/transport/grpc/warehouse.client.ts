@@ -6,6 +6,7 @@ import { createClient, isGrpcCallError, status } from "@stockroom/grpc";
 import { LineStatus, ReservationStatus } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import {
   ItemCondition,
+  QualityOutcome,
   WarehouseService,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import { type WarehousePort, WarehouseRefusedError } from "../../app/warehouse.port.ts";
@@ -119,6 +120,20 @@ export function createWarehouseClient(options: WarehouseClientOptions): Warehous
             lotCode: l.lotCode,
             condition: l.condition === "sellable" ? ItemCondition.SELLABLE : ItemCondition.DAMAGED,
           })),
+        }),
+      );
+    },
+    async holdForQualityCheck(input) {
+      await refusalsTyped(() =>
+        client.recordQualityCheck({
+          idempotencyKey: input.idempotencyKey,
+          warehouseCode: input.warehouseCode,
+          sku: input.sku,
+          quantity: input.quantity,
+          lotCode: input.lotCode,
+          outcome: QualityOutcome.HOLD,
+          reason: input.reason,
+          reference: { type: "return", id: input.returnId },
         }),
       );
     },
