@@ -64,6 +64,7 @@ beforeAll(async () => {
     lines: [
       { sku: "SKU-1", quantity: 10 },
       { sku: "SKU-SHIP", quantity: 10 },
+      { sku: "SKU-RACE", quantity: 10 },
     ],
   });
   const client = createWarehouseClient({ address: warehouse.address, jwt: TEST_JWT });
@@ -544,5 +545,59 @@ describe("shipping through the warehouse", () => {
     expect((await fulfillmentOf(orderId))?.status).toBe("packed");
     const commands = await q("SELECT kind FROM warehouse_commands WHERE aggregate_id = $1", [fulfillmentId]);
     expect(commands.rows.map((r) => r.kind)).toEqual(["verify_reservation"]);
+  });
+});
+
+describe("the warehouse command worker", () => {
+  it("sends each command once when two workers race for the same due commands (SKIP LOCKED claims)", async () => {
+    const orders = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const orderId = randomUUID();
+        const reservationId = await reserve(orderId, 1, true, "SKU-RACE");
+        return { orderId, reservationId };
+      }),
+    );
+    const deps = createUseCaseDeps(createDb<FulfillmentDatabase>(schema.pool), {
+      warehouse: warehousePort,
+      topics: { fulfillment: topics.topics.fulfillment, return: topics.topics.return },
+    });
+    const { createFulfillments } = buildUseCases(deps, {
+      commandWorker: { batchSize: 50, leaseMs: 30_000, isRetryable: isRetryableWarehouseError },
+      returnWindowMs: DEFAULT_RETURN_WINDOW_MS,
+      refundPolicy: DEFAULT_REFUND_POLICY,
+    }).orderEvents;
+    await deps.transaction(async (trx) => {
+      for (const o of orders) {
+        await createFulfillments(trx, {
+          orderId: o.orderId,
+          customerId: "cust-1",
+          currency: "EUR",
+          reservationId: o.reservationId,
+          lines: [
+            {
+              orderLineNumber: 1,
+              sku: "SKU-RACE",
+              unitPriceMinor: 100,
+              allocations: [{ warehouseCode: WH, lotCode: "", quantity: 1 }],
+            },
+          ],
+        });
+      }
+    });
+    const [a, b] = await Promise.all([useCases.commands.sendDue(), useCases.commands.sendDue()]);
+    expect((a?.sent ?? 0) + (b?.sent ?? 0)).toBe(8);
+    const { rows } = await q(
+      `SELECT c.status, c.attempts, f.status AS fulfillment_status,
+              (SELECT count(*)::int FROM outbox o WHERE o.aggregate_id = f.fulfillment_id::text) AS events
+         FROM fulfillment_orders f JOIN warehouse_commands c ON c.aggregate_id = f.fulfillment_id
+        WHERE f.order_id = ANY($1::uuid[])`,
+      [orders.map((o) => o.orderId)],
+    );
+    expect(rows).toHaveLength(8);
+    expect(
+      rows.every(
+        (r) => r.status === "sent" && r.attempts === 1 && r.fulfillment_status === "open" && r.events === 1,
+      ),
+    ).toBe(true);
   });
 });
