@@ -18,7 +18,6 @@ import { OrderStatus } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
 import type { ConfirmedOrder } from "../../app/create-fulfillments.ts";
-import type { FulfillmentDatabase } from "../../data/database.ts";
 
 export class OrderEventInvalidError extends Error {
   constructor(message: string) {
@@ -75,17 +74,15 @@ export function decodeOrderEvent(envelope: EventEnvelope): OrderEvent {
   return { kind: "ignored" };
 }
 
-export interface OrderEventUseCases {
-  createFulfillments: (trx: Transaction<FulfillmentDatabase>, order: ConfirmedOrder) => Promise<unknown>;
-  cancelFulfillments: (
-    trx: Transaction<FulfillmentDatabase>,
-    input: { orderId: string; reason: string },
-  ) => Promise<unknown>;
+// The use cases the consumer feeds, over the database the consumer runs in (the service's schema).
+export interface OrderEventUseCases<DB> {
+  createFulfillments: (trx: Transaction<DB>, order: ConfirmedOrder) => Promise<unknown>;
+  cancelFulfillments: (trx: Transaction<DB>, input: { orderId: string; reason: string }) => Promise<unknown>;
 }
 
-export async function applyOrderEvent(
-  useCases: OrderEventUseCases,
-  trx: Transaction<FulfillmentDatabase>,
+export async function applyOrderEvent<DB>(
+  useCases: OrderEventUseCases<DB>,
+  trx: Transaction<DB>,
   envelope: EventEnvelope,
 ): Promise<OrderEvent["kind"]> {
   const event = decodeOrderEvent(envelope);
@@ -94,16 +91,16 @@ export async function applyOrderEvent(
   return event.kind;
 }
 
-export function createOrderEventsConsumer(options: {
+export function createOrderEventsConsumer<DB>(options: {
   kafka: Kafka;
-  db: Kysely<FulfillmentDatabase>;
-  useCases: OrderEventUseCases;
+  db: Kysely<DB>;
+  useCases: OrderEventUseCases<DB>;
   logger: ConsumerLogger;
   registry?: Registry;
   topic?: string;
   groupId?: string;
 }): EventConsumer {
-  return createEventConsumer<FulfillmentDatabase>({
+  return createEventConsumer<DB>({
     kafka: options.kafka,
     groupId: options.groupId ?? FULFILLMENT_ORDER_EVENTS_GROUP,
     topics: [options.topic ?? ORDER_TOPIC],
