@@ -56,7 +56,10 @@ beforeAll(async () => {
     createTestSchema({ migrations: MIGRATIONS }),
     createTestTopics(["order", "fulfillment", "return", "order.dlq"] as const),
   ]);
-  await warehouse.admin.createWarehouse({ warehouse: { code: WH, name: "Main", capacityUnits: 100_000n } });
+  await warehouse.admin.createWarehouse({
+    idempotencyKey: `create-${WH}`,
+    warehouse: { code: WH, name: "Main", capacityUnits: 100_000n },
+  });
   await warehouse.admin.receiveStock({
     idempotencyKey: `receipt-${WH}`,
     warehouseCode: WH,
