@@ -1,5 +1,7 @@
 // A real warehouse for the fulfillment's integration tests: services/warehouse run as its own process
 // (its API only) on a throwaway schema it migrates itself, and an admin client to seed it.
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient, type TypedClient } from "@stockroom/grpc";
@@ -24,15 +26,27 @@ export interface WarehouseProcess {
   stop(): Promise<void>;
 }
 
+// A port the kernel just handed out and released: free for the child to bind.
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
 export async function startWarehouseProcess(): Promise<WarehouseProcess> {
   // An empty schema with a unique name (and its drop); the warehouse migrates it at start-up.
   const schema = await createTestSchema();
-  const grpcPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const grpcPort = await freePort();
   const child = spawnBenchService(WAREHOUSE_DIR, {
     DATABASE_URL: requireTestEnv("TEST_DATABASE_URL"),
     WAREHOUSE_DB_SCHEMA: schema.schema,
     WAREHOUSE_GRPC_PORT: String(grpcPort),
-    WAREHOUSE_METRICS_PORT: String(grpcPort + 1),
+    WAREHOUSE_METRICS_PORT: String(await freePort()),
+    WAREHOUSE_HTTP_PORT: String(await freePort()),
     WAREHOUSE_COMPONENTS: "api",
     WAREHOUSE_LOG_LEVEL: "warn",
     JWT_SECRET: TEST_JWT.secret,
