@@ -12,3 +12,5 @@ export const REVIEW_TOPIC = "review.review.v1";
 
 /** The catalog's availability projection, fed by WAREHOUSE_STOCK_TOPIC. */
 export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";
+/** Fulfillment orders from ORDER_TOPIC: OrderConfirmed creates them, OrderCancelled cancels them. */
+export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";

@@ -333,6 +333,373 @@ export declare type ReturnRefundRequested = Message<"stockroom.fulfillment.v1.Re
 export declare const ReturnRefundRequestedSchema: GenMessage<ReturnRefundRequested>;
 
 /**
+ * A fulfillment order exists for the order's units in one warehouse (the reservation was checked
+ * confirmed for those quantities first).
+ *
+ * @generated from message stockroom.fulfillment.v1.FulfillmentCreated
+ */
+export declare type FulfillmentCreated = Message<"stockroom.fulfillment.v1.FulfillmentCreated"> & {
+  /**
+   * @generated from field: string fulfillment_id = 1;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string warehouse_code = 3;
+   */
+  warehouseCode: string;
+
+  /**
+   * @generated from field: string reservation_id = 4;
+   */
+  reservationId: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.FulfillmentLine lines = 5;
+   */
+  lines: FulfillmentLine[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.FulfillmentCreated.
+ * Use `create(FulfillmentCreatedSchema)` to create a new message.
+ */
+export declare const FulfillmentCreatedSchema: GenMessage<FulfillmentCreated>;
+
+/**
+ * Every pickable unit was picked or reported short.
+ *
+ * @generated from message stockroom.fulfillment.v1.FulfillmentPicked
+ */
+export declare type FulfillmentPicked = Message<"stockroom.fulfillment.v1.FulfillmentPicked"> & {
+  /**
+   * @generated from field: string fulfillment_id = 1;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string pick_list_id = 3;
+   */
+  pickListId: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp picked_at = 5;
+   */
+  pickedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.FulfillmentPicked.
+ * Use `create(FulfillmentPickedSchema)` to create a new message.
+ */
+export declare const FulfillmentPickedSchema: GenMessage<FulfillmentPicked>;
+
+/**
+ * The units are in a package that passed its checks, or are held for QC (qc_hold).
+ *
+ * @generated from message stockroom.fulfillment.v1.FulfillmentPacked
+ */
+export declare type FulfillmentPacked = Message<"stockroom.fulfillment.v1.FulfillmentPacked"> & {
+  /**
+   * @generated from field: string fulfillment_id = 1;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string package_id = 3;
+   */
+  packageId: string;
+
+  /**
+   * @generated from field: int32 expected_weight_grams = 4;
+   */
+  expectedWeightGrams: number;
+
+  /**
+   * @generated from field: int32 measured_weight_grams = 5;
+   */
+  measuredWeightGrams: number;
+
+  /**
+   * @generated from field: bool qc_hold = 6;
+   */
+  qcHold: boolean;
+
+  /**
+   * Why QC holds the package ("weight_mismatch", "order_value", "random_sample").
+   *
+   * @generated from field: repeated string qc_triggers = 7;
+   */
+  qcTriggers: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp packed_at = 8;
+   */
+  packedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.FulfillmentPacked.
+ * Use `create(FulfillmentPackedSchema)` to create a new message.
+ */
+export declare const FulfillmentPackedSchema: GenMessage<FulfillmentPacked>;
+
+/**
+ * Units failed QC and went to the warehouse's quality_control or damaged bucket.
+ *
+ * @generated from message stockroom.fulfillment.v1.FulfillmentQcFailed
+ */
+export declare type FulfillmentQcFailed = Message<"stockroom.fulfillment.v1.FulfillmentQcFailed"> & {
+  /**
+   * @generated from field: string fulfillment_id = 1;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string package_id = 3;
+   */
+  packageId: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+
+  /**
+   * True when replacement units are being picked; false when the lines went short.
+   *
+   * @generated from field: bool replacement_picked = 5;
+   */
+  replacementPicked: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp inspected_at = 6;
+   */
+  inspectedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.FulfillmentQcFailed.
+ * Use `create(FulfillmentQcFailedSchema)` to create a new message.
+ */
+export declare const FulfillmentQcFailedSchema: GenMessage<FulfillmentQcFailed>;
+
+/**
+ * The unshipped units of a fulfillment were cancelled (the order cancelled them); picked units are put
+ * back where they came from.
+ *
+ * @generated from message stockroom.fulfillment.v1.FulfillmentCancelled
+ */
+export declare type FulfillmentCancelled = Message<"stockroom.fulfillment.v1.FulfillmentCancelled"> & {
+  /**
+   * @generated from field: string fulfillment_id = 1;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string warehouse_code = 3;
+   */
+  warehouseCode: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+
+  /**
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp cancelled_at = 6;
+   */
+  cancelledAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.FulfillmentCancelled.
+ * Use `create(FulfillmentCancelledSchema)` to create a new message.
+ */
+export declare const FulfillmentCancelledSchema: GenMessage<FulfillmentCancelled>;
+
+/**
+ * @generated from message stockroom.fulfillment.v1.ReturnRequested
+ */
+export declare type ReturnRequested = Message<"stockroom.fulfillment.v1.ReturnRequested"> & {
+  /**
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string fulfillment_id = 3;
+   */
+  fulfillmentId: string;
+
+  /**
+   * @generated from field: string customer_id = 4;
+   */
+  customerId: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.ReturnLine lines = 5;
+   */
+  lines: ReturnLine[];
+
+  /**
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp requested_at = 7;
+   */
+  requestedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.ReturnRequested.
+ * Use `create(ReturnRequestedSchema)` to create a new message.
+ */
+export declare const ReturnRequestedSchema: GenMessage<ReturnRequested>;
+
+/**
+ * @generated from message stockroom.fulfillment.v1.ReturnAuthorized
+ */
+export declare type ReturnAuthorized = Message<"stockroom.fulfillment.v1.ReturnAuthorized"> & {
+  /**
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp authorized_at = 3;
+   */
+  authorizedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.ReturnAuthorized.
+ * Use `create(ReturnAuthorizedSchema)` to create a new message.
+ */
+export declare const ReturnAuthorizedSchema: GenMessage<ReturnAuthorized>;
+
+/**
+ * @generated from message stockroom.fulfillment.v1.ReturnRejected
+ */
+export declare type ReturnRejected = Message<"stockroom.fulfillment.v1.ReturnRejected"> & {
+  /**
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp rejected_at = 4;
+   */
+  rejectedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.ReturnRejected.
+ * Use `create(ReturnRejectedSchema)` to create a new message.
+ */
+export declare const ReturnRejectedSchema: GenMessage<ReturnRejected>;
+
+/**
+ * Every received unit has its disposition (lines carry one condition each).
+ *
+ * @generated from message stockroom.fulfillment.v1.ReturnInspected
+ */
+export declare type ReturnInspected = Message<"stockroom.fulfillment.v1.ReturnInspected"> & {
+  /**
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string warehouse_code = 3;
+   */
+  warehouseCode: string;
+
+  /**
+   * @generated from field: repeated stockroom.fulfillment.v1.ReturnLine lines = 4;
+   */
+  lines: ReturnLine[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp inspected_at = 5;
+   */
+  inspectedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message stockroom.fulfillment.v1.ReturnInspected.
+ * Use `create(ReturnInspectedSchema)` to create a new message.
+ */
+export declare const ReturnInspectedSchema: GenMessage<ReturnInspected>;
+
+/**
  * @generated from enum stockroom.fulfillment.v1.ShortReason
  */
 export enum ShortReason {

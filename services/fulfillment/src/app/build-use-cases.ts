@@ -1,0 +1,46 @@
+// Every fulfillment use case, built once from the same deps: main.ts serves these and the tests call
+// these, so what is tested is what runs. Grouped by caller.
+import type { RefundPolicy } from "../domain/return-rules.ts";
+import { decideReturnUseCase } from "./authorize-return.ts";
+import { cancelFulfillmentsUseCase } from "./cancel-fulfillments.ts";
+import { confirmDeliveryUseCase } from "./confirm-delivery.ts";
+import { createFulfillmentsUseCase } from "./create-fulfillments.ts";
+import { inspectReturnUseCase } from "./inspect-return.ts";
+import { receiveReturnUseCase } from "./receive-return.ts";
+import { requestReturnUseCase } from "./request-return.ts";
+import { type CommandWorkerSettings, sendWarehouseCommandsUseCase } from "./send-warehouse-commands.ts";
+import { shipFulfillmentUseCase } from "./ship-fulfillment.ts";
+import type { UseCaseDeps } from "./use-case-deps.ts";
+
+export interface UseCaseSettings {
+  commandWorker: CommandWorkerSettings;
+  returnWindowMs: number;
+  refundPolicy: RefundPolicy;
+}
+
+export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
+  return {
+    // The order-events consumer: each runs inside the consumer's transaction.
+    orderEvents: {
+      createFulfillments: createFulfillmentsUseCase(deps),
+      cancelFulfillments: cancelFulfillmentsUseCase(deps),
+    },
+    // FulfillmentService (floor operations).
+    floor: {
+      ship: shipFulfillmentUseCase(deps),
+      confirmDelivery: confirmDeliveryUseCase(deps),
+    },
+    returns: {
+      request: requestReturnUseCase(deps, { returnWindowMs: settings.returnWindowMs }),
+      authorize: decideReturnUseCase(deps, "authorize"),
+      reject: decideReturnUseCase(deps, "reject"),
+      receive: receiveReturnUseCase(deps),
+      inspect: inspectReturnUseCase(deps, { refundPolicy: settings.refundPolicy }),
+    },
+    commands: {
+      sendDue: sendWarehouseCommandsUseCase(deps, settings.commandWorker),
+    },
+  };
+}
+
+export type UseCases = ReturnType<typeof buildUseCases>;
