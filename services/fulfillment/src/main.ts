@@ -7,6 +7,7 @@ import { openServiceDatabase } from "@stockroom/db";
 import { installSignalHandlers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import {
+  createKafkaClient,
   dlqTopicOf,
   ensureTopicsWith,
   FULFILLMENT_RETURN_TOPIC,
@@ -14,7 +15,7 @@ import {
 } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
-import { Kafka, logLevel as kafkaLogLevel } from "kafkajs";
+import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type FulfillmentComponent, type FulfillmentConfig, loadFulfillmentConfig } from "./config.ts";
@@ -24,10 +25,11 @@ import { createOrderEventsConsumer } from "./transport/kafka/order-events.consum
 import { createWarehouseCommandWorker } from "./workers/warehouse-command.worker.ts";
 
 const SERVICE = "fulfillment";
+const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/fulfillment", import.meta.url));
 
 async function main(config: FulfillmentConfig): Promise<void> {
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<FulfillmentDatabase>({
     config,
     service: SERVICE,
@@ -68,7 +70,7 @@ async function main(config: FulfillmentConfig): Promise<void> {
   );
 
   const runs = (component: FulfillmentComponent) => config.COMPONENTS.includes(component);
-  const kafka = new Kafka({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logLevel: kafkaLogLevel.WARN });
+  const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   // Topics up front (the broker does not auto-create them): the order topic and its dead-letter topic,
   // so the consumer can start before the order service ever ran; the relay creates our own.
   await ensureTopicsWith(
