@@ -10,9 +10,11 @@ export {
   isRetryableError,
   type PreconditionViolation,
 } from "./app-error.ts";
+export { type CallLimits, remainingMs, stopReasonOf, throwIfStopped } from "./call-limits.ts";
 export {
   aborted,
   alreadyExists,
+  cancelled,
   deadlineExceeded,
   failedPrecondition,
   internal,

@@ -11,7 +11,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from "@stockroom/auth";
-import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
+import { cancelled, deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
 import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
 import { contextFromTraceparent, inSpan, SpanKind, traceIdOf, traceparentOf } from "@stockroom/telemetry";
@@ -139,8 +139,11 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       logger ??= baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
       return logger;
     };
+    const deadline = deadlineFrom(call.getDeadline());
     let controller: AbortController | undefined;
-    const onCancelled = () => controller?.abort(new Error("call cancelled by client or deadline"));
+    // The reason is the error work stopped for this call throws (CallLimits): the transport cancels a
+    // call when its deadline passes as well as when the client goes.
+    const onCancelled = () => controller?.abort(stopReason(deadline));
     const callSignal = () => {
       if (controller === undefined) {
         controller = new AbortController();
@@ -149,7 +152,6 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       }
       return controller.signal;
     };
-    const deadline = deadlineFrom(call.getDeadline());
     const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
     try {
       if (deadline !== undefined && deadline.getTime() <= Date.now()) {
@@ -190,9 +192,18 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
         () => runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx)),
       );
       const seconds = elapsed();
-      observeRpc(metrics, { ...runtime.labels, code: "OK", seconds });
+      // The handler finished after the client stopped waiting (its deadline passed, or it cancelled):
+      // the client got that status, not this answer, and the log and metrics say what it got.
+      const code = call.cancelled ? cancelledCode(deadline) : "OK";
+      observeRpc(metrics, { ...runtime.labels, code, seconds });
       if (baseLogger.isLevelEnabled("info")) {
-        callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
+        const fields = { code, durationMs: Math.round(seconds * 1000) };
+        if (code === "OK") callLogger().info(fields, "rpc handled");
+        else
+          callLogger().info(
+            { ...fields, message: "finished after the client stopped waiting" },
+            "rpc handled",
+          );
       }
       const trailer = new Metadata();
       trailer.set("x-request-id", requestId);
@@ -216,6 +227,12 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
   };
 }
 
-function cancelledCode(deadline: Date | undefined): string {
+function cancelledCode(deadline: Date | undefined): "DEADLINE_EXCEEDED" | "CANCELLED" {
   return deadline !== undefined && deadline.getTime() <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
+}
+
+function stopReason(deadline: Date | undefined) {
+  return cancelledCode(deadline) === "DEADLINE_EXCEEDED"
+    ? deadlineExceeded("the call's deadline passed")
+    : cancelled("the client cancelled the call");
 }

@@ -92,7 +92,7 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
           result,
         });
         return result;
-      });
+      }, context);
     } catch (err) {
       return failed(row.rowNumber, describeError(err));
     }
