@@ -4,6 +4,8 @@
 // at once rather than when the statement would have finished.
 import { type CallLimits, remainingMs } from "@stockroom/errors";
 import { type Kysely, type KyselyPlugin, sql, type Transaction } from "kysely";
+import pg from "pg";
+import { poolOf } from "./kysely.ts";
 
 interface Backend {
   pid: number;
@@ -57,13 +59,35 @@ async function boundStatements<DB>(trx: Transaction<DB>, remaining: number | und
   return backend;
 }
 
-// From another pooled connection. Only while that backend still runs this transaction: once it has
-// ended, the connection may already serve another caller, whose statement must not be cancelled.
+// Only while that backend still runs this transaction: once it has ended, the connection may already
+// serve another caller, whose statement must not be cancelled. Over a connection of its own, not one of
+// the pool's: a pool as small as its batches (the warehouse's reserve pool) has none free while the
+// statement to cancel holds one.
 async function cancelBackend<DB>(db: Kysely<DB>, backend: Backend): Promise<void> {
-  await sql`select pg_cancel_backend(pid) from pg_stat_activity
-            where pid = ${backend.pid} and xact_start = ${backend.started}::timestamptz
-              and state = 'active'`.execute(db);
+  const cancel = sql`select pg_cancel_backend(pid) from pg_stat_activity
+    where pid = ${backend.pid} and xact_start = ${backend.started}::timestamptz and state = 'active'`;
+  const pool = poolOf(db);
+  if (pool === undefined) {
+    await cancel.execute(db);
+    return;
+  }
+  const { sql: text, parameters } = cancel.compile(db);
+  const client = new pg.Client({
+    ...pool.options,
+    application_name: "stockroom-cancel",
+    connectionTimeoutMillis: CANCEL_TIMEOUT_MS,
+    statement_timeout: CANCEL_TIMEOUT_MS,
+  });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query(text, [...parameters]);
+  } finally {
+    await client.end();
+  }
 }
+
+const CANCEL_TIMEOUT_MS = 2_000;
 
 // Once the caller has gone, fn's next statement fails with the abort's reason instead of being sent.
 function refuseAfterAbort(signal: AbortSignal): KyselyPlugin {
