@@ -140,6 +140,8 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       return logger;
     };
     const deadline = deadlineFrom(call.getDeadline());
+    // What the client allowed the call when it arrived (logged: a caller's budget reaching the work).
+    const timeoutMs = deadline === undefined ? undefined : deadline.getTime() - Date.now();
     let controller: AbortController | undefined;
     // The reason is the error work stopped for this call throws (CallLimits): the transport cancels a
     // call when its deadline passes as well as when the client goes.
@@ -197,7 +199,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const code = call.cancelled ? cancelledCode(deadline) : "OK";
       observeRpc(metrics, { ...runtime.labels, code, seconds });
       if (baseLogger.isLevelEnabled("info")) {
-        const fields = { code, durationMs: Math.round(seconds * 1000) };
+        const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
         if (code === "OK") callLogger().info(fields, "rpc handled");
         else
           callLogger().info(
@@ -215,7 +217,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
       const seconds = elapsed();
       observeRpc(metrics, { ...runtime.labels, code: code ?? "UNKNOWN", seconds });
-      const fields = { code, durationMs: Math.round(seconds * 1000) };
+      const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
       if (mapped.serverFault && !call.cancelled) callLogger().error({ ...fields, err }, "rpc failed");
       else if (baseLogger.isLevelEnabled("info")) {
         callLogger().info({ ...fields, message: mapped.details }, "rpc handled");

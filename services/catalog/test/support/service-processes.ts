@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient, type TypedClient } from "@stockroom/grpc";
+import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { requireTestEnv, uniqueSuffix } from "@stockroom/testkit";
 import pg from "pg";
@@ -35,6 +36,7 @@ export interface ServicePair {
   startWarehouse(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   startCatalog(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   warehouseAdmin(process: ServiceProcess): Promise<TypedClient<typeof WarehouseAdminService>>;
+  catalogAdmin(process: ServiceProcess): Promise<TypedClient<typeof CatalogAdminService>>;
   /** The catalog's projected availability of a sku (summed over warehouses), 0 when it has none. */
   catalogAvailable(sku: string): Promise<number>;
   /** Drops both schemas (the topics and group are the caller's, with its admin client). */
@@ -117,6 +119,11 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
       const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
       const token = await issuer.issue({ subject: "startup-test", roles: ["admin"], ttlSec: 600 });
       return createClient(WarehouseAdminService, service.grpcAddress, { token, defaultDeadlineMs: 10_000 });
+    },
+    async catalogAdmin(service) {
+      const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
+      const token = await issuer.issue({ subject: "process-test", roles: ["admin"], ttlSec: 600 });
+      return createClient(CatalogAdminService, service.grpcAddress, { token, retry: { maxAttempts: 1 } });
     },
     async catalogAvailable(sku) {
       const client = new pg.Client({ connectionString: databaseUrl });
