@@ -26,10 +26,7 @@ import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.h
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
-import {
-  createStockProjectionLag,
-  createStockProjectionPoller,
-} from "./transport/kafka/stock-projection-lag.ts";
+import { createStockProjectionLag } from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -142,13 +139,6 @@ async function main(config: CatalogConfig): Promise<void> {
     groupId: config.STOCK_CONSUMER_GROUP,
     progress: stockLag.progress,
   });
-  const stockLagPoller = createStockProjectionPoller({
-    kafka,
-    topic: config.STOCK_EVENTS_TOPIC,
-    groupId: config.STOCK_CONSUMER_GROUP,
-    lag: stockLag,
-    logger,
-  });
 
   const warmer = cache
     ? createCacheWarmer({
@@ -168,7 +158,6 @@ async function main(config: CatalogConfig): Promise<void> {
   warmer?.start();
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
-  await stockLagPoller.start();
   logger.info(
     {
       grpcPort: api.grpcPort,
@@ -184,13 +173,7 @@ async function main(config: CatalogConfig): Promise<void> {
     {
       // Stop taking new work first: the event in flight commits before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([
-          stockConsumer.stop(),
-          stockLagPoller.stop(),
-          relay.stop(),
-          warmer?.stop(),
-          retention.stop(),
-        ]);
+        await Promise.all([stockConsumer.stop(), relay.stop(), warmer?.stop(), retention.stop()]);
         await api.shutdown(graceMs);
       },
     },
