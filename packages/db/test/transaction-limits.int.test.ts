@@ -77,6 +77,14 @@ describe.each([
       { limits: { deadline, signal } },
     );
 
+  async function statementTimeoutMs(executor: Kysely<FixtureDb>): Promise<number | undefined> {
+    const { rows } = await sql<{ ms: number }>`
+      SELECT (extract(epoch FROM current_setting('statement_timeout')::interval) * 1000)::int AS ms`.execute(
+      executor,
+    );
+    return rows[0]?.ms;
+  }
+
   async function counter(): Promise<number> {
     const row = await db.selectFrom("counter").select("n").where("id", "=", 1).executeTakeFirstOrThrow();
     return row.n;
@@ -85,14 +93,14 @@ describe.each([
   it("ends a statement blocked on a lock when the caller's deadline passes, and leaves the lock queue", async () => {
     const lock = await holdCounterLock();
     const startedAt = Date.now();
-    const outcome = bump(new Date(Date.now() + 400)).catch((e: unknown) => e);
-    await until(async () => (await waitingOn(lock.pid)) === 1, 2_000);
+    const outcome = bump(new Date(Date.now() + 1_000)).catch((e: unknown) => e);
+    await until(async () => (await waitingOn(lock.pid)) === 1, 5_000);
     const err = await outcome;
     const tookMs = Date.now() - startedAt;
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).kind).toBe("deadline_exceeded");
     // The pool's lock_timeout is 10 s: the deadline, not it, ended the wait.
-    expect(tookMs).toBeLessThan(2_000);
+    expect(tookMs).toBeLessThan(6_000);
     expect(await waitingOn(lock.pid)).toBe(0);
     await lock.release();
     expect(await counter()).toBe(0);
@@ -102,13 +110,13 @@ describe.each([
     const lock = await holdCounterLock();
     const caller = new AbortController();
     const outcome = bump(undefined, caller.signal).catch((e: unknown) => e);
-    await until(async () => (await waitingOn(lock.pid)) === 1, 2_000);
+    await until(async () => (await waitingOn(lock.pid)) === 1, 5_000);
     const abortedAt = Date.now();
     caller.abort(cancelled("the client cancelled the call"));
     const err = await outcome;
     expect((err as AppError).kind).toBe("cancelled");
-    await until(async () => (await waitingOn(lock.pid)) === 0, 1_000);
-    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    await until(async () => (await waitingOn(lock.pid)) === 0, 5_000);
+    expect(Date.now() - abortedAt).toBeLessThan(5_000);
     await lock.release();
     expect(await counter()).toBe(0);
     // The pool's one connection is usable again (it was not left inside the cancelled transaction).
@@ -146,23 +154,14 @@ describe.each([
 
   it("caps statements at the time left, never above the pool's own statement_timeout", async () => {
     const settingWith = (deadline: Date) =>
-      withTransaction(
-        db,
-        async (trx) =>
-          (await sql<{ s: string }>`SELECT current_setting('statement_timeout') AS s`.execute(trx)).rows[0]
-            ?.s,
-        { limits: { deadline } },
-      );
-    const near = await settingWith(new Date(Date.now() + 1_500));
-    expect(near).toMatch(/^\d+ms$/);
-    expect(Number.parseInt(near ?? "", 10)).toBeLessThanOrEqual(1_500);
-    expect(Number.parseInt(near ?? "", 10)).toBeGreaterThan(1_000);
+      withTransaction(db, async (trx) => await statementTimeoutMs(trx), { limits: { deadline } });
+    const near = await settingWith(new Date(Date.now() + 5_000));
+    expect(near).toBeLessThanOrEqual(5_000);
+    expect(near).toBeGreaterThan(1_000);
     // The pool's default (30 s) stays when the caller waits longer.
-    expect(await settingWith(new Date(Date.now() + 3_600_000))).toBe("30s");
+    expect(await settingWith(new Date(Date.now() + 3_600_000))).toBe(30_000);
     // And after the transaction the session is back to the pool's.
-    expect(
-      (await sql<{ s: string }>`SELECT current_setting('statement_timeout') AS s`.execute(db)).rows[0]?.s,
-    ).toBe("30s");
+    expect(await statementTimeoutMs(db)).toBe(30_000);
   });
 
   it("a statement timeout of the pool's own is still a StatementTimeoutError, not the caller's deadline", async () => {

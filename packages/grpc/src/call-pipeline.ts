@@ -145,7 +145,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
     let controller: AbortController | undefined;
     // The reason is the error work stopped for this call throws (CallLimits): the transport cancels a
     // call when its deadline passes as well as when the client goes.
-    const onCancelled = () => controller?.abort(stopReason(deadline));
+    const onCancelled = () => controller?.abort(stopReason(deadline, timeoutMs));
     const callSignal = () => {
       if (controller === undefined) {
         controller = new AbortController();
@@ -196,7 +196,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const seconds = elapsed();
       // The handler finished after the client stopped waiting (its deadline passed, or it cancelled):
       // the client got that status, not this answer, and the log and metrics say what it got.
-      const code = call.cancelled ? cancelledCode(deadline) : "OK";
+      const code = call.cancelled ? cancelledCode(deadline, timeoutMs) : "OK";
       observeRpc(metrics, { ...runtime.labels, code, seconds });
       if (baseLogger.isLevelEnabled("info")) {
         const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
@@ -214,7 +214,7 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const mapped = toGrpcStatus(err, requestId);
       mapped.metadata.set("x-request-id", requestId);
       // A client that went away gets nothing; record why it ended, not what the handler threw.
-      const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
+      const code = call.cancelled ? cancelledCode(deadline, timeoutMs) : status[mapped.code];
       const seconds = elapsed();
       observeRpc(metrics, { ...runtime.labels, code: code ?? "UNKNOWN", seconds });
       const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
@@ -229,12 +229,23 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
   };
 }
 
-function cancelledCode(deadline: Date | undefined): "DEADLINE_EXCEEDED" | "CANCELLED" {
-  return deadline !== undefined && deadline.getTime() <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
+// A client whose deadline passes cancels the call from its side a little before the server's own
+// deadline (reckoned from the call's arrival) passes: by the time the request took to arrive and be
+// read, which a loaded event loop stretches. A cancel that close to the deadline is the deadline's.
+function cancelledCode(
+  deadline: Date | undefined,
+  timeoutMs: number | undefined,
+): "DEADLINE_EXCEEDED" | "CANCELLED" {
+  if (deadline === undefined) return "CANCELLED";
+  const slackMs = Math.min(MAX_DEADLINE_SLACK_MS, Math.max(MIN_DEADLINE_SLACK_MS, (timeoutMs ?? 0) * 0.2));
+  return deadline.getTime() - slackMs <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
 }
 
-function stopReason(deadline: Date | undefined) {
-  return cancelledCode(deadline) === "DEADLINE_EXCEEDED"
+const MIN_DEADLINE_SLACK_MS = 100;
+const MAX_DEADLINE_SLACK_MS = 1_000;
+
+function stopReason(deadline: Date | undefined, timeoutMs: number | undefined) {
+  return cancelledCode(deadline, timeoutMs) === "DEADLINE_EXCEEDED"
     ? deadlineExceeded("the call's deadline passed")
     : cancelled("the client cancelled the call");
 }

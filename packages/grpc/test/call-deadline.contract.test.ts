@@ -52,21 +52,26 @@ describe("a call the client stopped waiting for", () => {
     const t = await start({
       async echo(req) {
         // Ignores its signal: finishes well after the client's deadline.
-        await sleep(400);
+        if (req.message === "late") await sleep(1_000);
         return { message: req.message };
       },
     });
-    const err = await failure((await clientOf(t)).echo({ message: "late" }, { deadlineMs: 100 }));
+    const client = await clientOf(t);
+    // Connected first: on a loaded machine a short deadline could pass before the call even went out.
+    await client.echo({ message: "warm" });
+    const err = await failure(client.echo({ message: "late" }, { deadlineMs: 300 }));
     expect(err.code).toBe(status.DEADLINE_EXCEEDED);
-    await expect.poll(() => accessLine(t, ECHO), { timeout: 2_000 }).toBeDefined();
-    expect(accessLine(t, ECHO)?.code).toBe("DEADLINE_EXCEEDED");
-    expect(t.logLines.some((line) => line.rpc === ECHO && line.code === "OK")).toBe(false);
+    const lateLine = () => t.logLines.filter((line) => line.msg === "rpc handled" && line.rpc === ECHO)[1];
+    await expect.poll(lateLine, { timeout: 5_000 }).toBeDefined();
+    expect(lateLine()?.code).toBe("DEADLINE_EXCEEDED");
+    expect(t.logLines.filter((line) => line.rpc === ECHO && line.code === "OK")).toHaveLength(1);
   });
 
   it("aborts the handler's signal with DEADLINE_EXCEEDED, or CANCELLED when the client cancels, and logs it", async () => {
     const reasons: unknown[] = [];
     const t = await start({
-      echo(_req, ctx) {
+      echo(req, ctx) {
+        if (req.message === "warm") return Promise.resolve({ message: "warm" });
         return new Promise((_resolve, reject) =>
           ctx.signal.addEventListener("abort", () => {
             reasons.push(ctx.signal.reason);
@@ -76,7 +81,8 @@ describe("a call the client stopped waiting for", () => {
       },
     });
     const client = await clientOf(t);
-    expect((await failure(client.echo({ message: "x" }, { deadlineMs: 150 }))).code).toBe(
+    await client.echo({ message: "warm" });
+    expect((await failure(client.echo({ message: "x" }, { deadlineMs: 300 }))).code).toBe(
       status.DEADLINE_EXCEEDED,
     );
     const caller = new AbortController();
@@ -93,7 +99,7 @@ describe("a call the client stopped waiting for", () => {
     ]);
     await expect
       .poll(() => t.logLines.filter((l) => l.rpc === ECHO && l.msg === "rpc handled").map((l) => l.code))
-      .toEqual(["DEADLINE_EXCEEDED", "CANCELLED"]);
+      .toEqual(["OK", "DEADLINE_EXCEEDED", "CANCELLED"]);
     expect(await rpcCount(t, "DEADLINE_EXCEEDED")).toBe(1);
     expect(await rpcCount(t, "CANCELLED")).toBe(1);
   });
@@ -116,14 +122,14 @@ describe("a call made for a caller (CallOptions.limits)", () => {
         return next.echo({ message: req.message }, { limits: ctx });
       },
     });
-    await (await clientOf(upstream)).echo({ message: "hop" }, { deadlineMs: 1_500 });
+    await (await clientOf(upstream)).echo({ message: "hop" }, { deadlineMs: 3_000 });
     // Without a caller: its own 10 s.
     await next.echo({ message: "alone" });
     expect(seen).toHaveLength(2);
     const [withCaller, alone] = seen;
-    // 1.5 s less the 200 ms spent upstream, less transit.
-    expect(withCaller?.deadlineMs).toBeLessThanOrEqual(1_300);
-    expect(withCaller?.deadlineMs).toBeGreaterThan(800);
+    // 3 s less the 200 ms spent upstream, less transit.
+    expect(withCaller?.deadlineMs).toBeLessThanOrEqual(2_800);
+    expect(withCaller?.deadlineMs).toBeGreaterThan(0);
     expect(alone?.deadlineMs).toBeGreaterThan(9_000);
   });
 

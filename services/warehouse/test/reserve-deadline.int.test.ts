@@ -71,6 +71,8 @@ beforeAll(async () => {
     subject: "deadline-test",
     roles: ["service"],
   });
+  // Connected before the cases: a short deadline must not be spent setting up the channel.
+  await client.getStock({ sku: "DL-WARM" }, { metadata: { authorization: `Bearer ${token}` } });
 });
 
 afterAll(async () => {
@@ -171,7 +173,8 @@ async function codeOf(call: Promise<unknown>): Promise<string> {
   return status[err.code] ?? String(err.code);
 }
 
-const waitFor = { timeout: 1_500, interval: 20 };
+// Generous for a loaded machine; the pool's lock_timeout, which ended these waits before, is 10 s.
+const waitFor = { timeout: 5_000, interval: 20 };
 
 describe("Reserve within the caller's deadline", () => {
   it("past its deadline while blocked on a row lock: DEADLINE_EXCEEDED, logged, statement cancelled, nothing held", async () => {
@@ -179,15 +182,13 @@ describe("Reserve within the caller's deadline", () => {
     const lock = await holder();
     await lock.lockLevel("DL-LOCK");
     const request = reserveRequest("DL-LOCK", 2);
-    const startedAt = Date.now();
-    const code = codeOf(client.reserve(request, callOptions("dl-lock-1", { deadlineMs: 600 })));
+    const code = codeOf(client.reserve(request, callOptions("dl-lock-1", { deadlineMs: 1_500 })));
     await expect.poll(() => waitingOn(lock.pid), waitFor).toBe(1);
     expect(await code).toBe("DEADLINE_EXCEEDED");
     // The server stopped too: its log says so and its statement left the lock queue, long before the
     // pool's 10 s lock_timeout would have ended it.
     await expect.poll(() => logOf("dl-lock-1")?.code, waitFor).toBe("DEADLINE_EXCEEDED");
     await expect.poll(() => waitingOn(lock.pid), waitFor).toBe(0);
-    expect(Date.now() - startedAt).toBeLessThan(3_000);
     await lock.release();
     expect(await reservedOf("DL-LOCK")).toBe(0);
     expect(await reservationsFor(request.reference?.id ?? "")).toEqual([]);
