@@ -66,12 +66,16 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
     env: Record<string, string>,
     startedMsg: string,
   ): Promise<ServiceProcess> {
-    const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+    // Every port the process binds, the Connect (HTTP) port included: a running service holds the defaults.
+    const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const prefix = name === "warehouse" ? "WAREHOUSE_" : "CATALOG_";
+    const ports = {
+      GRPC_PORT: String(grpcPort),
+      HTTP_PORT: String(httpPort),
+      METRICS_PORT: String(metricsPort),
+    };
     const prefixed = Object.fromEntries(
-      Object.entries({ ...env, GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort) }).map(
-        ([key, value]) => [`${prefix}${key}`, value],
-      ),
+      Object.entries({ ...env, ...ports }).map(([key, value]) => [`${prefix}${key}`, value]),
     );
     const child = spawn(process.execPath, ["src/main.ts"], {
       cwd: `${SERVICES_DIR}${name}`,
