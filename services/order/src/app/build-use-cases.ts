@@ -12,6 +12,11 @@ import { getOrderUseCase, listOrdersUseCase } from "./get-order.ts";
 import { markPaymentReceivedUseCase } from "./mark-payment-received.ts";
 import { recordPaymentWebhookUseCase } from "./record-payment-webhook.ts";
 import { refundOrderUseCase } from "./refund-order.ts";
+import { applyFulfillmentFactUseCase } from "./apply-fulfillment-fact.ts";
+import { applyReturnFactUseCase } from "./apply-return-fact.ts";
+import { retryDueRefundsUseCase } from "./retry-refunds.ts";
+import { runOrderCallsUseCase } from "./run-order-calls.ts";
+import { verifyPurchaseUseCase } from "./verify-purchase.ts";
 import { setPaymentMethodUseCase, setShippingDestinationUseCase } from "./set-cart-checkout-details.ts";
 import { startCheckoutUseCase } from "./start-checkout.ts";
 import {
@@ -20,6 +25,7 @@ import {
   retryCheckoutUseCase,
 } from "./stuck-checkouts.ts";
 import { removeCartLineUseCase, updateCartLineUseCase } from "./update-cart-line.ts";
+import { DEFAULT_AFTER_CHECKOUT_POLICY } from "../domain/after-checkout-policy.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 
 export interface BuildOptions {
@@ -29,6 +35,7 @@ export interface BuildOptions {
 }
 
 export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, options: BuildOptions = {}) {
+  const afterCheckout = settings.afterCheckout ?? DEFAULT_AFTER_CHECKOUT_POLICY;
   return {
     order: {
       createCart: createCartUseCase(deps, settings),
@@ -43,10 +50,11 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
       getOrder: getOrderUseCase(deps),
       listOrders: listOrdersUseCase(deps),
       cancelOrder: cancelOrderUseCase(deps, options.onCheckoutDue),
+      verifyPurchase: verifyPurchaseUseCase(deps),
     },
     admin: {
       markPaymentReceived: markPaymentReceivedUseCase(deps, options.onCheckoutDue),
-      refundOrder: refundOrderUseCase(deps),
+      refundOrder: refundOrderUseCase(deps, afterCheckout),
       listOrdersNeedingAttention: listOrdersNeedingAttentionUseCase(deps),
       retryCheckout: retryCheckoutUseCase(deps, options.onCheckoutDue),
       abandonCheckout: abandonCheckoutUseCase(deps, options.onCheckoutDue),
@@ -57,6 +65,13 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     },
     payments: {
       recordWebhook: recordPaymentWebhookUseCase(deps, options.onCheckoutDue),
+      runDueOrderCalls: runOrderCallsUseCase(deps, afterCheckout),
+      retryDueRefunds: retryDueRefundsUseCase(deps, afterCheckout),
+    },
+    // The fulfillment service's facts, applied inside the consumers' transactions.
+    fulfillment: {
+      applyFulfillmentFact: applyFulfillmentFactUseCase(deps),
+      applyReturnFact: applyReturnFactUseCase(),
     },
   };
 }
