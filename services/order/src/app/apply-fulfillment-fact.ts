@@ -1,7 +1,7 @@
 // Applies one fulfillment fact (from fulfillment.fulfillment.v1) to its order inside the consumer's
 // transaction (processing log and version guard already ran): the lines' shipped, delivered and short
 // quantities, the order's fulfillment status, the events, and what the payment and the stock now owe
-// (record-settlement.ts; a worker makes those calls after commit). Each (line, fact) moves once: a fact
+// (record-settlement.ts; a worker makes those calls after commit), checked after every fact. Each (line, fact) moves once: a fact
 // seen again under a new event id, or implied by a later one (delivered before shipped), changes nothing.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
 import { appendToOutbox } from "@stockroom/outbox";
@@ -17,7 +17,6 @@ import {
 } from "../data/movement.repo.ts";
 import { findOrder, type OrderLineRecord, type OrderRecord } from "../data/order.repo.ts";
 import { findPaymentOfOrder } from "../data/payment.repo.ts";
-import { findSagaByOrder } from "../data/saga.repo.ts";
 import {
   deliver,
   type LineQuantities,
@@ -104,6 +103,7 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
   // The order's status and fulfillment status after its lines moved: completed once every line is
   // resolved and something was delivered.
   async function finish(trx: Trx, order: OrderRecord): Promise<void> {
+    await recordLeftoverRelease(trx, order, order.checkoutId);
     const done = order.lines.every(lineResolved) && order.lines.some((l) => l.delivered > 0);
     await setOrderFulfillment(trx, order.orderId, {
       fulfillmentStatus: orderFulfillmentStatus(order.lines),
@@ -204,8 +204,6 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
     const payment = await findPaymentOfOrder(trx, order.orderId, true);
     // The default policy (refund): the short units' money is refunded, or never captured.
     await recordDroppedUnits(trx, order, payment, { sourceKey, units: lines, reason: "shortfall" });
-    const saga = await findSagaByOrder(trx, order.orderId);
-    if (saga) await recordLeftoverRelease(trx, order, saga.checkoutId);
     await finish(trx, order);
     const aggregate = await loadOrder({ db: trx }, order.orderId);
     if (aggregate) await appendToOutbox(trx, { producer: "order" }, [orderLinesShort(aggregate, lines, false, fact.at)]);
