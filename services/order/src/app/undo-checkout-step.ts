@@ -67,6 +67,10 @@ export async function undoCheckoutStep(
     return undefined;
   }
   if (step === AUTHORIZE_PAYMENT) {
+    // A confirmed order of which something shipped keeps its payment for what shipped: the units
+    // cancelled are refunded, or never captured, when the cancellation is recorded
+    // (cancel-unshipped-units.ts).
+    if (saga.stepOutputs[CONFIRM_ORDER] && (await somethingShipped(deps, saga))) return undefined;
     const payment = await findPaymentOfOrder(deps.db, saga.orderId);
     if (!payment || payment.status === "declined" || payment.status === "voided") return undefined;
     const provider = deps.paymentProviders.find((p) => p.name === payment.provider);
