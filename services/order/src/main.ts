@@ -14,6 +14,8 @@ import {
   ensureTopicsWith,
   FULFILLMENT_RETURN_TOPIC,
   FULFILLMENT_TOPIC,
+  ORDER_FULFILLMENT_EVENTS_GROUP,
+  ORDER_RETURN_EVENTS_GROUP,
   ORDER_TOPIC,
 } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
@@ -32,9 +34,9 @@ import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler
 import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
 import { createWarehouseClient } from "./transport/grpc/warehouse.client.ts";
 import { startPaymentWebhookServer } from "./transport/http/payment-webhook.server.ts";
+import { createFulfillmentEventConsumers } from "./transport/kafka/fulfillment-events.consumer.ts";
 import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
 import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payment.provider.ts";
-import { createFulfillmentEventConsumers } from "./transport/kafka/fulfillment-events.consumer.ts";
 import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
 import { createOrderCallsWorker } from "./workers/order-calls.worker.ts";
 import { createRefundRetryWorker } from "./workers/refund-retry.worker.ts";
@@ -124,9 +126,16 @@ async function main(config: OrderConfig): Promise<void> {
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   // Topics up front (the broker does not auto-create them): the fulfillment's two topics and their
   // dead-letter topics, so the consumers can start before the fulfillment service ever ran.
+  // A prefixed copy (OUTBOX_TOPIC_PREFIX: a benchmark's, a test's, staging) consumes the prefixed topics
+  // in prefixed groups, as it publishes to prefixed topics: it never takes the real consumers' events.
+  const prefix = config.OUTBOX_TOPIC_PREFIX;
+  const consumed = {
+    fulfillment: `${prefix}${FULFILLMENT_TOPIC}`,
+    returns: `${prefix}${FULFILLMENT_RETURN_TOPIC}`,
+  };
   await ensureTopicsWith(
     kafka,
-    [FULFILLMENT_TOPIC, FULFILLMENT_RETURN_TOPIC]
+    [consumed.fulfillment, consumed.returns]
       .flatMap((topic) => [topic, dlqTopicOf(topic)])
       .map((topic) => ({ topic, numPartitions: config.TOPIC_PARTITIONS })),
   );
@@ -155,9 +164,21 @@ async function main(config: OrderConfig): Promise<void> {
     useCases: useCases.fulfillment,
     logger,
     registry,
+    topics: consumed,
+    groups: {
+      fulfillment: `${prefix}${ORDER_FULFILLMENT_EVENTS_GROUP}`,
+      returns: `${prefix}${ORDER_RETURN_EVENTS_GROUP}`,
+    },
   });
-  const after = { batchSize: config.AFTER_CHECKOUT_BATCH_SIZE, intervalMs: config.AFTER_CHECKOUT_INTERVAL_MS, logger };
-  const orderCalls = createOrderCallsWorker({ runDueOrderCalls: useCases.payments.runDueOrderCalls, ...after });
+  const after = {
+    batchSize: config.AFTER_CHECKOUT_BATCH_SIZE,
+    intervalMs: config.AFTER_CHECKOUT_INTERVAL_MS,
+    logger,
+  };
+  const orderCalls = createOrderCallsWorker({
+    runDueOrderCalls: useCases.payments.runDueOrderCalls,
+    ...after,
+  });
   const refunds = createRefundRetryWorker({ retryDueRefunds: useCases.payments.retryDueRefunds, ...after });
   const webhooks = await startPaymentWebhookServer({
     port: config.WEBHOOK_PORT,

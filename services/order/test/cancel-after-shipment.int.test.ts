@@ -3,8 +3,9 @@
 // and released, the money of exactly those is refunded or never captured, OrderCancelled lists them; and
 // cancels racing shipments (the warehouse ships some lines while the cancel runs, the shipped event
 // arriving after) end with stock and money exact.
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
+
 import { fromBinary } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import { OrderCancelledSchema } from "@stockroom/proto/stockroom/order/v1/events_pb.js";
 import { uniqueSuffix } from "@stockroom/testkit";
@@ -29,7 +30,10 @@ afterAll(async () => {
 });
 
 async function cancel(orderId: string) {
-  await f.client.cancelOrder({ idempotencyKey: `c-${orderId}`, orderId, reason: "too slow" }, f.as("storefront"));
+  await f.client.cancelOrder(
+    { idempotencyKey: `c-${orderId}`, orderId, reason: "too slow" },
+    f.as("storefront"),
+  );
   return settleOrder(f, orderId);
 }
 
@@ -73,14 +77,27 @@ describe("cancel after a partial shipment", () => {
     ]);
     expect(await level(f.warehouse.db, "W1", A)).toMatchObject({ on_hand: 7, committed: 0 });
     expect(await level(f.warehouse.db, "W1", B)).toMatchObject({ on_hand: 10, committed: 0, reserved: 0 });
-    expect(order.payment).toMatchObject({ capturedMinor: 4_000, refundedMinor: 1_000, status: "partially_refunded" });
-    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({ received: 4_000, refunded: 1_000, refunds: 1 });
+    expect(order.payment).toMatchObject({
+      capturedMinor: 4_000,
+      refundedMinor: 1_000,
+      status: "partially_refunded",
+    });
+    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({
+      received: 4_000,
+      refunded: 1_000,
+      refunds: 1,
+    });
     const event = await cancelledEvent(orderId);
-    expect(event?.lines.filter((l) => l.quantity > 0).map((l) => [l.lineNumber, l.quantity])).toEqual([[2, 2]]);
+    expect(event?.lines.filter((l) => l.quantity > 0).map((l) => [l.lineNumber, l.quantity])).toEqual([
+      [2, 2],
+    ]);
     expect(event?.paymentReversed).toBe(true);
 
     // Twice acts once.
-    await f.client.cancelOrder({ idempotencyKey: `c2-${orderId}`, orderId, reason: "again" }, f.as("storefront"));
+    await f.client.cancelOrder(
+      { idempotencyKey: `c2-${orderId}`, orderId, reason: "again" },
+      f.as("storefront"),
+    );
     await settleOrder(f, orderId);
     await feed.runWorkers();
     expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({ refunded: 1_000, refunds: 1 });
@@ -140,7 +157,9 @@ describe("cancel after a partial shipment", () => {
         "SELECT sku, status, quantity FROM reservation_lines WHERE reservation_id = $1",
         [o.reservationId],
       );
-      const shippedA = rows.filter((r) => r.sku === A && r.status === "shipped").reduce((n, r) => n + r.quantity, 0);
+      const shippedA = rows
+        .filter((r) => r.sku === A && r.status === "shipped")
+        .reduce((n, r) => n + r.quantity, 0);
       shippedUnits += shippedA;
       const order = await f.useCases.order.getOrder(o.orderId);
       const [lineA, lineB] = order.order.lines;
@@ -151,16 +170,22 @@ describe("cancel after a partial shipment", () => {
       expect(rows.every((r) => r.status === "shipped" || r.status === "released")).toBe(true);
       // Money: exactly what shipped is kept.
       const intent = await sandboxIntent(f, o.providerPaymentId);
+      expect(intent.received - intent.refunded).toBe(shippedA * 1_000);
       const payment = order.payment;
       expect((payment?.capturedMinor ?? 0) - (payment?.refundedMinor ?? 0)).toBe(shippedA * 1_000);
     }
     // Both outcomes of the race occur across the orders (shipped first, or released first).
-    if (process.env.ORDER_TEST_DEBUG) console.error(`race: ${shippedUnits / 2} of ${ORDERS} orders shipped line 1`);
+    if (process.env.ORDER_TEST_DEBUG)
+      console.error(`race: ${shippedUnits / 2} of ${ORDERS} orders shipped line 1`);
     expect(await level(f.warehouse.db, "W1", A)).toMatchObject({
       on_hand: ORDERS * 2 - shippedUnits,
       committed: 0,
       reserved: 0,
     });
-    expect(await level(f.warehouse.db, "W1", B)).toMatchObject({ on_hand: ORDERS * 2, committed: 0, reserved: 0 });
+    expect(await level(f.warehouse.db, "W1", B)).toMatchObject({
+      on_hand: ORDERS * 2,
+      committed: 0,
+      reserved: 0,
+    });
   }, 120_000);
 });

@@ -9,9 +9,15 @@ import { status } from "@stockroom/grpc";
 import { uniqueSuffix } from "@stockroom/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { level } from "../../warehouse/test/support/warehouse-fixture.ts";
-import { eventually, createFulfillmentFeed, type FulfillmentFeed } from "./support/fulfillment-feed.ts";
+import { createFulfillmentFeed, eventually, type FulfillmentFeed } from "./support/fulfillment-feed.ts";
 import { createOrderFixture, type OrderFixture } from "./support/order-fixture.ts";
-import { confirmedCardOrder, orderEvents, remoteCalls, sandboxIntent, shipInWarehouse } from "./support/order-life.ts";
+import {
+  confirmedCardOrder,
+  orderEvents,
+  remoteCalls,
+  sandboxIntent,
+  shipInWarehouse,
+} from "./support/order-life.ts";
 
 let f: OrderFixture;
 let feed: FulfillmentFeed;
@@ -27,7 +33,8 @@ afterAll(async () => {
   await f?.cleanup();
 });
 
-const line = async (orderId: string, n: number) => (await f.useCases.order.getOrder(orderId)).order.lines[n - 1];
+const line = async (orderId: string, n: number) =>
+  (await f.useCases.order.getOrder(orderId)).order.lines[n - 1];
 
 describe("shipment, delivery and return", () => {
   const A = `LA-${S}`;
@@ -41,7 +48,11 @@ describe("shipment, delivery and return", () => {
   it("captures exactly once for a shipment however often its event arrives", async () => {
     await f.stock(A, 10, "W1", 1_000n);
     await f.stock(B, 10, "W1", 500n);
-    ({ orderId, reservationId, providerPaymentId: intent } = await confirmedCardOrder(
+    ({
+      orderId,
+      reservationId,
+      providerPaymentId: intent,
+    } = await confirmedCardOrder(
       f,
       [
         { sku: A, quantity: 3 },
@@ -59,7 +70,9 @@ describe("shipment, delivery and return", () => {
     const envelope = feed.shipped(ids, orderId, lines, 3);
     // The same envelope three times (redelivery), and the same fact re-emitted under a new event id.
     await feed.produce(feed.topics.topics.fulfillment, ids.fulfillmentId, [envelope, envelope, envelope]);
-    await feed.produce(feed.topics.topics.fulfillment, ids.fulfillmentId, [feed.shipped(ids, orderId, lines, 4)]);
+    await feed.produce(feed.topics.topics.fulfillment, ids.fulfillmentId, [
+      feed.shipped(ids, orderId, lines, 4),
+    ]);
     await eventually(async () => (await line(orderId, 2))?.shipped === 2);
     // Let every copy reach the consumer before checking nothing moved twice.
     await eventually(async () => {
@@ -104,22 +117,30 @@ describe("shipment, delivery and return", () => {
       expect.objectContaining({ orderId, lineNumber: 1, sku: A, deliveredQuantity: 3, returnedQuantity: 0 }),
     ]);
     expect(proof.lines[0]?.deliveredAt).toBeDefined();
-    expect((await f.client.verifyPurchase({ customerId: `someone-else-${S}`, sku: A }, service)).verified).toBe(false);
-    expect((await f.client.verifyPurchase({ customerId: customer, sku: `OTHER-${S}` }, service)).verified).toBe(false);
+    expect(
+      (await f.client.verifyPurchase({ customerId: `someone-else-${S}`, sku: A }, service)).verified,
+    ).toBe(false);
+    expect(
+      (await f.client.verifyPurchase({ customerId: customer, sku: `OTHER-${S}` }, service)).verified,
+    ).toBe(false);
   }, 60_000);
 
   it("refunds a return once however often its events arrive; fully returned is no longer a verified purchase", async () => {
     const returnId = randomUUID();
-    const returned = [{ orderLineNumber: 1, sku: A, quantity: 3 }];
+    const returnedLine = { orderLineNumber: 1, sku: A, quantity: 3 };
+    const returned = [returnedLine];
     const received = feed.returnReceived(returnId, orderId, returned, 2);
-    const refund = feed.refundRequested(returnId, orderId, [{ ...returned[0]!, amountMinor: 3_000 }], 3);
+    const refund = feed.refundRequested(returnId, orderId, [{ ...returnedLine, amountMinor: 3_000 }], 3);
     await feed.produce(feed.topics.topics.return, returnId, [received, received, refund, refund]);
     // The fact re-emitted under a new event id and version: still one refund.
     await feed.produce(feed.topics.topics.return, returnId, [
-      feed.refundRequested(returnId, orderId, [{ ...returned[0]!, amountMinor: 3_000 }], 4),
+      feed.refundRequested(returnId, orderId, [{ ...returnedLine, amountMinor: 3_000 }], 4),
     ]);
     await eventually(async () => {
-      const { rows } = await f.orderSchema.pool.query("SELECT count(*)::int AS n FROM refunds WHERE order_id = $1", [orderId]);
+      const { rows } = await f.orderSchema.pool.query(
+        "SELECT count(*)::int AS n FROM refunds WHERE order_id = $1",
+        [orderId],
+      );
       return rows[0].n === 1 && (await line(orderId, 1))?.returned === 3;
     });
     await new Promise((r) => setTimeout(r, 1_000));
@@ -145,11 +166,15 @@ describe("shipment, delivery and return", () => {
       code: status.INVALID_ARGUMENT,
       errorDetail: expect.objectContaining({ field: "customer_id" }),
     });
-    await expect(f.client.verifyPurchase({ customerId: customer, sku: "bad sku!" }, service)).rejects.toMatchObject({
+    await expect(
+      f.client.verifyPurchase({ customerId: customer, sku: "bad sku!" }, service),
+    ).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
       errorDetail: expect.objectContaining({ field: "sku" }),
     });
-    await expect(f.client.verifyPurchase({ customerId: customer, sku: A }, f.as("storefront"))).rejects.toMatchObject({
+    await expect(
+      f.client.verifyPurchase({ customerId: customer, sku: A }, f.as("storefront")),
+    ).rejects.toMatchObject({
       code: status.PERMISSION_DENIED,
     });
   });
@@ -159,7 +184,9 @@ describe("out of order and short", () => {
   it("a delivery seen before its shipment ships the units once and captures once", async () => {
     const C = `LC-${S}`;
     await f.stock(C, 5, "W1", 700n);
-    const { orderId, reservationId, providerPaymentId } = await confirmedCardOrder(f, [{ sku: C, quantity: 2 }]);
+    const { orderId, reservationId, providerPaymentId } = await confirmedCardOrder(f, [
+      { sku: C, quantity: 2 },
+    ]);
     const ids = feed.newFulfillment();
     await shipInWarehouse(f, reservationId, [], ids.shipmentId);
     const lines = [{ orderLineNumber: 1, sku: C, quantity: 2 }];
@@ -187,7 +214,12 @@ describe("out of order and short", () => {
       { sku: E, quantity: 4 },
     ]);
     const ids = feed.newFulfillment();
-    const shortEnvelope = feed.short(ids.fulfillmentId, orderId, [{ orderLineNumber: 2, sku: E, quantity: 4 }], 3);
+    const shortEnvelope = feed.short(
+      ids.fulfillmentId,
+      orderId,
+      [{ orderLineNumber: 2, sku: E, quantity: 4 }],
+      3,
+    );
     await feed.produce(feed.topics.topics.fulfillment, ids.fulfillmentId, [shortEnvelope, shortEnvelope]);
     await eventually(async () => (await line(orderId, 2))?.short === 4);
     // Line 1 ships alone (the warehouse's reservation line 1).
@@ -201,7 +233,11 @@ describe("out of order and short", () => {
     const order = await f.useCases.order.getOrder(orderId);
     expect(order.order.lines[1]).toMatchObject({ ordered: 4, short: 4, allocated: 0, shipped: 0 });
     expect(order.payment).toMatchObject({ status: "captured", capturedMinor: 2_000 });
-    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({ status: "succeeded", received: 2_000, refunds: 0 });
+    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({
+      status: "succeeded",
+      received: 2_000,
+      refunds: 0,
+    });
     const calls = await remoteCalls(f, orderId);
     expect(calls.map((c) => [c.kind, c.status])).toEqual(
       expect.arrayContaining([
@@ -241,7 +277,15 @@ describe("out of order and short", () => {
     await eventually(async () => (await line(orderId, 2))?.short === 2);
     await feed.runWorkers();
     const order = await f.useCases.order.getOrder(orderId);
-    expect(order.payment).toMatchObject({ status: "partially_refunded", capturedMinor: 1_600, refundedMinor: 600 });
-    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({ received: 1_600, refunded: 600, refunds: 1 });
+    expect(order.payment).toMatchObject({
+      status: "partially_refunded",
+      capturedMinor: 1_600,
+      refundedMinor: 600,
+    });
+    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({
+      received: 1_600,
+      refunded: 600,
+      refunds: 1,
+    });
   }, 60_000);
 });

@@ -86,7 +86,11 @@ describe("refund retry", () => {
     // Further passes change nothing.
     await new Promise((r) => setTimeout(r, 500));
     await f.useCases.payments.retryDueRefunds(10);
-    expect(await sandboxIntent(f, o.providerPaymentId)).toMatchObject({ received: 1_600, refunded: 800, refunds: 1 });
+    expect(await sandboxIntent(f, o.providerPaymentId)).toMatchObject({
+      received: 1_600,
+      refunded: 800,
+      refunds: 1,
+    });
     const order = await f.useCases.order.getOrder(o.orderId);
     expect(order.payment).toMatchObject({ status: "partially_refunded", refundedMinor: 800 });
     expect((await orderEvents(f, o.orderId)).filter((e) => e === "OrderRefunded")).toHaveLength(1);

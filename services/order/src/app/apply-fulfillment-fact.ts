@@ -38,14 +38,40 @@ export interface FactLine {
 }
 
 export type FulfillmentFact =
-  | { kind: "shipped"; orderId: string; fulfillmentId: string; shipmentId: string; warehouseCode: string; lines: FactLine[]; at: Date }
-  | { kind: "delivered"; orderId: string; fulfillmentId: string; shipmentId: string; lines: FactLine[]; at: Date }
-  | { kind: "short"; orderId: string; fulfillmentId: string; eventId: string; warehouseCode: string; lines: FactLine[]; at: Date };
+  | {
+      kind: "shipped";
+      orderId: string;
+      fulfillmentId: string;
+      shipmentId: string;
+      warehouseCode: string;
+      lines: FactLine[];
+      at: Date;
+    }
+  | {
+      kind: "delivered";
+      orderId: string;
+      fulfillmentId: string;
+      shipmentId: string;
+      lines: FactLine[];
+      at: Date;
+    }
+  | {
+      kind: "short";
+      orderId: string;
+      fulfillmentId: string;
+      eventId: string;
+      warehouseCode: string;
+      lines: FactLine[];
+      at: Date;
+    };
 
 type Trx = Transaction<OrderDatabase>;
 
 export function unknownOrder(orderId: string) {
-  return failedPrecondition(ErrorReason.ORDER_NOT_FOUND, `event names order ${orderId}, which does not exist`);
+  return failedPrecondition(
+    ErrorReason.ORDER_NOT_FOUND,
+    `event names order ${orderId}, which does not exist`,
+  );
 }
 
 function lineOf(order: OrderRecord, fact: FactLine): OrderLineRecord {
@@ -69,7 +95,8 @@ function shipUnits(line: OrderLineRecord, units: number): { q: LineQuantities; u
   let q: LineQuantities = line;
   const room = q.allocated - q.shipped;
   const uncancelled = Math.min(q.cancelled, Math.max(0, units - room));
-  if (uncancelled > 0) q = { ...q, cancelled: q.cancelled - uncancelled, allocated: q.allocated + uncancelled };
+  if (uncancelled > 0)
+    q = { ...q, cancelled: q.cancelled - uncancelled, allocated: q.allocated + uncancelled };
   return { q: ship(q, units), uncancelled };
 }
 
@@ -95,7 +122,8 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
   }
 
   async function writeLines(trx: Trx, order: OrderRecord, lines: OrderLineRecord[]): Promise<OrderRecord> {
-    for (const l of lines) await writeLineQuantities(trx, order.orderId, l.lineNumber, l, l.fulfillmentStatus);
+    for (const l of lines)
+      await writeLineQuantities(trx, order.orderId, l.lineNumber, l, l.fulfillmentStatus);
     const merged = order.lines.map((l) => lines.find((c) => c.lineNumber === l.lineNumber) ?? l);
     return { ...order, lines: merged };
   }
@@ -125,7 +153,15 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
       if (!(await move(trx, order, f, "shipped", sourceKey, fact.at, warehouseCode))) continue;
       const { q, uncancelled } = shipUnits(line, f.quantity);
       if (uncancelled > 0)
-        await move(trx, order, { ...f, quantity: uncancelled }, "uncancelled", sourceKey, fact.at, warehouseCode);
+        await move(
+          trx,
+          order,
+          { ...f, quantity: uncancelled },
+          "uncancelled",
+          sourceKey,
+          fact.at,
+          warehouseCode,
+        );
       changed.push(withQuantities(line, q));
       shipped.push(f);
     }
@@ -137,10 +173,16 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
     if (!order) throw unknownOrder(fact.orderId);
     const applied = await applyShipment(trx, order, fact, fact.warehouseCode);
     if (applied.shipped.length === 0) return;
-    await recordCaptureForShipment(deps, trx, applied.order, await findPaymentOfOrder(trx, order.orderId, true), {
-      sourceKey: `${fact.fulfillmentId}:${fact.shipmentId}`,
-      units: applied.shipped,
-    });
+    await recordCaptureForShipment(
+      deps,
+      trx,
+      applied.order,
+      await findPaymentOfOrder(trx, order.orderId, true),
+      {
+        sourceKey: `${fact.fulfillmentId}:${fact.shipmentId}`,
+        units: applied.shipped,
+      },
+    );
     await finish(trx, applied.order);
   }
 
@@ -206,7 +248,8 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
     await recordDroppedUnits(trx, order, payment, { sourceKey, units: lines, reason: "shortfall" });
     await finish(trx, order);
     const aggregate = await loadOrder({ db: trx }, order.orderId);
-    if (aggregate) await appendToOutbox(trx, { producer: "order" }, [orderLinesShort(aggregate, lines, false, fact.at)]);
+    if (aggregate)
+      await appendToOutbox(trx, { producer: "order" }, [orderLinesShort(aggregate, lines, false, fact.at)]);
   }
 
   return async function applyFulfillmentFact(trx: Trx, fact: FulfillmentFact): Promise<void> {

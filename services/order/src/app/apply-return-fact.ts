@@ -4,17 +4,21 @@
 // sent by the refund worker after commit. A return of units whose delivery was not seen yet (the two
 // topics are consumed apart) is retried until the delivery arrives.
 import { ErrorReason, failedPrecondition } from "@stockroom/errors";
-import { RetryableHandlerError } from "@stockroom/messaging";
 import { appendToOutbox } from "@stockroom/outbox";
 import type { Transaction } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { OrderDatabase } from "../data/database.ts";
-import { lockOrder, recordMovement, setOrderFulfillment, writeLineQuantities } from "../data/movement.repo.ts";
+import {
+  lockOrder,
+  recordMovement,
+  setOrderFulfillment,
+  writeLineQuantities,
+} from "../data/movement.repo.ts";
 import { findOrder } from "../data/order.repo.ts";
 import { findPaymentOfOrder } from "../data/payment.repo.ts";
 import { insertRefund } from "../data/refund.repo.ts";
 import { lineFulfillmentStatus, orderFulfillmentStatus, returnUnits } from "../domain/line-fulfillment.ts";
-import { unknownOrder, type FactLine } from "./apply-fulfillment-fact.ts";
+import { type FactLine, unknownOrder } from "./apply-fulfillment-fact.ts";
 import { loadOrder } from "./get-order.ts";
 import { orderReturned } from "./order-life-events.ts";
 
@@ -32,6 +36,15 @@ export type ReturnFact =
 
 type Trx = Transaction<OrderDatabase>;
 
+// Units came back whose delivery this service has not seen yet: worth trying again shortly (the
+// consumer of the deliveries catches up), not a poison message.
+export class DeliveryNotSeenYet extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeliveryNotSeenYet";
+  }
+}
+
 async function received(trx: Trx, fact: Extract<ReturnFact, { kind: "return_received" }>) {
   const order = await findOrder(trx, fact.orderId);
   if (!order) throw unknownOrder(fact.orderId);
@@ -48,7 +61,7 @@ async function received(trx: Trx, fact: Extract<ReturnFact, { kind: "return_rece
       );
     }
     if (line.delivered - line.returned < f.quantity) {
-      throw new RetryableHandlerError(
+      throw new DeliveryNotSeenYet(
         `return ${fact.returnId}: line ${f.lineNumber} has ${line.delivered - line.returned} delivered units not returned, ` +
           `${f.quantity} came back; waiting for the delivery`,
       );
@@ -74,14 +87,17 @@ async function received(trx: Trx, fact: Extract<ReturnFact, { kind: "return_rece
   await setOrderFulfillment(trx, order.orderId, { fulfillmentStatus: orderFulfillmentStatus(lines) });
   const aggregate = await loadOrder({ db: trx }, order.orderId);
   if (aggregate)
-    await appendToOutbox(trx, { producer: "order" }, [orderReturned(aggregate, fact.returnId, moved, fact.at)]);
+    await appendToOutbox(trx, { producer: "order" }, [
+      orderReturned(aggregate, fact.returnId, moved, fact.at),
+    ]);
 }
 
 async function refundRequested(trx: Trx, fact: Extract<ReturnFact, { kind: "return_refund_requested" }>) {
   const order = await findOrder(trx, fact.orderId);
   if (!order) throw unknownOrder(fact.orderId);
   const payment = await findPaymentOfOrder(trx, order.orderId, true);
-  if (!payment) throw failedPrecondition(ErrorReason.PAYMENT_NOT_FOUND, `order ${order.orderId} has no payment`);
+  if (!payment)
+    throw failedPrecondition(ErrorReason.PAYMENT_NOT_FOUND, `order ${order.orderId} has no payment`);
   if (fact.currency !== payment.currency || fact.amountMinor <= 0) {
     throw failedPrecondition(
       ErrorReason.VALIDATION_FAILED,

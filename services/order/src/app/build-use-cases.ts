@@ -1,8 +1,11 @@
 // Every order use case, built once from the same deps: main.ts serves these and the tests call these,
 // so what is tested is what runs. Grouped by caller: OrderService, the saga worker.
 import type { Logger } from "@stockroom/logging";
+import { DEFAULT_AFTER_CHECKOUT_POLICY } from "../domain/after-checkout-policy.ts";
 import { acceptPartialQuantitiesUseCase } from "./accept-partial-quantities.ts";
 import { addCartLineUseCase } from "./add-cart-line.ts";
+import { applyFulfillmentFactUseCase } from "./apply-fulfillment-fact.ts";
+import { applyReturnFactUseCase } from "./apply-return-fact.ts";
 import { cancelOrderUseCase } from "./cancel-order.ts";
 import { oldestUnfinishedCheckoutAgeUseCase } from "./checkout-health.ts";
 import { createCartUseCase } from "./create-cart.ts";
@@ -12,11 +15,8 @@ import { getOrderUseCase, listOrdersUseCase } from "./get-order.ts";
 import { markPaymentReceivedUseCase } from "./mark-payment-received.ts";
 import { recordPaymentWebhookUseCase } from "./record-payment-webhook.ts";
 import { refundOrderUseCase } from "./refund-order.ts";
-import { applyFulfillmentFactUseCase } from "./apply-fulfillment-fact.ts";
-import { applyReturnFactUseCase } from "./apply-return-fact.ts";
 import { retryDueRefundsUseCase } from "./retry-refunds.ts";
 import { runOrderCallsUseCase } from "./run-order-calls.ts";
-import { verifyPurchaseUseCase } from "./verify-purchase.ts";
 import { setPaymentMethodUseCase, setShippingDestinationUseCase } from "./set-cart-checkout-details.ts";
 import { startCheckoutUseCase } from "./start-checkout.ts";
 import {
@@ -25,8 +25,8 @@ import {
   retryCheckoutUseCase,
 } from "./stuck-checkouts.ts";
 import { removeCartLineUseCase, updateCartLineUseCase } from "./update-cart-line.ts";
-import { DEFAULT_AFTER_CHECKOUT_POLICY } from "../domain/after-checkout-policy.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
+import { verifyPurchaseUseCase } from "./verify-purchase.ts";
 
 export interface BuildOptions {
   logger?: Logger;

@@ -29,15 +29,14 @@ import {
   type ConfirmReservationOutput,
   decide,
   RESERVE_STOCK,
-  type ReserveStockOutput,
   retryDelayMs,
   type SagaDecision,
   type StepOutcome,
-  undoKey,
   VALIDATE_CART,
   type ValidateCartOutput,
 } from "../domain/checkout-saga.ts";
 import { requiredOrderStatuses } from "../domain/order-status.ts";
+import { cancelUnshippedUnits } from "./cancel-unshipped-units.ts";
 import {
   authorizePaymentStep,
   confirmReservationStep,
@@ -47,7 +46,6 @@ import {
   type StepContext,
   validateCartStep,
 } from "./checkout-steps.ts";
-import { cancelUnshippedUnits } from "./cancel-unshipped-units.ts";
 import { orderCancelled, orderConfirmed, orderShortfallDetected } from "./order-events.ts";
 import { undoCheckoutStep } from "./undo-checkout-step.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";

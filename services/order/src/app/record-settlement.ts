@@ -5,11 +5,12 @@
 //   or will be captured, a void when nothing of the order will ship;
 // - nothing of the order left committed and wanted: the reservation's leftover commitment released.
 import type { Transaction } from "kysely";
+import { v7 as uuidv7 } from "uuid";
 import type { OrderDatabase } from "../data/database.ts";
 import type { OrderLineRecord, OrderRecord } from "../data/order.repo.ts";
 import type { PaymentRecord } from "../data/payment.repo.ts";
-import { hasRemoteCall, recordRemoteCall } from "../data/remote-call.repo.ts";
 import { insertRefund } from "../data/refund.repo.ts";
+import { hasRemoteCall, recordRemoteCall } from "../data/remote-call.repo.ts";
 import {
   captureOnShipment,
   type PricedLine,
@@ -17,7 +18,6 @@ import {
   type UnitsOfLine,
   unitsValue,
 } from "../domain/settlement-plan.ts";
-import { v7 as uuidv7 } from "uuid";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 type Trx = Transaction<OrderDatabase>;
@@ -121,7 +121,9 @@ export async function recordDroppedUnits(
 // Nothing of the order is committed and still wanted (every allocated unit shipped): what the warehouse
 // still holds committed for it (short lines) is released, once.
 export async function recordLeftoverRelease(trx: Trx, order: OrderRecord, checkoutId: string): Promise<void> {
-  const settled = order.lines.every((l) => l.allocated === l.shipped && l.ordered - l.shipped - l.short - l.cancelled === 0);
+  const settled = order.lines.every(
+    (l) => l.allocated === l.shipped && l.ordered - l.shipped - l.short - l.cancelled === 0,
+  );
   const dropped = order.lines.some((l) => l.short > 0);
   if (!settled || !dropped) return;
   await recordRemoteCall(trx, {

@@ -5,7 +5,6 @@
 // settles at most once; a refund the provider failed is retried by the refund worker.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
-import { appendToOutbox } from "@stockroom/outbox";
 import { v7 as uuidv7 } from "uuid";
 import { findPaymentOfOrder } from "../data/payment.repo.ts";
 import { findRefund, insertRefund, type RefundRecord } from "../data/refund.repo.ts";

@@ -4,12 +4,11 @@
 // once) until the policy gives up, when the order needs attention. Used by RefundOrder, the refund
 // worker, and the facts that make refunds due (returns, short lines, cancellations).
 import { appendToOutbox } from "@stockroom/outbox";
-import { setOrderPaymentStatus } from "../data/order.repo.ts";
 import { addRefundedUnits, setOrderAttention } from "../data/movement.repo.ts";
+import { bumpOrderVersion, setOrderPaymentStatus } from "../data/order.repo.ts";
 import { findPaymentOfOrder, movePayment } from "../data/payment.repo.ts";
-import { hasRemoteCall } from "../data/remote-call.repo.ts";
 import { findRefund, type RefundRecord, rescheduleRefund, settleRefund } from "../data/refund.repo.ts";
-import { bumpOrderVersion } from "../data/order.repo.ts";
+import { hasRemoteCall } from "../data/remote-call.repo.ts";
 import { type AfterCheckoutPolicy, gaveUp, nextAttemptAt } from "../domain/after-checkout-policy.ts";
 import { money } from "../domain/money.ts";
 import { describeError } from "./checkout-steps.ts";
@@ -97,13 +96,17 @@ export function refundPaymentUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
       if (!current) return;
       const refundedMinor = Math.min(current.capturedMinor, current.refundedMinor + refund.amountMinor);
       const status = refundedMinor === current.capturedMinor ? "refunded" : "partially_refunded";
-      await movePayment(trx, current.paymentId, ["captured", "partially_refunded"], { status, refundedMinor });
+      await movePayment(trx, current.paymentId, ["captured", "partially_refunded"], {
+        status,
+        refundedMinor,
+      });
       await setOrderPaymentStatus(trx, refund.orderId, status);
       await addRefundedUnits(trx, refund.orderId, refund.lines);
       await bumpOrderVersion(trx, refund.orderId);
       const aggregate = await loadOrder({ db: trx }, refund.orderId);
       const stored = await findRefund(trx, refund.refundId);
-      if (aggregate && stored) await appendToOutbox(trx, { producer: "order" }, [orderRefunded(aggregate, stored)]);
+      if (aggregate && stored)
+        await appendToOutbox(trx, { producer: "order" }, [orderRefunded(aggregate, stored)]);
     });
     return "succeeded";
   };

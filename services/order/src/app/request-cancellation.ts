@@ -4,7 +4,12 @@
 import type { Transaction } from "kysely";
 import type { OrderDatabase } from "../data/database.ts";
 import { type SagaRecord, updateSaga } from "../data/saga.repo.ts";
-import { AUTHORIZE_PAYMENT, type CheckoutStepId, CONFIRM_ORDER, RESERVE_STOCK } from "../domain/checkout-saga.ts";
+import {
+  AUTHORIZE_PAYMENT,
+  type CheckoutStepId,
+  CONFIRM_ORDER,
+  RESERVE_STOCK,
+} from "../domain/checkout-saga.ts";
 import { CANCEL_REQUEST } from "./drive-checkouts.ts";
 
 export async function requestCancellation(

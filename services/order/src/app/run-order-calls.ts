@@ -3,8 +3,9 @@
 // provider and the warehouse answer a repeat with the first answer), and settles it once: a capture
 // moves the payment to captured, a void to voided. Failed or unknown calls are tried again with backoff
 // under the same key; past the policy's limit the order needs attention.
-import { setOrderPaymentStatus } from "../data/order.repo.ts";
+
 import { setOrderAttention } from "../data/movement.repo.ts";
+import { setOrderPaymentStatus } from "../data/order.repo.ts";
 import { findPaymentOfOrder, movePayment } from "../data/payment.repo.ts";
 import {
   claimDueRemoteCalls,
@@ -19,14 +20,19 @@ import { money } from "../domain/money.ts";
 import { describeError } from "./checkout-steps.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
-type Answer = { status: "succeeded" | "failed" | "unknown" | "skipped"; error?: string; capturedMinor?: number };
+type Answer = {
+  status: "succeeded" | "failed" | "unknown" | "skipped";
+  error?: string;
+  capturedMinor?: number;
+};
 
 export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPolicy) {
   async function make(call: RemoteCallRecord): Promise<Answer> {
     if (call.kind === "release_stock") {
       const saga = await findSagaByOrder(deps.db, call.orderId);
       const output = saga?.stepOutputs[CONFIRM_RESERVATION] as ConfirmReservationOutput | undefined;
-      if (!output?.reservationId) return { status: "skipped", error: "the order has no confirmed reservation" };
+      if (!output?.reservationId)
+        return { status: "skipped", error: "the order has no confirmed reservation" };
       await deps.warehouse.cancel({
         idempotencyKey: call.idempotencyKey,
         reservationId: output.reservationId,
@@ -38,8 +44,12 @@ export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
     const provider = deps.paymentProviders.find((p) => p.name === payment?.provider);
     if (!payment?.providerPaymentId || !provider) return { status: "failed", error: "no provider payment" };
     if (call.kind === "void") {
-      if (payment.status !== "authorized") return { status: "skipped", error: `payment is ${payment.status}` };
-      const r = await provider.void({ idempotencyKey: call.idempotencyKey, providerPaymentId: payment.providerPaymentId });
+      if (payment.status !== "authorized")
+        return { status: "skipped", error: `payment is ${payment.status}` };
+      const r = await provider.void({
+        idempotencyKey: call.idempotencyKey,
+        providerPaymentId: payment.providerPaymentId,
+      });
       return { status: r.status, ...(r.failureCode ? { error: r.failureCode } : {}) };
     }
     if (call.amountMinor === null || call.currency === null) return { status: "skipped", error: "no amount" };
@@ -72,8 +82,14 @@ export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
         await setOrderPaymentStatus(trx, call.orderId, "voided");
         return;
       }
-      const capturedMinor = Math.min(payment.authorizedMinor, payment.capturedMinor + (answer.capturedMinor ?? 0));
-      await movePayment(trx, payment.paymentId, ["authorized", "captured"], { status: "captured", capturedMinor });
+      const capturedMinor = Math.min(
+        payment.authorizedMinor,
+        payment.capturedMinor + (answer.capturedMinor ?? 0),
+      );
+      await movePayment(trx, payment.paymentId, ["authorized", "captured"], {
+        status: "captured",
+        capturedMinor,
+      });
       await setOrderPaymentStatus(trx, call.orderId, "captured");
     });
     deps.metrics?.paymentOutcome(call.kind, answer.status);
@@ -90,7 +106,11 @@ export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
       return;
     }
     await deps.transaction((trx) =>
-      rescheduleRemoteCall(trx, call.callId, { status, at: nextAttemptAt(policy, call.attempts, now), error }),
+      rescheduleRemoteCall(trx, call.callId, {
+        status,
+        at: nextAttemptAt(policy, call.attempts, now),
+        error,
+      }),
     );
   }
 
@@ -102,7 +122,11 @@ export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
       return retryLater(call, call.status === "unknown" ? "unknown" : "requested", describeError(err));
     }
     if (answer.status === "succeeded" || answer.status === "skipped") return settle(call, answer);
-    return retryLater(call, answer.status === "unknown" ? "unknown" : "requested", answer.error ?? answer.status);
+    return retryLater(
+      call,
+      answer.status === "unknown" ? "unknown" : "requested",
+      answer.error ?? answer.status,
+    );
   }
 
   return async function runDueOrderCalls(limit: number): Promise<number> {

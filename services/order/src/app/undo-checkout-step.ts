@@ -88,11 +88,7 @@ export async function undoCheckoutStep(
       else state = found.status;
       providerPaymentId = found.providerPaymentId ?? providerPaymentId;
     }
-    if (
-      (state === "authorized" || state === "pending") &&
-      providerPaymentId &&
-      provider.name !== "manual"
-    ) {
+    if ((state === "authorized" || state === "pending") && providerPaymentId && provider.name !== "manual") {
       const result = await provider.void({
         idempotencyKey: undoKey(saga.checkoutId, step),
         providerPaymentId,

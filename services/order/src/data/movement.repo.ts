@@ -138,7 +138,11 @@ export interface PurchasedLineRow {
 }
 
 // A customer's delivered lines of a sku, newest order first, with when their first units arrived.
-export async function findDeliveredLines(db: Db, customerId: string, sku: string): Promise<PurchasedLineRow[]> {
+export async function findDeliveredLines(
+  db: Db,
+  customerId: string,
+  sku: string,
+): Promise<PurchasedLineRow[]> {
   const rows = await sql<{
     order_id: string;
     line_number: number;

@@ -28,7 +28,14 @@ export async function insertRefund(
   db: Db,
   refund: Omit<
     RefundRecord,
-    "status" | "providerRefundId" | "createdAt" | "lines" | "returnId" | "sourceKey" | "attempts" | "lastError"
+    | "status"
+    | "providerRefundId"
+    | "createdAt"
+    | "lines"
+    | "returnId"
+    | "sourceKey"
+    | "attempts"
+    | "lastError"
   > & {
     lines: unknown[];
     // A refund a fact made due (a return, a short line, a cancellation): recorded once per source.

@@ -5,7 +5,7 @@
 // shipment is announced, as the fulfillment service does. The order's workers are run by hand.
 import { randomUUID } from "node:crypto";
 import { createLogger } from "@stockroom/logging";
-import { dlqTopicOf, ensureTopics, type EventConsumer } from "@stockroom/messaging";
+import { dlqTopicOf, type EventConsumer, ensureTopics } from "@stockroom/messaging";
 import { type OutboxEvent, toOutboxRow } from "@stockroom/outbox";
 import { createTestTopics, type TestTopics, uniqueSuffix } from "@stockroom/testkit";
 import type { Producer } from "kafkajs";
@@ -15,7 +15,10 @@ import {
   fulfillmentShortEvent,
   ShortReason,
 } from "../../../fulfillment/src/app/fulfillment-events.ts";
-import { returnReceivedEvent, returnRefundRequestedEvent } from "../../../fulfillment/src/app/return-events.ts";
+import {
+  returnReceivedEvent,
+  returnRefundRequestedEvent,
+} from "../../../fulfillment/src/app/return-events.ts";
 import { createFulfillmentEventConsumers } from "../../src/transport/kafka/fulfillment-events.consumer.ts";
 import type { OrderFixture } from "./order-fixture.ts";
 
@@ -26,10 +29,16 @@ export interface FeedLine {
 }
 
 export async function createFulfillmentFeed(f: OrderFixture) {
-  const topics: TestTopics<"fulfillment" | "return"> = await createTestTopics(["fulfillment", "return"] as const);
+  const topics: TestTopics<"fulfillment" | "return"> = await createTestTopics([
+    "fulfillment",
+    "return",
+  ] as const);
   await ensureTopics(
     topics.admin,
-    [topics.topics.fulfillment, topics.topics.return].map((t) => ({ topic: dlqTopicOf(t), numPartitions: 1 })),
+    [topics.topics.fulfillment, topics.topics.return].map((t) => ({
+      topic: dlqTopicOf(t),
+      numPartitions: 1,
+    })),
   );
   const suffix = uniqueSuffix();
   const consumers: EventConsumer[] = createFulfillmentEventConsumers({
@@ -70,7 +79,12 @@ export async function createFulfillmentFeed(f: OrderFixture) {
       const subject = { topic: topics.topics.fulfillment, ...ids, orderId, warehouseCode, version };
       const at = new Date();
       return encode(
-        fulfillmentShippedEvent(subject, { shipmentId: ids.shipmentId, carrier: "dhl", trackingNumber: "T1", shippedAt: at }, lines(ls), at),
+        fulfillmentShippedEvent(
+          subject,
+          { shipmentId: ids.shipmentId, carrier: "dhl", trackingNumber: "T1", shippedAt: at },
+          lines(ls),
+          at,
+        ),
       );
     },
     delivered(
@@ -83,13 +97,25 @@ export async function createFulfillmentFeed(f: OrderFixture) {
       const subject = { topic: topics.topics.fulfillment, ...ids, orderId, warehouseCode, version };
       return encode(fulfillmentDeliveredEvent(subject, ids.shipmentId, lines(ls), new Date()));
     },
-    short(fulfillmentId: string, orderId: string, ls: readonly FeedLine[], version: number, warehouseCode = "W1") {
+    short(
+      fulfillmentId: string,
+      orderId: string,
+      ls: readonly FeedLine[],
+      version: number,
+      warehouseCode = "W1",
+    ) {
       const subject = { topic: topics.topics.fulfillment, fulfillmentId, orderId, warehouseCode, version };
       return encode(fulfillmentShortEvent(subject, lines(ls), ShortReason.SHORT_PICK, new Date()));
     },
     returnReceived(returnId: string, orderId: string, ls: readonly FeedLine[], version: number) {
       const subject = { topic: topics.topics.return, returnId, orderId, version, warehouseCode: "W1" };
-      return encode(returnReceivedEvent(subject, ls.map((l) => ({ ...l, condition: "sellable" as const })), new Date()));
+      return encode(
+        returnReceivedEvent(
+          subject,
+          ls.map((l) => ({ ...l, condition: "sellable" as const })),
+          new Date(),
+        ),
+      );
     },
     refundRequested(
       returnId: string,
@@ -97,7 +123,14 @@ export async function createFulfillmentFeed(f: OrderFixture) {
       ls: readonly (FeedLine & { amountMinor: number })[],
       version: number,
     ) {
-      const subject = { topic: topics.topics.return, returnId, orderId, version, currency: "EUR", reason: "damaged box" };
+      const subject = {
+        topic: topics.topics.return,
+        returnId,
+        orderId,
+        version,
+        currency: "EUR",
+        reason: "damaged box",
+      };
       const total = ls.reduce((n, l) => n + l.amountMinor, 0);
       return encode(returnRefundRequestedEvent(subject, ls, total, new Date()));
     },
@@ -119,7 +152,10 @@ export async function createFulfillmentFeed(f: OrderFixture) {
 
 export type FulfillmentFeed = Awaited<ReturnType<typeof createFulfillmentFeed>>;
 
-export async function eventually<T>(read: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -11,8 +11,16 @@ export async function confirmedCardOrder(
   lines: { sku: string; quantity: number }[],
   customerId?: string,
 ): Promise<{ orderId: string; reservationId: string; providerPaymentId: string }> {
-  const cartId = await readyCart(f, lines, { type: PaymentMethodType.CARD, token: CARDS.approve }, customerId);
-  const { orderId } = await f.client.startCheckout({ idempotencyKey: `s-${cartId}`, cartId }, f.as("storefront"));
+  const cartId = await readyCart(
+    f,
+    lines,
+    { type: PaymentMethodType.CARD, token: CARDS.approve },
+    customerId,
+  );
+  const { orderId } = await f.client.startCheckout(
+    { idempotencyKey: `s-${cartId}`, cartId },
+    f.as("storefront"),
+  );
   const settled = await settleOrder(f, orderId);
   if (settled.order.status !== "confirmed") throw new Error(`order ${orderId} is ${settled.order.status}`);
   const output = settled.saga?.stepOutputs[CONFIRM_RESERVATION] as ConfirmReservationOutput | undefined;
@@ -59,5 +67,11 @@ export async function remoteCalls(f: OrderFixture, orderId: string) {
     "SELECT kind, source_key, amount_minor::int AS amount, status, attempts FROM order_remote_calls WHERE order_id = $1 ORDER BY created_at",
     [orderId],
   );
-  return rows as { kind: string; source_key: string; amount: number | null; status: string; attempts: number }[];
+  return rows as {
+    kind: string;
+    source_key: string;
+    amount: number | null;
+    status: string;
+    attempts: number;
+  }[];
 }

@@ -4,8 +4,8 @@
 // by its use case inside the consumer's transaction (event_processing_log row and aggregate-version
 // guard first); the topics' other event types are skipped. A fact that cannot apply (unknown order or
 // line, more units than there are) is a poison message and goes to the dead-letter topic.
-import { type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { anyIs, anyUnpack, timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { anyIs, anyUnpack, type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Kysely, Transaction } from "@stockroom/db";
 import {
   type ConsumerLogger,
@@ -13,6 +13,7 @@ import {
   type EventConsumer,
   FULFILLMENT_RETURN_TOPIC,
   FULFILLMENT_TOPIC,
+  markRetryable,
   ORDER_FULFILLMENT_EVENTS_GROUP,
   ORDER_RETURN_EVENTS_GROUP,
 } from "@stockroom/messaging";
@@ -27,8 +28,7 @@ import {
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
 import type { FulfillmentFact } from "../../app/apply-fulfillment-fact.ts";
-import type { ReturnFact } from "../../app/apply-return-fact.ts";
-import type { OrderDatabase } from "../../data/database.ts";
+import { DeliveryNotSeenYet, type ReturnFact } from "../../app/apply-return-fact.ts";
 
 export class FulfillmentEventInvalidError extends Error {
   constructor(message: string) {
@@ -51,16 +51,28 @@ function need(envelope: EventEnvelope, ok: boolean, what: string): void {
   if (!ok) throw new FulfillmentEventInvalidError(`event ${envelope.eventId}: ${what}`);
 }
 
-function factLines(envelope: EventEnvelope, lines: readonly { orderLineNumber: number; sku: string; quantity: number }[]) {
+function factLines(
+  envelope: EventEnvelope,
+  lines: readonly { orderLineNumber: number; sku: string; quantity: number }[],
+) {
   need(envelope, lines.length > 0, "no lines");
-  for (const l of lines) need(envelope, l.orderLineNumber >= 1 && l.quantity >= 1 && l.sku !== "", "a line without number, sku or units");
+  for (const l of lines)
+    need(
+      envelope,
+      l.orderLineNumber >= 1 && l.quantity >= 1 && l.sku !== "",
+      "a line without number, sku or units",
+    );
   return lines.map((l) => ({ lineNumber: l.orderLineNumber, sku: l.sku, quantity: l.quantity }));
 }
 
 export function decodeFulfillmentEvent(envelope: EventEnvelope): FulfillmentFact | undefined {
   const shipped = unpack(envelope, FulfillmentShippedSchema);
   if (shipped) {
-    need(envelope, shipped.orderId !== "" && shipped.fulfillmentId !== "" && shipped.shipmentId !== "", "FulfillmentShipped without order, fulfillment or shipment");
+    need(
+      envelope,
+      shipped.orderId !== "" && shipped.fulfillmentId !== "" && shipped.shipmentId !== "",
+      "FulfillmentShipped without order, fulfillment or shipment",
+    );
     return {
       kind: "shipped",
       orderId: shipped.orderId,
@@ -73,7 +85,11 @@ export function decodeFulfillmentEvent(envelope: EventEnvelope): FulfillmentFact
   }
   const delivered = unpack(envelope, FulfillmentDeliveredSchema);
   if (delivered) {
-    need(envelope, delivered.orderId !== "" && delivered.fulfillmentId !== "" && delivered.shipmentId !== "", "FulfillmentDelivered without order, fulfillment or shipment");
+    need(
+      envelope,
+      delivered.orderId !== "" && delivered.fulfillmentId !== "" && delivered.shipmentId !== "",
+      "FulfillmentDelivered without order, fulfillment or shipment",
+    );
     return {
       kind: "delivered",
       orderId: delivered.orderId,
@@ -85,7 +101,11 @@ export function decodeFulfillmentEvent(envelope: EventEnvelope): FulfillmentFact
   }
   const short = unpack(envelope, FulfillmentShortSchema);
   if (short) {
-    need(envelope, short.orderId !== "" && short.fulfillmentId !== "", "FulfillmentShort without order or fulfillment");
+    need(
+      envelope,
+      short.orderId !== "" && short.fulfillmentId !== "",
+      "FulfillmentShort without order or fulfillment",
+    );
     return {
       kind: "short",
       orderId: short.orderId,
@@ -102,7 +122,11 @@ export function decodeFulfillmentEvent(envelope: EventEnvelope): FulfillmentFact
 export function decodeReturnEvent(envelope: EventEnvelope): ReturnFact | undefined {
   const received = unpack(envelope, ReturnReceivedSchema);
   if (received) {
-    need(envelope, received.orderId !== "" && received.returnId !== "", "ReturnReceived without order or return");
+    need(
+      envelope,
+      received.orderId !== "" && received.returnId !== "",
+      "ReturnReceived without order or return",
+    );
     return {
       kind: "return_received",
       orderId: received.orderId,
@@ -113,7 +137,11 @@ export function decodeReturnEvent(envelope: EventEnvelope): ReturnFact | undefin
   }
   const refund = unpack(envelope, ReturnRefundRequestedSchema);
   if (refund) {
-    need(envelope, refund.orderId !== "" && refund.returnId !== "" && refund.amount !== undefined, "ReturnRefundRequested without order, return or amount");
+    need(
+      envelope,
+      refund.orderId !== "" && refund.returnId !== "" && refund.amount !== undefined,
+      "ReturnRefundRequested without order, return or amount",
+    );
     return {
       kind: "return_refund_requested",
       orderId: refund.orderId,
@@ -130,15 +158,16 @@ export function decodeReturnEvent(envelope: EventEnvelope): ReturnFact | undefin
   return undefined;
 }
 
-export interface FulfillmentFactUseCases {
-  applyFulfillmentFact: (trx: Transaction<OrderDatabase>, fact: FulfillmentFact) => Promise<void>;
-  applyReturnFact: (trx: Transaction<OrderDatabase>, fact: ReturnFact) => Promise<void>;
+export interface FulfillmentFactUseCases<DB> {
+  applyFulfillmentFact: (trx: Transaction<DB>, fact: FulfillmentFact) => Promise<void>;
+  applyReturnFact: (trx: Transaction<DB>, fact: ReturnFact) => Promise<void>;
 }
 
-export interface FulfillmentConsumersOptions {
+export interface FulfillmentConsumersOptions<DB> {
   kafka: Kafka;
-  db: Kysely<OrderDatabase>;
-  useCases: FulfillmentFactUseCases;
+  // The service schema's database (it holds event_processing_log and consumer_aggregate_versions).
+  db: Kysely<DB>;
+  useCases: FulfillmentFactUseCases<DB>;
   logger: ConsumerLogger;
   registry?: Registry;
   // Tests: their own topics and groups.
@@ -147,9 +176,14 @@ export interface FulfillmentConsumersOptions {
   retryBackoffMs?: number;
 }
 
-export function createFulfillmentEventConsumers(options: FulfillmentConsumersOptions): EventConsumer[] {
+export function createFulfillmentEventConsumers<DB>(
+  options: FulfillmentConsumersOptions<DB>,
+): EventConsumer[] {
   const topics = options.topics ?? { fulfillment: FULFILLMENT_TOPIC, returns: FULFILLMENT_RETURN_TOPIC };
-  const groups = options.groups ?? { fulfillment: ORDER_FULFILLMENT_EVENTS_GROUP, returns: ORDER_RETURN_EVENTS_GROUP };
+  const groups = options.groups ?? {
+    fulfillment: ORDER_FULFILLMENT_EVENTS_GROUP,
+    returns: ORDER_RETURN_EVENTS_GROUP,
+  };
   const common = {
     kafka: options.kafka,
     db: options.db,
@@ -158,7 +192,7 @@ export function createFulfillmentEventConsumers(options: FulfillmentConsumersOpt
     ...(options.retryBackoffMs !== undefined && { retryBackoffMs: options.retryBackoffMs }),
   };
   return [
-    createEventConsumer<OrderDatabase>({
+    createEventConsumer<DB>({
       ...common,
       groupId: groups.fulfillment,
       topics: [topics.fulfillment],
@@ -168,7 +202,7 @@ export function createFulfillmentEventConsumers(options: FulfillmentConsumersOpt
         if (fact) await options.useCases.applyFulfillmentFact(trx, fact);
       },
     }),
-    createEventConsumer<OrderDatabase>({
+    createEventConsumer<DB>({
       ...common,
       groupId: groups.returns,
       topics: [topics.returns],
@@ -177,7 +211,12 @@ export function createFulfillmentEventConsumers(options: FulfillmentConsumersOpt
       maxRetries: 20,
       handle: async (trx, event) => {
         const fact = decodeReturnEvent(event.envelope);
-        if (fact) await options.useCases.applyReturnFact(trx, fact);
+        if (!fact) return;
+        try {
+          await options.useCases.applyReturnFact(trx, fact);
+        } catch (err) {
+          throw err instanceof DeliveryNotSeenYet ? markRetryable(err) : err;
+        }
       },
     }),
   ];
