@@ -289,3 +289,23 @@ describe("out of order and short", () => {
     });
   }, 60_000);
 });
+
+describe("poison messages", () => {
+  it("an event naming an unknown order is dead-lettered and the events after it still apply", async () => {
+    const J = `LJ-${S}`;
+    await f.stock(J, 3, "W1", 100n);
+    const { orderId } = await confirmedCardOrder(f, [{ sku: J, quantity: 1 }]);
+    const ghost = feed.newFulfillment();
+    const ids = feed.newFulfillment();
+    await feed.produce(feed.topics.topics.fulfillment, ghost.fulfillmentId, [
+      feed.shipped(ghost, randomUUID(), [{ orderLineNumber: 1, sku: J, quantity: 1 }], 3),
+      // A line the order does not have.
+      feed.shipped(ids, orderId, [{ orderLineNumber: 7, sku: J, quantity: 1 }], 3),
+      feed.shipped(ids, orderId, [{ orderLineNumber: 1, sku: J, quantity: 1 }], 4),
+    ]);
+    await eventually(async () => (await line(orderId, 1))?.shipped === 1);
+    const dlq = `${feed.topics.topics.fulfillment}.dlq`;
+    const offsets = await feed.topics.admin.fetchTopicOffsets(dlq);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
+  }, 60_000);
+});

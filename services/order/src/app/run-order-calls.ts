@@ -92,7 +92,10 @@ export function runOrderCallsUseCase(deps: UseCaseDeps, policy: AfterCheckoutPol
       });
       await setOrderPaymentStatus(trx, call.orderId, "captured");
     });
-    deps.metrics?.paymentOutcome(call.kind, answer.status);
+    if (call.kind !== "release_stock") {
+      const payment = await findPaymentOfOrder(deps.db, call.orderId);
+      deps.metrics?.paymentOutcome(payment?.provider ?? "unknown", `${call.kind}_${answer.status}`);
+    }
   }
 
   async function retryLater(call: RemoteCallRecord, status: "requested" | "unknown", error: string) {
