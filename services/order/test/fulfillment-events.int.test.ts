@@ -290,6 +290,26 @@ describe("out of order and short", () => {
   }, 60_000);
 });
 
+describe("everything short", () => {
+  it("every unit short and nothing shipped: the order is cancelled, the authorization voided, the stock released", async () => {
+    const K = `LK-${S}`;
+    await f.stock(K, 4, "W1", 900n);
+    const { orderId, providerPaymentId } = await confirmedCardOrder(f, [{ sku: K, quantity: 2 }]);
+    const ids = feed.newFulfillment();
+    await feed.produce(feed.topics.topics.fulfillment, ids.fulfillmentId, [
+      feed.short(ids.fulfillmentId, orderId, [{ orderLineNumber: 1, sku: K, quantity: 2 }], 3),
+    ]);
+    await eventually(async () => (await f.useCases.order.getOrder(orderId)).order.status === "cancelled");
+    await feed.runWorkers();
+    const order = await f.useCases.order.getOrder(orderId);
+    expect(order.order).toMatchObject({ cancelledBy: "system" });
+    expect(order.order.lines[0]).toMatchObject({ short: 2, allocated: 0, shipped: 0 });
+    expect(order.payment?.status).toBe("voided");
+    expect(await sandboxIntent(f, providerPaymentId)).toMatchObject({ status: "canceled", received: 0 });
+    expect(await level(f.warehouse.db, "W1", K)).toMatchObject({ on_hand: 4, committed: 0, reserved: 0 });
+  }, 60_000);
+});
+
 describe("poison messages", () => {
   it("an event naming an unknown order is dead-lettered and the events after it still apply", async () => {
     const J = `LJ-${S}`;

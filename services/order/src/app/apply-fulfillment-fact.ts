@@ -15,7 +15,7 @@ import {
   setOrderFulfillment,
   writeLineQuantities,
 } from "../data/movement.repo.ts";
-import { findOrder, type OrderLineRecord, type OrderRecord } from "../data/order.repo.ts";
+import { findOrder, moveOrderStatus, type OrderLineRecord, type OrderRecord } from "../data/order.repo.ts";
 import { findPaymentOfOrder } from "../data/payment.repo.ts";
 import {
   deliver,
@@ -23,6 +23,7 @@ import {
   lineFulfillmentStatus,
   lineResolved,
   markShort,
+  openUnits,
   orderFulfillmentStatus,
   ship,
 } from "../domain/line-fulfillment.ts";
@@ -246,10 +247,23 @@ export function applyFulfillmentFactUseCase(deps: UseCaseDeps) {
     const payment = await findPaymentOfOrder(trx, order.orderId, true);
     // The default policy (refund): the short units' money is refunded, or never captured.
     await recordDroppedUnits(trx, order, payment, { sourceKey, units: lines, reason: "shortfall" });
+    // Every unit went short and nothing shipped: the order ends, cancelled by the system (its
+    // authorization is voided by the call recorded above).
+    const nothingLeft = order.lines.every((l) => openUnits(l) === 0 && l.shipped === 0);
+    if (nothingLeft && order.status === "confirmed") {
+      await moveOrderStatus(trx, order.orderId, ["confirmed"], {
+        status: "cancelled",
+        cancelledAt: fact.at,
+        cancelledBy: "system",
+        cancelReason: "every unit went short in fulfillment",
+      });
+    }
     await finish(trx, order);
     const aggregate = await loadOrder({ db: trx }, order.orderId);
     if (aggregate)
-      await appendToOutbox(trx, { producer: "order" }, [orderLinesShort(aggregate, lines, false, fact.at)]);
+      await appendToOutbox(trx, { producer: "order" }, [
+        orderLinesShort(aggregate, lines, nothingLeft, fact.at),
+      ]);
   }
 
   return async function applyFulfillmentFact(trx: Trx, fact: FulfillmentFact): Promise<void> {
