@@ -14,3 +14,7 @@ export const REVIEW_TOPIC = "review.review.v1";
 export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";
 /** Fulfillment orders from ORDER_TOPIC: OrderConfirmed creates them, OrderCancelled cancels them. */
 export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";
+/** The order's lines and payment from FULFILLMENT_TOPIC: shipped (capture), delivered, short. */
+export const ORDER_FULFILLMENT_EVENTS_GROUP = "order.fulfillment-events";
+/** Returns and their refunds from FULFILLMENT_RETURN_TOPIC. */
+export const ORDER_RETURN_EVENTS_GROUP = "order.return-events";

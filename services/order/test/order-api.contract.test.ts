@@ -248,6 +248,16 @@ describe("bad input names the field and changes nothing", () => {
       "order_id",
     ],
     [
+      "verifyPurchase without customer",
+      () => f.client.verifyPurchase({ sku: "SKU-1" }, f.as("service")),
+      "customer_id",
+    ],
+    [
+      "verifyPurchase bad sku",
+      () => f.client.verifyPurchase({ customerId: "c", sku: "bad sku" }, f.as("service")),
+      "sku",
+    ],
+    [
       "abandonCheckout without key",
       () => f.admin.abandonCheckout({ orderId: UUID }, f.as("ops")),
       "idempotency_key",
