@@ -1,25 +1,28 @@
 // Composition root: config → logger → pool (migrated) → clients of the warehouse, the catalog and the
 // payment providers (each dependency behind its own breaker) → use cases → gRPC server (health,
-// reflection), metrics listener, payment webhook listener, outbox relay and the checkout saga worker,
-// wired by hand; SIGTERM stops them in reverse order.
+// reflection) and the same API over Connect/JSON, metrics listener, payment webhook listener, outbox
+// relay, the checkout saga worker and the retention worker, wired by hand; SIGTERM stops them in reverse
+// order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
-import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { createKafkaClient, ORDER_TOPIC } from "@stockroom/messaging";
-import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
+import { startRetentionWorker } from "@stockroom/retention";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadOrderConfig, type OrderConfig } from "./config.ts";
 import type { OrderDatabase } from "./data/database.ts";
 import { DEFAULT_CAPTURE_TIMING } from "./domain/payment-hold.ts";
-import { createOrderMetrics } from "./order-metrics.ts";
+import { createOrderMetrics, registerCheckoutsNeedingAttention } from "./order-metrics.ts";
 import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
 import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler.ts";
 import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
@@ -34,6 +37,8 @@ const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/order", import.meta.url));
 
 async function main(config: OrderConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<OrderDatabase>({
     config,
@@ -43,6 +48,7 @@ async function main(config: OrderConfig): Promise<void> {
   });
 
   const registry = createMetricsRegistry({ service: SERVICE });
+  registerPoolMetrics(registry, pool);
   const metrics = createOrderMetrics(registry);
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
@@ -135,10 +141,23 @@ async function main(config: OrderConfig): Promise<void> {
     record: useCases.payments.recordWebhook,
     logger,
   });
+  registerCheckoutsNeedingAttention(registry, useCases.saga.countNeedingAttention);
+  const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   saga.start();
-  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  const api = await startApiServers(server, {
+    logger,
+    grpcPort: config.GRPC_PORT,
+    httpPort: config.HTTP_PORT,
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+  });
   logger.info(
-    { grpcPort: port, metricsPort: metricsServer.port, webhookPort: webhooks.port, schema: config.DB_SCHEMA },
+    {
+      grpcPort: api.grpcPort,
+      httpPort: api.httpPort,
+      metricsPort: metricsServer.port,
+      webhookPort: webhooks.port,
+      schema: config.DB_SCHEMA,
+    },
     "order started",
   );
 
@@ -146,8 +165,8 @@ async function main(config: OrderConfig): Promise<void> {
     {
       // Stop taking new work first: the saga pass in flight records its outcomes before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([saga.stop(), relay.stop(), webhooks.close()]);
-        await server.shutdown(graceMs);
+        await Promise.all([saga.stop(), relay.stop(), webhooks.close(), retention.stop()]);
+        await api.shutdown(graceMs);
       },
     },
     logger,
@@ -158,6 +177,7 @@ async function main(config: OrderConfig): Promise<void> {
         catalog.close();
         await metricsServer.close();
         await pool.end();
+        await telemetry.shutdown();
       },
     },
   );

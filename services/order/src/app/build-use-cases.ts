@@ -4,7 +4,10 @@ import type { Logger } from "@stockroom/logging";
 import { acceptPartialQuantitiesUseCase } from "./accept-partial-quantities.ts";
 import { addCartLineUseCase } from "./add-cart-line.ts";
 import { cancelOrderUseCase } from "./cancel-order.ts";
-import { oldestUnfinishedCheckoutAgeUseCase } from "./checkout-health.ts";
+import {
+  countCheckoutsNeedingAttentionUseCase,
+  oldestUnfinishedCheckoutAgeUseCase,
+} from "./checkout-health.ts";
 import { createCartUseCase } from "./create-cart.ts";
 import { driveCheckoutsUseCase } from "./drive-checkouts.ts";
 import { getCartUseCase } from "./get-cart.ts";
@@ -54,6 +57,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     saga: {
       driveDueCheckouts: driveCheckoutsUseCase(deps, settings, options.logger),
       oldestUnfinishedAgeSeconds: oldestUnfinishedCheckoutAgeUseCase(deps),
+      countNeedingAttention: countCheckoutsNeedingAttentionUseCase(deps),
     },
     payments: {
       recordWebhook: recordPaymentWebhookUseCase(deps, options.onCheckoutDue),
