@@ -107,6 +107,7 @@ async function main(config: OrderConfig): Promise<void> {
       captureTiming: DEFAULT_CAPTURE_TIMING,
       retryPolicy: config.retryPolicy,
       stepLeaseMs: config.SAGA_STEP_LEASE_MS,
+      checkoutStockAnswerWaitMs: config.CHECKOUT_STOCK_ANSWER_WAIT_MS,
     },
     { logger, onCheckoutDue: () => wakeSaga() },
   );

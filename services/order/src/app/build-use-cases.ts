@@ -42,7 +42,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
       setShippingDestination: setShippingDestinationUseCase(deps),
       setPaymentMethod: setPaymentMethodUseCase(deps),
       acceptPartialQuantities: acceptPartialQuantitiesUseCase(deps),
-      startCheckout: startCheckoutUseCase(deps, options.onCheckoutDue),
+      startCheckout: startCheckoutUseCase(deps, settings, options.onCheckoutDue),
       getOrder: getOrderUseCase(deps),
       listOrders: listOrdersUseCase(deps),
       cancelOrder: cancelOrderUseCase(deps, options.onCheckoutDue),

@@ -30,6 +30,9 @@ export interface OrderSettings {
   retryPolicy: RetryPolicy;
   // How long a claimed saga step is leased to the worker that claimed it before another may take it.
   stepLeaseMs: number;
+  // How long StartCheckout waits for the stock answer (a shortfall is then its error); absent or 0: it
+  // answers at once with the pending order.
+  checkoutStockAnswerWaitMs?: number;
 }
 
 export function createUseCaseDeps(
