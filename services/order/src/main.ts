@@ -1,7 +1,7 @@
 // Composition root: config → logger → pool (migrated) → clients of the warehouse, the catalog and the
 // payment providers (each dependency behind its own breaker) → use cases → gRPC server (health,
 // reflection) and the same API over Connect/JSON, metrics listener, payment webhook listener, outbox
-// relay, the checkout saga worker and the retention worker, wired by hand; SIGTERM stops them in reverse
+// relay, the checkout saga worker, the abandoned-cart worker and the retention worker, wired by hand; SIGTERM stops them in reverse
 // order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
@@ -30,6 +30,7 @@ import { createWarehouseClient } from "./transport/grpc/warehouse.client.ts";
 import { startPaymentWebhookServer } from "./transport/http/payment-webhook.server.ts";
 import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
 import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payment.provider.ts";
+import { createAbandonedCartWorker } from "./workers/abandoned-cart.worker.ts";
 import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
 
 const SERVICE = "order";
@@ -108,6 +109,7 @@ async function main(config: OrderConfig): Promise<void> {
       retryPolicy: config.retryPolicy,
       stepLeaseMs: config.SAGA_STEP_LEASE_MS,
       checkoutStockAnswerWaitMs: config.CHECKOUT_STOCK_ANSWER_WAIT_MS,
+      cartAbandonAfterMs: config.CART_ABANDON_AFTER_MS,
     },
     { logger, onCheckoutDue: () => wakeSaga() },
   );
@@ -136,6 +138,12 @@ async function main(config: OrderConfig): Promise<void> {
     logger,
   });
   wakeSaga = saga.wake;
+  const abandonedCarts = createAbandonedCartWorker({
+    abandonIdleCarts: useCases.carts.abandonIdleCarts,
+    batchSize: config.CART_ABANDON_BATCH_SIZE,
+    intervalMs: config.CART_ABANDON_INTERVAL_MS,
+    logger,
+  });
   const webhooks = await startPaymentWebhookServer({
     port: config.WEBHOOK_PORT,
     providers: paymentProviders,
@@ -145,6 +153,7 @@ async function main(config: OrderConfig): Promise<void> {
   registerCheckoutsNeedingAttention(registry, useCases.saga.countNeedingAttention);
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   saga.start();
+  abandonedCarts.start();
   const api = await startApiServers(server, {
     logger,
     grpcPort: config.GRPC_PORT,
@@ -166,7 +175,13 @@ async function main(config: OrderConfig): Promise<void> {
     {
       // Stop taking new work first: the saga pass in flight records its outcomes before the server drains.
       shutdown: async (graceMs) => {
-        await Promise.all([saga.stop(), relay.stop(), webhooks.close(), retention.stop()]);
+        await Promise.all([
+          saga.stop(),
+          abandonedCarts.stop(),
+          relay.stop(),
+          webhooks.close(),
+          retention.stop(),
+        ]);
         await api.shutdown(graceMs);
       },
     },

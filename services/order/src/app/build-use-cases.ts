@@ -1,6 +1,7 @@
 // Every order use case, built once from the same deps: main.ts serves these and the tests call these,
 // so what is tested is what runs. Grouped by caller: OrderService, the saga worker.
 import type { Logger } from "@stockroom/logging";
+import { abandonIdleCartsUseCase } from "./abandon-idle-carts.ts";
 import { acceptPartialQuantitiesUseCase } from "./accept-partial-quantities.ts";
 import { addCartLineUseCase } from "./add-cart-line.ts";
 import { cancelOrderUseCase } from "./cancel-order.ts";
@@ -36,12 +37,12 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     order: {
       createCart: createCartUseCase(deps, settings),
       getCart: getCartUseCase(deps),
-      addCartLine: addCartLineUseCase(deps),
-      updateCartLine: updateCartLineUseCase(deps),
-      removeCartLine: removeCartLineUseCase(deps),
+      addCartLine: addCartLineUseCase(deps, settings),
+      updateCartLine: updateCartLineUseCase(deps, settings),
+      removeCartLine: removeCartLineUseCase(deps, settings),
       setShippingDestination: setShippingDestinationUseCase(deps),
       setPaymentMethod: setPaymentMethodUseCase(deps),
-      acceptPartialQuantities: acceptPartialQuantitiesUseCase(deps),
+      acceptPartialQuantities: acceptPartialQuantitiesUseCase(deps, settings),
       startCheckout: startCheckoutUseCase(deps, settings, options.onCheckoutDue),
       getOrder: getOrderUseCase(deps),
       listOrders: listOrdersUseCase(deps),
@@ -58,6 +59,9 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
       driveDueCheckouts: driveCheckoutsUseCase(deps, settings, options.logger),
       oldestUnfinishedAgeSeconds: oldestUnfinishedCheckoutAgeUseCase(deps),
       countNeedingAttention: countCheckoutsNeedingAttentionUseCase(deps),
+    },
+    carts: {
+      abandonIdleCarts: abandonIdleCartsUseCase(deps, settings, options.logger),
     },
     payments: {
       recordWebhook: recordPaymentWebhookUseCase(deps, options.onCheckoutDue),

@@ -12,6 +12,7 @@ import { assertReadyForCheckout, cartStatusAfter } from "../domain/cart-rules.ts
 import type { CheckoutStatus } from "../domain/checkout-saga.ts";
 import type { OrderStatus } from "../domain/order-status.ts";
 import { lockCart } from "./cart-change.ts";
+import { handOverCartHold } from "./cart-hold-handover.ts";
 import { awaitStockAnswer } from "./checkout-stock-answer.ts";
 import type { OrderSettings, RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
@@ -64,6 +65,7 @@ export function startCheckoutUseCase(deps: UseCaseDeps, settings: OrderSettings,
             paymentMethod: cart.paymentMethod ?? "card",
           });
           await insertSaga(trx, { checkoutId, orderId, cartId: cart.cartId, nextAttemptAt: deps.clock() });
+          if (cart.stockHoldMode === "from_add_to_cart") await handOverCartHold(trx, cart, checkoutId);
           await moveCartStatus(trx, cart.cartId, "open", "checking_out", orderId);
           deps.metrics?.checkoutStarted();
           return { orderId };
