@@ -77,6 +77,13 @@ describe("stock held from add-to-cart", () => {
     expect(updated.cart?.holdReservationId).not.toBe(first);
     expect(await activeCartReservations(f)).toEqual([updated.cart?.holdReservationId]);
 
+    // The same quantity again: the same hold, nothing reserved anew.
+    const same = await f.client.updateCartLine(
+      { idempotencyKey: "a-2b", cartId, lineNumber: 1, quantity: 5 },
+      storefront(),
+    );
+    expect(same.cart?.holdReservationId).toBe(updated.cart?.holdReservationId);
+
     // The same key again: the first answer, no second hold.
     const replay = await f.client.addCartLine(
       { idempotencyKey: "a-1", cartId, sku: "HOLD-A", quantity: 3 },

@@ -8,9 +8,18 @@
 import { aborted, ErrorReason } from "@stockroom/errors";
 import type { Logger } from "@stockroom/logging";
 import { type CartRecord, findCart, replaceCartLines } from "../data/cart.repo.ts";
+import { findCurrentHold } from "../data/cart-hold.repo.ts";
 import type { CartLine } from "../domain/cart-rules.ts";
 import { type CartCommand, cartNotFound, changeCart } from "./cart-change.ts";
-import { adoptHold, giveUpHold, holdCartLines, type NewHold, releaseCartHolds } from "./cart-hold.ts";
+import {
+  adoptHold,
+  giveUpHold,
+  holdCartLines,
+  holdDemand,
+  type NewHold,
+  releaseCartHolds,
+  sameDemand,
+} from "./cart-hold.ts";
 import type { CartView } from "./cart-view.ts";
 import type { OrderSettings, RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
@@ -57,6 +66,11 @@ export async function changeCartLines<C extends CartCommand>(
   }
   // Domain refusals (limits, a cart not open) come before any stock is held.
   const planned = plan(snapshot);
+  // The same demand (a quantity set to what it was, lines accepted as they are): the hold stays.
+  const current = await findCurrentHold(deps.db, snapshot.cartId);
+  if (current && sameDemand(current.lines, holdDemand(planned.lines))) {
+    return changeCart(deps, operation, command, ctx, applyPlan);
+  }
   const hold: NewHold | null = await holdCartLines(deps, settings, snapshot, planned.lines, logger);
   // Set once the transaction that took the hold committed (not on a replayed key, nor a rolled back try).
   let applied = false;
