@@ -56,6 +56,8 @@ export const orderConfigSchema = z
     CART_ABANDON_AFTER_MS: durationMs().default(60 * 60_000),
     CART_ABANDON_INTERVAL_MS: durationMs().default(30_000),
     CART_ABANDON_BATCH_SIZE: positiveInt().default(100),
+    // A cart command's hold intent this old has lost its command (a crash): the worker releases it.
+    CART_HOLD_INTENT_TIMEOUT_MS: durationMs().default(60_000),
     // StartCheckout waits this long for the stock answer (reserved, or short with what is available) so a
     // shortfall is its FAILED_PRECONDITION; past it, it answers with the pending order. 0: answer at once.
     CHECKOUT_STOCK_ANSWER_WAIT_MS: durationMs().default(3_000),

@@ -110,6 +110,7 @@ async function main(config: OrderConfig): Promise<void> {
       stepLeaseMs: config.SAGA_STEP_LEASE_MS,
       checkoutStockAnswerWaitMs: config.CHECKOUT_STOCK_ANSWER_WAIT_MS,
       cartAbandonAfterMs: config.CART_ABANDON_AFTER_MS,
+      cartHoldIntentTimeoutMs: config.CART_HOLD_INTENT_TIMEOUT_MS,
     },
     { logger, onCheckoutDue: () => wakeSaga() },
   );
