@@ -232,6 +232,13 @@ describe("stock held from add-to-cart", () => {
     expect(await reservedUnits(f, "HOLD-E")).toBe(0);
     const statuses = (await holdsOf(f, cartId)).map((h) => h.status);
     expect(statuses).toEqual(["released", "released"]);
+    // A week later they are gone; the cart's other holds are not touched.
+    await f.orderSchema.pool.query(
+      "UPDATE cart_holds SET updated_at = now() - interval '8 days' WHERE hold_id = ANY($1::uuid[])",
+      [[answered, neverRan]],
+    );
+    await f.useCases.carts.abandonIdleCarts(100);
+    expect(await holdsOf(f, cartId)).toEqual([]);
     expect(await activeCartReservations(f, cartId)).toEqual([]);
     expect(await releasedTwice(f)).toEqual([]);
   });

@@ -2,11 +2,13 @@
 // idle past the abandon timeout are abandoned and their holds go to release, in one short transaction
 // (the carts locked, SKIP LOCKED: a cart being edited or checked out right now is left for the next
 // pass, and an edit that committed first made it active again); intents a crashed command left behind
-// go to release too; then every hold waiting for release is released, outside any transaction.
+// go to release too; then every hold waiting for release is released, outside any transaction, and
+// holds settled a week ago are deleted.
 import type { Logger } from "@stockroom/logging";
 import { moveCartStatus } from "../data/cart.repo.ts";
 import {
   abandonStaleReservingHolds,
+  deleteSettledHoldsBefore,
   lockIdleOpenCarts,
   releaseHoldsOfCarts,
 } from "../data/cart-hold.repo.ts";
@@ -16,6 +18,8 @@ import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 export const DEFAULT_CART_ABANDON_AFTER_MS = 60 * 60_000;
 // A cart command's hold intent older than this has lost its command (Reserve takes seconds at most).
 export const DEFAULT_HOLD_INTENT_TIMEOUT_MS = 60_000;
+// Settled holds (released, refused, taken over by a checkout) are kept this long for a look, then deleted.
+export const SETTLED_HOLD_RETENTION_MS = 7 * 24 * 3_600_000;
 
 export interface AbandonPass {
   abandoned: number;
@@ -35,6 +39,7 @@ export function abandonIdleCartsUseCase(deps: UseCaseDeps, settings: OrderSettin
     });
     await abandonStaleReservingHolds(deps.db, new Date(now.getTime() - intentTimeoutMs));
     const released = await releaseCartHolds(deps, { limit, logger });
+    await deleteSettledHoldsBefore(deps.db, new Date(now.getTime() - SETTLED_HOLD_RETENTION_MS), limit);
     if (abandoned > 0 || released > 0)
       logger?.info({ abandoned, released }, "idle carts abandoned, holds released");
     return { abandoned, released };

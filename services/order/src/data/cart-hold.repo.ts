@@ -214,3 +214,14 @@ export async function claimReleasingHolds(
   );
   return rows.map(holdFrom);
 }
+
+// Holds whose life ended (released, refused, taken over by a checkout) longer ago than `before`, at most
+// `limit` of them: the table keeps only what a cart or a running checkout may still need.
+export async function deleteSettledHoldsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM cart_holds WHERE hold_id IN (
+      SELECT hold_id FROM cart_holds
+      WHERE status IN ('released', 'refused', 'handed_over') AND updated_at < ${before}
+      LIMIT ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
