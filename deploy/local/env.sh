@@ -35,5 +35,6 @@ export PAYMENT_SANDBOX_HTTP_PORT="${PAYMENT_SANDBOX_HTTP_PORT:-50060}"
 export PAYMENT_SANDBOX_WEBHOOK_SECRET="${PAYMENT_SANDBOX_WEBHOOK_SECRET:-whsec_dev_only_0123456789abcdef}"  # local development only
 # The order service: gRPC, and its payment webhook listener (the sandbox posts its webhooks there).
 export ORDER_GRPC_PORT="${ORDER_GRPC_PORT:-50053}"
+export ORDER_HTTP_PORT="${ORDER_HTTP_PORT:-8453}"  # the same API over Connect/JSON
 export ORDER_WEBHOOK_PORT="${ORDER_WEBHOOK_PORT:-50063}"
 export PAYMENT_SANDBOX_WEBHOOK_URL="${PAYMENT_SANDBOX_WEBHOOK_URL:-http://127.0.0.1:$ORDER_WEBHOOK_PORT/webhooks/sandbox}"

@@ -8,6 +8,7 @@ export {
   type FieldViolation,
   isAppError,
   isRetryableError,
+  type PackedDetail,
   type PreconditionViolation,
 } from "./app-error.ts";
 export { type CallLimits, remainingMs, stopReasonOf, throwIfStopped } from "./call-limits.ts";

@@ -1,12 +1,13 @@
 // Composition root: config → logger → pool (migrated) → clients of the warehouse, the catalog and the
 // payment providers (each dependency behind its own breaker) → use cases → gRPC server (health,
-// reflection), metrics listener, payment webhook listener, outbox relay and the checkout saga worker,
-// wired by hand; SIGTERM stops them in reverse order.
+// reflection) and the same API over Connect/JSON, metrics listener, payment webhook listener, outbox
+// relay, the checkout saga worker, the abandoned-cart worker and the retention worker, wired by hand; SIGTERM stops them in reverse
+// order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
-import { createGrpcServer, installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import {
   createKafkaClient,
@@ -18,17 +19,19 @@ import {
   ORDER_RETURN_EVENTS_GROUP,
   ORDER_TOPIC,
 } from "@stockroom/messaging";
-import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
+import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
+import { startRetentionWorker } from "@stockroom/retention";
+import { startTelemetry } from "@stockroom/telemetry/sdk";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { loadOrderConfig, type OrderConfig } from "./config.ts";
 import type { OrderDatabase } from "./data/database.ts";
 import { DEFAULT_CAPTURE_TIMING } from "./domain/payment-hold.ts";
-import { createOrderMetrics } from "./order-metrics.ts";
+import { createOrderMetrics, registerCheckoutsNeedingAttention } from "./order-metrics.ts";
 import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
 import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler.ts";
 import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
@@ -37,6 +40,7 @@ import { startPaymentWebhookServer } from "./transport/http/payment-webhook.serv
 import { createFulfillmentEventConsumers } from "./transport/kafka/fulfillment-events.consumer.ts";
 import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
 import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payment.provider.ts";
+import { createAbandonedCartWorker } from "./workers/abandoned-cart.worker.ts";
 import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
 import { createOrderCallsWorker } from "./workers/order-calls.worker.ts";
 import { createRefundRetryWorker } from "./workers/refund-retry.worker.ts";
@@ -46,6 +50,8 @@ const VERSION = servicePackage.version;
 const MIGRATIONS = fileURLToPath(new URL("../../../migrations/order", import.meta.url));
 
 async function main(config: OrderConfig): Promise<void> {
+  // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; off otherwise.
+  const telemetry = startTelemetry(SERVICE);
   const logger = createLogger({ service: SERVICE, version: VERSION, level: config.LOG_LEVEL });
   const { pool, db } = await openServiceDatabase<OrderDatabase>({
     config,
@@ -55,6 +61,7 @@ async function main(config: OrderConfig): Promise<void> {
   });
 
   const registry = createMetricsRegistry({ service: SERVICE });
+  registerPoolMetrics(registry, pool);
   const metrics = createOrderMetrics(registry);
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
@@ -114,6 +121,9 @@ async function main(config: OrderConfig): Promise<void> {
       retryPolicy: config.retryPolicy,
       stepLeaseMs: config.SAGA_STEP_LEASE_MS,
       afterCheckout: config.afterCheckout,
+      checkoutStockAnswerWaitMs: config.CHECKOUT_STOCK_ANSWER_WAIT_MS,
+      cartAbandonAfterMs: config.CART_ABANDON_AFTER_MS,
+      cartHoldIntentTimeoutMs: config.CART_HOLD_INTENT_TIMEOUT_MS,
     },
     { logger, onCheckoutDue: () => wakeSaga() },
   );
@@ -180,19 +190,39 @@ async function main(config: OrderConfig): Promise<void> {
     ...after,
   });
   const refunds = createRefundRetryWorker({ retryDueRefunds: useCases.payments.retryDueRefunds, ...after });
+  const abandonedCarts = createAbandonedCartWorker({
+    abandonIdleCarts: useCases.carts.abandonIdleCarts,
+    batchSize: config.CART_ABANDON_BATCH_SIZE,
+    intervalMs: config.CART_ABANDON_INTERVAL_MS,
+    logger,
+  });
   const webhooks = await startPaymentWebhookServer({
     port: config.WEBHOOK_PORT,
     providers: paymentProviders,
     record: useCases.payments.recordWebhook,
     logger,
   });
+  registerCheckoutsNeedingAttention(registry, useCases.saga.countNeedingAttention);
+  const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   saga.start();
   orderCalls.start();
   refunds.start();
+  abandonedCarts.start();
   for (const consumer of fulfillmentConsumers) await consumer.start();
-  const port = await server.start(`0.0.0.0:${config.GRPC_PORT}`);
+  const api = await startApiServers(server, {
+    logger,
+    grpcPort: config.GRPC_PORT,
+    httpPort: config.HTTP_PORT,
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+  });
   logger.info(
-    { grpcPort: port, metricsPort: metricsServer.port, webhookPort: webhooks.port, schema: config.DB_SCHEMA },
+    {
+      grpcPort: api.grpcPort,
+      httpPort: api.httpPort,
+      metricsPort: metricsServer.port,
+      webhookPort: webhooks.port,
+      schema: config.DB_SCHEMA,
+    },
     "order started",
   );
 
@@ -201,8 +231,16 @@ async function main(config: OrderConfig): Promise<void> {
       // Stop taking new work first: the saga pass in flight records its outcomes before the server drains.
       shutdown: async (graceMs) => {
         await Promise.all(fulfillmentConsumers.map((c) => c.stop()));
-        await Promise.all([saga.stop(), orderCalls.stop(), refunds.stop(), relay.stop(), webhooks.close()]);
-        await server.shutdown(graceMs);
+        await Promise.all([
+          saga.stop(),
+          orderCalls.stop(),
+          refunds.stop(),
+          abandonedCarts.stop(),
+          relay.stop(),
+          webhooks.close(),
+          retention.stop(),
+        ]);
+        await api.shutdown(graceMs);
       },
     },
     logger,
@@ -213,6 +251,7 @@ async function main(config: OrderConfig): Promise<void> {
         catalog.close();
         await metricsServer.close();
         await pool.end();
+        await telemetry.shutdown();
       },
     },
   );

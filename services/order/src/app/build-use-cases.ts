@@ -2,12 +2,16 @@
 // so what is tested is what runs. Grouped by caller: OrderService, the saga worker.
 import type { Logger } from "@stockroom/logging";
 import { DEFAULT_AFTER_CHECKOUT_POLICY } from "../domain/after-checkout-policy.ts";
+import { abandonIdleCartsUseCase } from "./abandon-idle-carts.ts";
 import { acceptPartialQuantitiesUseCase } from "./accept-partial-quantities.ts";
 import { addCartLineUseCase } from "./add-cart-line.ts";
 import { applyFulfillmentFactUseCase } from "./apply-fulfillment-fact.ts";
 import { applyReturnFactUseCase } from "./apply-return-fact.ts";
 import { cancelOrderUseCase } from "./cancel-order.ts";
-import { oldestUnfinishedCheckoutAgeUseCase } from "./checkout-health.ts";
+import {
+  countCheckoutsNeedingAttentionUseCase,
+  oldestUnfinishedCheckoutAgeUseCase,
+} from "./checkout-health.ts";
 import { createCartUseCase } from "./create-cart.ts";
 import { driveCheckoutsUseCase } from "./drive-checkouts.ts";
 import { getCartUseCase } from "./get-cart.ts";
@@ -40,13 +44,13 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     order: {
       createCart: createCartUseCase(deps, settings),
       getCart: getCartUseCase(deps),
-      addCartLine: addCartLineUseCase(deps),
-      updateCartLine: updateCartLineUseCase(deps),
-      removeCartLine: removeCartLineUseCase(deps),
+      addCartLine: addCartLineUseCase(deps, settings),
+      updateCartLine: updateCartLineUseCase(deps, settings),
+      removeCartLine: removeCartLineUseCase(deps, settings),
       setShippingDestination: setShippingDestinationUseCase(deps),
       setPaymentMethod: setPaymentMethodUseCase(deps),
-      acceptPartialQuantities: acceptPartialQuantitiesUseCase(deps),
-      startCheckout: startCheckoutUseCase(deps, options.onCheckoutDue),
+      acceptPartialQuantities: acceptPartialQuantitiesUseCase(deps, settings),
+      startCheckout: startCheckoutUseCase(deps, settings, options.onCheckoutDue),
       getOrder: getOrderUseCase(deps),
       listOrders: listOrdersUseCase(deps),
       cancelOrder: cancelOrderUseCase(deps, options.onCheckoutDue),
@@ -62,6 +66,10 @@ export function buildUseCases(deps: UseCaseDeps, settings: OrderSettings, option
     saga: {
       driveDueCheckouts: driveCheckoutsUseCase(deps, settings, options.logger),
       oldestUnfinishedAgeSeconds: oldestUnfinishedCheckoutAgeUseCase(deps),
+      countNeedingAttention: countCheckoutsNeedingAttentionUseCase(deps),
+    },
+    carts: {
+      abandonIdleCarts: abandonIdleCartsUseCase(deps, settings, options.logger),
     },
     payments: {
       recordWebhook: recordPaymentWebhookUseCase(deps, options.onCheckoutDue),

@@ -33,6 +33,13 @@ export interface OrderSettings {
   stepLeaseMs: number;
   // Shorts, refund and call retries after checkout; unset: DEFAULT_AFTER_CHECKOUT_POLICY.
   afterCheckout?: AfterCheckoutPolicy;
+  // How long StartCheckout waits for the stock answer (a shortfall is then its error); absent or 0: it
+  // answers at once with the pending order.
+  checkoutStockAnswerWaitMs?: number;
+  // from_add_to_cart: carts idle this long are abandoned and their holds released (default 1 h), and a
+  // cart command's hold intent this old is taken for lost (default 60 s).
+  cartAbandonAfterMs?: number;
+  cartHoldIntentTimeoutMs?: number;
 }
 
 export function createUseCaseDeps(

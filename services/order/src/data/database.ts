@@ -198,6 +198,23 @@ export interface CheckoutSagasTable {
   finished_at: Date | null;
 }
 
+export type CartHoldStatus = "reserving" | "held" | "releasing" | "released" | "refused" | "handed_over";
+
+export interface CartHoldsTable {
+  hold_id: string;
+  cart_id: string;
+  status: CartHoldStatus;
+  lines: Json<{ sku: string; warehouseCode: string | null; quantity: number }[]>;
+  payment_method: "card" | "e_wallet" | "bank_transfer" | "cash_on_delivery";
+  ttl_ms: number;
+  reservation_id: string | null;
+  expires_at: Date | null;
+  checkout_id: string | null;
+  lease_until: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface EventProcessingLogTable {
   event_id: string;
   consumer: string;
@@ -216,5 +233,6 @@ export interface OrderDatabase extends OutboxDatabase, IdempotencyDatabase {
   order_remote_calls: OrderRemoteCallsTable;
   payment_events: PaymentEventsTable;
   checkout_sagas: CheckoutSagasTable;
+  cart_holds: CartHoldsTable;
   event_processing_log: EventProcessingLogTable;
 }

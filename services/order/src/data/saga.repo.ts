@@ -214,3 +214,14 @@ export async function oldestUnfinishedSagaAgeSeconds(db: Db, now: Date): Promise
   const oldest = row?.oldest as Date | null | undefined;
   return oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0;
 }
+
+// Sagas in needs_attention now, per reason (the gauge the CheckoutsStuck alert watches).
+export async function countSagasNeedingAttention(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom("checkout_sagas")
+    .select(["attention_reason", (eb) => eb.fn.countAll<string>().as("count")])
+    .where("status", "=", "needs_attention")
+    .groupBy("attention_reason")
+    .execute();
+  return new Map(rows.map((r) => [r.attention_reason ?? "unknown", Number(r.count)]));
+}

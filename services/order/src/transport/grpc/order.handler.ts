@@ -12,6 +12,7 @@ import type { OrderUseCases } from "../../app/build-use-cases.ts";
 import { CHECKOUT_STATUS_TO_PROTO, ORDER_STATUS_TO_PROTO, orderMessage } from "../../app/order-message.ts";
 import type { RequestContext } from "../../app/use-case-deps.ts";
 import { encodeCart } from "./cart-mapping.ts";
+import { withShortfallDetail } from "./checkout-shortfall-detail.ts";
 import * as validate from "./validate.ts";
 
 const STOREFRONT = ["storefront"] as const;
@@ -127,14 +128,21 @@ export function createOrderHandler(useCases: OrderUseCases): ServiceImpl<typeof 
       return { cart: encodeCart(cart) };
     },
     async startCheckout(request, ctx) {
-      const started = await useCases.startCheckout(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          cartId: validate.uuid(request.cartId, "cart_id"),
-          expectedCartVersion: validate.expectedVersion(request.expectedCartVersion, "expected_cart_version"),
-        },
-        requestContextFrom(ctx),
-      );
+      const started = await useCases
+        .startCheckout(
+          {
+            idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+            cartId: validate.uuid(request.cartId, "cart_id"),
+            expectedCartVersion: validate.expectedVersion(
+              request.expectedCartVersion,
+              "expected_cart_version",
+            ),
+          },
+          requestContextFrom(ctx),
+        )
+        .catch((err: unknown) => {
+          throw withShortfallDetail(err);
+        });
       return {
         orderId: started.orderId,
         status: ORDER_STATUS_TO_PROTO[started.status] ?? ProtoOrderStatus.UNSPECIFIED,

@@ -126,7 +126,10 @@ export function createWarehouseClient(
         const response = await call(() =>
           client.reserve({
             idempotencyKey: request.idempotencyKey,
-            reference: { type: "order", id: request.orderId },
+            reference:
+              "cartId" in request
+                ? { type: "cart", id: request.cartId }
+                : { type: "order", id: request.orderId },
             lines: request.lines.map((l) => ({
               sku: l.sku,
               quantity: l.quantity,
