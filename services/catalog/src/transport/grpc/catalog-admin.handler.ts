@@ -47,6 +47,7 @@ export function createCatalogAdminHandler(
           attributes: check(() => validate.attributes(request.attributes)),
           price: check(() => validate.price(request.price)),
           status: check(() => validate.writableStatus(request.status, "draft")),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );
@@ -67,6 +68,7 @@ export function createCatalogAdminHandler(
               : check(() => validate.categoryPath(request.categoryPath ?? "")),
           attributes: request.attributes ? check(() => validate.attributes(request.attributes)) : undefined,
           status: check(() => validate.writableStatus(request.status, undefined)),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );
