@@ -1,6 +1,7 @@
 // Fulfillment configuration from the environment. Variables may carry the FULFILLMENT_ prefix
 // (FULFILLMENT_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 import {
+  apiServerConfigShape,
   authConfigShape,
   checkAuthConfig,
   commaList,
@@ -10,7 +11,6 @@ import {
   loadConfig,
   nonEmptyString,
   outboxRelayConfigShape,
-  port,
   positiveInt,
   schemaName,
   z,
@@ -22,9 +22,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/warehouse-comma
 
 export const CONFIG_PREFIX = "FULFILLMENT_";
 
-// What one process runs: the order-events consumer, the warehouse command worker and the outbox relay
-// (the gRPC API joins them once its handlers exist).
-export const FULFILLMENT_COMPONENTS = ["consumer", "commands", "relay"] as const;
+// What one process runs: the gRPC (and Connect) API, the order-events consumer, the warehouse command
+// worker and the outbox relay.
+export const FULFILLMENT_COMPONENTS = ["api", "consumer", "commands", "relay"] as const;
 export type FulfillmentComponent = (typeof FULFILLMENT_COMPONENTS)[number];
 
 const fraction = () => z.coerce.number().min(0).max(1);
@@ -34,12 +34,14 @@ export const fulfillmentConfigSchema = z
     ...commonConfigShape,
     ...authConfigShape,
     ...outboxRelayConfigShape,
-    GRPC_PORT: port().default(50054),
-    METRICS_PORT: port().default(9454),
+    ...apiServerConfigShape({ grpc: 50054, http: 8454, metrics: 9454 }),
     DB_SCHEMA: schemaName().default("fulfillment"),
     // Where the warehouse's WarehouseService listens (host:port); calls are signed with JWT_SECRET.
-    WAREHOUSE_GRPC_ADDRESS: nonEmptyString(),
+    WAREHOUSE_GRPC_ADDRESS: nonEmptyString().default("127.0.0.1:50051"),
     WAREHOUSE_DEADLINE_MS: durationMs().default(10_000),
+    // Where the catalog's CatalogService listens: product weights for the pack weight check.
+    CATALOG_GRPC_ADDRESS: nonEmptyString().default("127.0.0.1:50052"),
+    CATALOG_DEADLINE_MS: durationMs().default(5_000),
     COMMAND_INTERVAL_MS: durationMs().default(500),
     COMMAND_BATCH_SIZE: positiveInt().default(50),
     // A claimed command is invisible to other workers this long while its call runs.

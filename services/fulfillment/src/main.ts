@@ -1,10 +1,12 @@
-// Composition root: config → logger → pool (migrated) → warehouse client → use cases → the order-events
-// consumer, the warehouse command worker and the outbox relay (FULFILLMENT_COMPONENTS picks which), wired
-// by hand; SIGTERM stops them in reverse order. The gRPC API (FulfillmentService) is not served yet.
+// Composition root: config → logger → pool (migrated) → warehouse and catalog clients → use cases → the
+// gRPC and Connect API (FulfillmentService), the order-events consumer, the warehouse command worker and
+// the outbox relay (FULFILLMENT_COMPONENTS picks which), wired by hand; SIGTERM stops them in reverse
+// order.
 import { fileURLToPath } from "node:url";
+import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
-import { installSignalHandlers } from "@stockroom/grpc";
+import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import {
   createKafkaClient,
@@ -15,11 +17,14 @@ import {
 } from "@stockroom/messaging";
 import { createMetricsRegistry, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
+import { FulfillmentService } from "@stockroom/proto/stockroom/fulfillment/v1/fulfillment_service_pb.js";
 import servicePackage from "../package.json" with { type: "json" };
 import { buildUseCases } from "./app/build-use-cases.ts";
 import { createUseCaseDeps } from "./app/use-case-deps.ts";
 import { type FulfillmentComponent, type FulfillmentConfig, loadFulfillmentConfig } from "./config.ts";
 import type { FulfillmentDatabase } from "./data/database.ts";
+import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
+import { createFulfillmentHandler, FULFILLMENT_POLICY } from "./transport/grpc/fulfillment.handler.ts";
 import { createWarehouseClient, isRetryableWarehouseError } from "./transport/grpc/warehouse.client.ts";
 import { createOrderEventsConsumer } from "./transport/kafka/order-events.consumer.ts";
 import { createWarehouseCommandWorker } from "./workers/warehouse-command.worker.ts";
@@ -37,13 +42,21 @@ async function main(config: FulfillmentConfig): Promise<void> {
     logger,
   });
   const registry = createMetricsRegistry({ service: SERVICE });
+  const databaseReady = async () => {
+    await pool.query("SELECT 1");
+    return true;
+  };
+  const server = createGrpcServer({
+    logger,
+    registry,
+    verifier: tokenVerifierFromConfig(config),
+    readiness: databaseReady,
+  });
+  const runs = (component: FulfillmentComponent) => config.COMPONENTS.includes(component);
   const metricsServer = await startMetricsServer({
     port: config.METRICS_PORT,
     registry,
-    readiness: async () => {
-      await pool.query("SELECT 1");
-      return true;
-    },
+    readiness: () => (runs("api") ? server.ready() : databaseReady()),
   });
 
   const warehouse = createWarehouseClient({
@@ -52,9 +65,16 @@ async function main(config: FulfillmentConfig): Promise<void> {
     jwt: { secret: config.JWT_SECRET ?? "", issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     deadlineMs: config.WAREHOUSE_DEADLINE_MS,
   });
+  const catalog = createCatalogClient({
+    address: config.CATALOG_GRPC_ADDRESS,
+    jwt: { secret: config.JWT_SECRET ?? "", issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    deadlineMs: config.CATALOG_DEADLINE_MS,
+  });
   const useCases = buildUseCases(
     createUseCaseDeps(db, {
       warehouse,
+      catalog,
+      qcPolicy: config.qcPolicy,
       topics: { fulfillment: FULFILLMENT_TOPIC, return: FULFILLMENT_RETURN_TOPIC },
       retryPolicy: config.retryPolicy,
     }),
@@ -68,8 +88,8 @@ async function main(config: FulfillmentConfig): Promise<void> {
       refundPolicy: config.refundPolicy,
     },
   );
+  server.register(FulfillmentService, createFulfillmentHandler(useCases), FULFILLMENT_POLICY);
 
-  const runs = (component: FulfillmentComponent) => config.COMPONENTS.includes(component);
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   // Topics up front (the broker does not auto-create them): the order topic and its dead-letter topic,
   // so the consumer can start before the order service ever ran; the relay creates our own.
@@ -115,16 +135,31 @@ async function main(config: FulfillmentConfig): Promise<void> {
     : undefined;
   await consumer?.start();
   commands?.start();
+  const api = runs("api")
+    ? await startApiServers(server, {
+        logger,
+        grpcPort: config.GRPC_PORT,
+        httpPort: config.HTTP_PORT,
+        corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+      })
+    : undefined;
   logger.info(
-    { components: config.COMPONENTS, metricsPort: metricsServer.port, schema: config.DB_SCHEMA },
+    {
+      components: config.COMPONENTS,
+      grpcPort: api?.grpcPort,
+      httpPort: api?.httpPort,
+      metricsPort: metricsServer.port,
+      schema: config.DB_SCHEMA,
+    },
     "fulfillment started",
   );
 
   installSignalHandlers(
     {
-      shutdown: async () => {
+      shutdown: async (graceMs) => {
         await consumer?.stop();
         await Promise.all([commands?.stop(), relay?.stop()]);
+        await api?.shutdown(graceMs);
       },
     },
     logger,
@@ -132,6 +167,7 @@ async function main(config: FulfillmentConfig): Promise<void> {
       graceMs: config.SHUTDOWN_GRACE_MS,
       onShutdown: async () => {
         warehouse.close();
+        catalog.close();
         await metricsServer.close();
         await pool.end();
       },

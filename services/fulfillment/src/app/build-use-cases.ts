@@ -2,11 +2,17 @@
 // these, so what is tested is what runs. Grouped by caller.
 import type { RefundPolicy } from "../domain/return-rules.ts";
 import { decideReturnUseCase } from "./authorize-return.ts";
+import { buildWaveUseCase } from "./build-wave.ts";
 import { cancelFulfillmentsUseCase } from "./cancel-fulfillments.ts";
 import { confirmDeliveryUseCase } from "./confirm-delivery.ts";
+import { confirmPickUseCase } from "./confirm-pick.ts";
 import { createFulfillmentsUseCase } from "./create-fulfillments.ts";
 import { inspectReturnUseCase } from "./inspect-return.ts";
+import { packFulfillmentUseCase } from "./pack-fulfillment.ts";
+import { readFulfillmentsUseCases } from "./read-fulfillments.ts";
 import { receiveReturnUseCase } from "./receive-return.ts";
+import { recordQcResultsUseCase } from "./record-qc-results.ts";
+import { reportShortPickUseCase } from "./report-short-pick.ts";
 import { requestReturnUseCase } from "./request-return.ts";
 import { type CommandWorkerSettings, sendWarehouseCommandsUseCase } from "./send-warehouse-commands.ts";
 import { shipFulfillmentUseCase } from "./ship-fulfillment.ts";
@@ -27,6 +33,11 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
     },
     // FulfillmentService (floor operations).
     floor: {
+      buildWave: buildWaveUseCase(deps),
+      confirmPick: confirmPickUseCase(deps),
+      reportShortPick: reportShortPickUseCase(deps),
+      pack: packFulfillmentUseCase(deps),
+      recordQcResults: recordQcResultsUseCase(deps),
       ship: shipFulfillmentUseCase(deps),
       confirmDelivery: confirmDeliveryUseCase(deps),
     },
@@ -37,6 +48,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
       receive: receiveReturnUseCase(deps),
       inspect: inspectReturnUseCase(deps, { refundPolicy: settings.refundPolicy }),
     },
+    queries: readFulfillmentsUseCases(deps),
     commands: {
       sendDue: sendWarehouseCommandsUseCase(deps, settings.commandWorker),
     },
