@@ -92,14 +92,17 @@ async function main(config: FulfillmentConfig): Promise<void> {
 
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   // Topics up front (the broker does not auto-create them): the order topic and its dead-letter topic,
-  // so the consumer can start before the order service ever ran; the relay creates our own.
-  await ensureTopicsWith(
-    kafka,
-    [config.ORDER_EVENTS_TOPIC, dlqTopicOf(config.ORDER_EVENTS_TOPIC)].map((topic) => ({
-      topic,
-      numPartitions: config.TOPIC_PARTITIONS,
-    })),
-  );
+  // so the consumer can start before the order service ever ran; the relay creates our own. A process
+  // without the consumer (api, commands) needs neither.
+  if (runs("consumer")) {
+    await ensureTopicsWith(
+      kafka,
+      [config.ORDER_EVENTS_TOPIC, dlqTopicOf(config.ORDER_EVENTS_TOPIC)].map((topic) => ({
+        topic,
+        numPartitions: config.TOPIC_PARTITIONS,
+      })),
+    );
+  }
   const relay = runs("relay")
     ? await startOutboxRelay({
         config,

@@ -2,7 +2,7 @@
 // the catalog's unit weights (asked before the transaction, a read); a measured weight outside the
 // tolerance, an order value at or above the threshold, or a random draw under the sampling rate holds
 // the package for QC (FULF-P1-03: the check has an effect); a sku whose weight the catalog does not know
-// counts as a mismatch. picked → packed | qc_hold, guarded; FulfillmentPacked says which.
+// (or all of them, while the catalog cannot be reached) counts as a mismatch. picked → packed | qc_hold, guarded; FulfillmentPacked says which.
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { appendToOutbox } from "@stockroom/outbox";
@@ -28,7 +28,11 @@ export function packFulfillmentUseCase(deps: UseCaseDeps) {
     if (!before) {
       throw notFound(ErrorReason.FULFILLMENT_NOT_FOUND, `fulfillment ${command.fulfillmentId} not found`);
     }
-    const weights = await deps.catalog.unitWeights(before.lines.map((l) => l.sku));
+    // The catalog unreachable: no weight is known, and the package is held for QC on its weight (the
+    // stricter path), rather than the floor stopping.
+    const weights = await deps.catalog
+      .unitWeights(before.lines.map((l) => l.sku))
+      .catch(() => new Map<string, number>());
     return deps.transaction((trx) =>
       runIdempotent(
         trx,
