@@ -11,6 +11,7 @@ import {
   loadConfig,
   nonEmptyString,
   outboxRelayConfigShape,
+  port,
   positiveInt,
   schemaName,
   z,
@@ -68,6 +69,10 @@ export const fulfillmentConfigSchema = z
     RETURN_WINDOW_MS: durationMs().default(DEFAULT_RETURN_WINDOW_MS),
     RESTOCKING_FEE_RATE: fraction().default(DEFAULT_REFUND_POLICY.restockingFeeRate),
     RETURN_TAX_RATE: fraction().default(DEFAULT_REFUND_POLICY.taxRate),
+    // The carriers' delivery webhook (POST /webhooks/carrier), served when its secret is set.
+    WEBHOOK_PORT: port().default(50064),
+    CARRIER_WEBHOOK_SECRET: nonEmptyString().optional(),
+    CARRIER_WEBHOOK_TOLERANCE_MS: durationMs().default(300_000),
     SHUTDOWN_GRACE_MS: durationMs().default(10_000),
     COMPONENTS: commaList()
       .pipe(z.array(z.enum(FULFILLMENT_COMPONENTS)).min(1))

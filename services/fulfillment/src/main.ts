@@ -1,7 +1,7 @@
 // Composition root: config → logger → pool (migrated) → warehouse and catalog clients → use cases → the
-// gRPC and Connect API (FulfillmentService), the order-events consumer, the warehouse command worker and
-// the outbox relay (FULFILLMENT_COMPONENTS picks which), wired by hand; SIGTERM stops them in reverse
-// order.
+// gRPC and Connect API (FulfillmentService) with the carriers' delivery webhook, the order-events
+// consumer, the warehouse command worker and the outbox relay (FULFILLMENT_COMPONENTS picks which), wired
+// by hand; SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";
@@ -26,6 +26,7 @@ import type { FulfillmentDatabase } from "./data/database.ts";
 import { createCatalogClient } from "./transport/grpc/catalog.client.ts";
 import { createFulfillmentHandler, FULFILLMENT_POLICY } from "./transport/grpc/fulfillment.handler.ts";
 import { createWarehouseClient, isRetryableWarehouseError } from "./transport/grpc/warehouse.client.ts";
+import { startCarrierWebhookServer } from "./transport/http/carrier-webhook.server.ts";
 import { createOrderEventsConsumer } from "./transport/kafka/order-events.consumer.ts";
 import { createWarehouseCommandWorker } from "./workers/warehouse-command.worker.ts";
 
@@ -146,10 +147,21 @@ async function main(config: FulfillmentConfig): Promise<void> {
         corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
       })
     : undefined;
+  const webhooks =
+    runs("api") && config.CARRIER_WEBHOOK_SECRET !== undefined
+      ? await startCarrierWebhookServer({
+          port: config.WEBHOOK_PORT,
+          secret: config.CARRIER_WEBHOOK_SECRET,
+          toleranceMs: config.CARRIER_WEBHOOK_TOLERANCE_MS,
+          record: useCases.carrierWebhook.recordDelivery,
+          logger,
+        })
+      : undefined;
   logger.info(
     {
       components: config.COMPONENTS,
       grpcPort: api?.grpcPort,
+      webhookPort: webhooks?.port,
       httpPort: api?.httpPort,
       metricsPort: metricsServer.port,
       schema: config.DB_SCHEMA,
@@ -161,7 +173,7 @@ async function main(config: FulfillmentConfig): Promise<void> {
     {
       shutdown: async (graceMs) => {
         await consumer?.stop();
-        await Promise.all([commands?.stop(), relay?.stop()]);
+        await Promise.all([commands?.stop(), relay?.stop(), webhooks?.close()]);
         await api?.shutdown(graceMs);
       },
     },

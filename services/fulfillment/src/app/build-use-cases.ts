@@ -11,6 +11,7 @@ import { inspectReturnUseCase } from "./inspect-return.ts";
 import { packFulfillmentUseCase } from "./pack-fulfillment.ts";
 import { readFulfillmentsUseCases } from "./read-fulfillments.ts";
 import { receiveReturnUseCase } from "./receive-return.ts";
+import { recordCarrierDeliveryUseCase } from "./record-carrier-delivery.ts";
 import { recordQcResultsUseCase } from "./record-qc-results.ts";
 import { reportShortPickUseCase } from "./report-short-pick.ts";
 import { requestReturnUseCase } from "./request-return.ts";
@@ -25,6 +26,7 @@ export interface UseCaseSettings {
 }
 
 export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
+  const confirmDelivery = confirmDeliveryUseCase(deps);
   return {
     // The order-events consumer: each runs inside the consumer's transaction.
     orderEvents: {
@@ -39,7 +41,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
       pack: packFulfillmentUseCase(deps),
       recordQcResults: recordQcResultsUseCase(deps),
       ship: shipFulfillmentUseCase(deps),
-      confirmDelivery: confirmDeliveryUseCase(deps),
+      confirmDelivery,
     },
     returns: {
       request: requestReturnUseCase(deps, { returnWindowMs: settings.returnWindowMs }),
@@ -49,6 +51,10 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
       inspect: inspectReturnUseCase(deps, { refundPolicy: settings.refundPolicy }),
     },
     queries: readFulfillmentsUseCases(deps),
+    // The carriers' delivery webhook (transport/http).
+    carrierWebhook: {
+      recordDelivery: recordCarrierDeliveryUseCase(deps, confirmDelivery),
+    },
     commands: {
       sendDue: sendWarehouseCommandsUseCase(deps, settings.commandWorker),
     },
