@@ -229,3 +229,19 @@ export async function applyQcFailures(
       .execute();
   }
 }
+
+// A cancel opens the fulfillment's live package (packed or held), so it can never ship.
+export async function voidLivePackages(
+  trx: Transaction<FulfillmentDatabase>,
+  fulfillmentId: string,
+  now: Date,
+): Promise<number> {
+  const rows = await trx
+    .updateTable("packages")
+    .set({ status: PACKAGE_TRANSITIONS.void.to, updated_at: now })
+    .where("fulfillment_id", "=", fulfillmentId)
+    .where("status", "in", [...PACKAGE_TRANSITIONS.void.from])
+    .returning("package_id")
+    .execute();
+  return rows.length;
+}

@@ -189,3 +189,19 @@ export async function cancelPendingPickLines(
     .execute();
   return rows.length;
 }
+
+// Lists the cancel left with no pending line are completed (their remaining lines were cancelled).
+export async function completeListsWithoutPendingLines(
+  trx: Transaction<FulfillmentDatabase>,
+  fulfillmentId: string,
+  now: Date,
+): Promise<void> {
+  await sql`
+    UPDATE pick_lists AS p
+       SET status = 'completed', completed_at = ${now}, updated_at = ${now}, version = p.version + 1
+     WHERE p.status IN ('open', 'in_progress')
+       AND p.pick_list_id IN (SELECT pick_list_id FROM pick_list_lines WHERE fulfillment_id = ${fulfillmentId})
+       AND NOT EXISTS (SELECT 1 FROM pick_list_lines l WHERE l.pick_list_id = p.pick_list_id AND l.status = 'pending')`.execute(
+    trx,
+  );
+}
