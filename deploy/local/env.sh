@@ -29,6 +29,7 @@ export JWT_SECRET="${JWT_SECRET:-dev-only-secret-change-me-0123456789abcdef}"  #
 export CATALOG_GRPC_PORT="${CATALOG_GRPC_PORT:-50052}"
 export CATALOG_HTTP_PORT="${CATALOG_HTTP_PORT:-8452}"
 export FULFILLMENT_GRPC_PORT="${FULFILLMENT_GRPC_PORT:-50054}"
+export FULFILLMENT_HTTP_PORT="${FULFILLMENT_HTTP_PORT:-8454}"
 export FULFILLMENT_METRICS_PORT="${FULFILLMENT_METRICS_PORT:-9454}"
 # The sandbox payment gateway (services/payment-sandbox): HTTP, Stripe-shaped, state in schema payment_sandbox.
 export PAYMENT_SANDBOX_HTTP_PORT="${PAYMENT_SANDBOX_HTTP_PORT:-50060}"

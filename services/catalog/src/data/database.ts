@@ -22,6 +22,8 @@ export interface ProductsTable {
   version: VersionColumn;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  // Grams per unit as shipped; NULL: not known.
+  weight_grams: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface AvailabilityByWarehouseTable {

@@ -15,6 +15,7 @@ interface ViewRow {
   status: ProductStatus;
   price_minor: string;
   currency: string;
+  weight_grams: number | null;
   version: string;
   created_at: Date;
   updated_at: Date;

@@ -52,6 +52,7 @@ export function createCatalogAdminHandler(
           attributes: check(() => validate.attributes(request.attributes)),
           price: check(() => validate.price(request.price)),
           status: check(() => validate.writableStatus(request.status, "draft")),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );
@@ -72,6 +73,7 @@ export function createCatalogAdminHandler(
               : check(() => validate.categoryPath(request.categoryPath ?? "")),
           attributes: request.attributes ? check(() => validate.attributes(request.attributes)) : undefined,
           status: check(() => validate.writableStatus(request.status, undefined)),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );

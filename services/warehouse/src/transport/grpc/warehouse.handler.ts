@@ -36,6 +36,7 @@ export const WAREHOUSE_POLICY: ServicePolicy<typeof WarehouseService> = {
   shipReservation: OPERATORS,
   restockReturn: OPERATORS,
   recordQualityCheck: OPERATORS,
+  listUnitLocations: OPERATORS,
 };
 
 const MAX_BATCH_SKUS = 100;
@@ -86,6 +87,28 @@ export function createWarehouseHandler(
       });
       const stocks = await useCases.getStock([...new Set(skus)], warehouseCode);
       return { stocks: stocks.map(encodeSkuStock) };
+    },
+    async listUnitLocations(request) {
+      const query = collectViolations((check) => {
+        check(() => validate.lineCount(request.skus, "skus", MAX_BATCH_SKUS));
+        return {
+          warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+          skus: request.skus.map((sku, index) => check(() => validate.sku(sku, `skus[${index}]`))),
+        };
+      });
+      const locations = await useCases.listUnitLocations(query);
+      return {
+        locations: locations.map((l) => ({
+          sku: l.sku,
+          lotCode: l.lotCode,
+          binCode: l.binCode,
+          zone: l.zone,
+          aisle: l.aisle,
+          position: l.position,
+          pickSequence: l.pickSequence,
+          units: BigInt(l.units),
+        })),
+      };
     },
     async getReservation(request) {
       const reservation = await useCases.getReservation(validate.reservationId(request.reservationId));

@@ -189,6 +189,13 @@ export declare type Product = Message<"stockroom.catalog.v1.Product"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 12;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Grams per unit as shipped (the fulfillment's pack weight check); unset: not known.
+   *
+   * @generated from field: optional int32 weight_grams = 20;
+   */
+  weightGrams?: number | undefined;
 };
 
 /**

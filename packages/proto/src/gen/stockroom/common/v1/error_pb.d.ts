@@ -317,6 +317,16 @@ export enum ErrorReason {
   RETURN_NOT_FOUND = 401,
 
   /**
+   * @generated from enum value: ERROR_REASON_PICK_LIST_NOT_FOUND = 402;
+   */
+  PICK_LIST_NOT_FOUND = 402,
+
+  /**
+   * @generated from enum value: ERROR_REASON_PACKAGE_NOT_FOUND = 403;
+   */
+  PACKAGE_NOT_FOUND = 403,
+
+  /**
    * Review.
    *
    * @generated from enum value: ERROR_REASON_REVIEW_NOT_FOUND = 500;
