@@ -14,3 +14,7 @@ export const REVIEW_TOPIC = "review.review.v1";
 export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";
 /** Fulfillment orders from ORDER_TOPIC: OrderConfirmed creates them, OrderCancelled cancels them. */
 export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";
+/** Review's verified-purchase projection from ORDER_TOPIC: OrderDelivered and OrderReturned. */
+export const REVIEW_ORDER_EVENTS_GROUP = "review.purchase-projection";
+/** The catalog's rating figures per sku, from REVIEW_TOPIC's RatingSummaryChanged events. */
+export const CATALOG_RATING_PROJECTION_GROUP = "catalog.rating-projection";
