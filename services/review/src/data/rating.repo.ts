@@ -1,5 +1,5 @@
-// Per-sku rating aggregates. A change is one upsert adding a delta (the row lock serialises writers of
-// one sku) and moving the version on; the CHECKs keep counts, sums and histograms in agreement.
+// Per-sku rating aggregates. A change adds a delta to the sku's row (its row lock serialises writers of
+// one sku) and moves the version on; the CHECKs keep counts, sums and histograms in agreement.
 import { type Selectable, sql } from "kysely";
 import {
   type FiguresDelta,
@@ -38,21 +38,22 @@ export async function addToRatingFigures(
   const verified = figuresFromHistogram([...delta.verified]);
   const [a1, a2, a3, a4, a5] = delta.all;
   const [v1, v2, v3, v4, v5] = delta.verified;
+  // The row first (zeros: a negative delta in INSERT's VALUES would fail its CHECKs before any
+  // conflict), then the delta under the row lock.
+  await db
+    .insertInto("rating_aggregates")
+    .values({ sku, updated_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   const { rows } = await sql<Selectable<RatingAggregatesTable>>`
-    INSERT INTO rating_aggregates AS r (sku, all_count, all_sum, all_1, all_2, all_3, all_4, all_5,
-      verified_count, verified_sum, verified_1, verified_2, verified_3, verified_4, verified_5, version, updated_at)
-    VALUES (${sku}, ${all.count}, ${all.sum}, ${a1}, ${a2}, ${a3}, ${a4}, ${a5},
-      ${verified.count}, ${verified.sum}, ${v1}, ${v2}, ${v3}, ${v4}, ${v5}, 1, ${now})
-    ON CONFLICT (sku) DO UPDATE SET
-      all_count = r.all_count + EXCLUDED.all_count, all_sum = r.all_sum + EXCLUDED.all_sum,
-      all_1 = r.all_1 + EXCLUDED.all_1, all_2 = r.all_2 + EXCLUDED.all_2, all_3 = r.all_3 + EXCLUDED.all_3,
-      all_4 = r.all_4 + EXCLUDED.all_4, all_5 = r.all_5 + EXCLUDED.all_5,
-      verified_count = r.verified_count + EXCLUDED.verified_count,
-      verified_sum = r.verified_sum + EXCLUDED.verified_sum,
-      verified_1 = r.verified_1 + EXCLUDED.verified_1, verified_2 = r.verified_2 + EXCLUDED.verified_2,
-      verified_3 = r.verified_3 + EXCLUDED.verified_3, verified_4 = r.verified_4 + EXCLUDED.verified_4,
-      verified_5 = r.verified_5 + EXCLUDED.verified_5,
-      version = r.version + 1, updated_at = EXCLUDED.updated_at
+    UPDATE rating_aggregates SET
+      all_count = all_count + ${all.count}, all_sum = all_sum + ${all.sum},
+      all_1 = all_1 + ${a1}, all_2 = all_2 + ${a2}, all_3 = all_3 + ${a3}, all_4 = all_4 + ${a4}, all_5 = all_5 + ${a5},
+      verified_count = verified_count + ${verified.count}, verified_sum = verified_sum + ${verified.sum},
+      verified_1 = verified_1 + ${v1}, verified_2 = verified_2 + ${v2}, verified_3 = verified_3 + ${v3},
+      verified_4 = verified_4 + ${v4}, verified_5 = verified_5 + ${v5},
+      version = version + 1, updated_at = ${now}
+    WHERE sku = ${sku}
     RETURNING *`.execute(db);
   const row = rows[0];
   if (!row) throw new Error(`rating_aggregates upsert for ${sku} returned no row`);
