@@ -25,6 +25,7 @@ import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
+import { createRatingEventsConsumer } from "./transport/kafka/rating-events.consumer.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
 import {
   createStockProjectionLag,
@@ -112,12 +113,18 @@ async function main(config: CatalogConfig): Promise<void> {
   server.register(CatalogService, createCatalogHandler(useCases.catalog), CATALOG_POLICY);
   server.register(CatalogAdminService, createCatalogAdminHandler(useCases.admin), CATALOG_ADMIN_POLICY);
 
-  // Topics up front (the broker does not auto-create them): the stock topic with its dead-letter topic,
-  // so the consumer can start before the warehouse ever ran; the relay creates the catalog's own.
+  // Topics up front (the broker does not auto-create them): the stock and review topics with their
+  // dead-letter topics, so the consumers can start before the warehouse or the review service ever ran;
+  // the relay creates the catalog's own.
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopicsWith(
     kafka,
-    [config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
+    [
+      config.STOCK_EVENTS_TOPIC,
+      dlqTopicOf(config.STOCK_EVENTS_TOPIC),
+      config.RATING_EVENTS_TOPIC,
+      dlqTopicOf(config.RATING_EVENTS_TOPIC),
+    ].map((topic) => ({
       topic,
       numPartitions: config.TOPIC_PARTITIONS,
     })),
@@ -141,6 +148,15 @@ async function main(config: CatalogConfig): Promise<void> {
     partitionsConsumedConcurrently: config.STOCK_PARTITIONS_CONCURRENTLY,
     groupId: config.STOCK_CONSUMER_GROUP,
     progress: stockLag.progress,
+  });
+  const ratingConsumer = createRatingEventsConsumer({
+    kafka,
+    topic: config.RATING_EVENTS_TOPIC,
+    db,
+    apply: useCases.ratingEvents.applyRatingSummaryChanged,
+    logger,
+    registry,
+    groupId: config.RATING_CONSUMER_GROUP,
   });
   const stockLagPoller = createStockProjectionPoller({
     kafka,
@@ -168,6 +184,7 @@ async function main(config: CatalogConfig): Promise<void> {
   warmer?.start();
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
+  await ratingConsumer.start();
   await stockLagPoller.start();
   logger.info(
     {
@@ -186,6 +203,7 @@ async function main(config: CatalogConfig): Promise<void> {
       shutdown: async (graceMs) => {
         await Promise.all([
           stockConsumer.stop(),
+          ratingConsumer.stop(),
           stockLagPoller.stop(),
           relay.stop(),
           warmer?.stop(),
