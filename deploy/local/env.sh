@@ -36,4 +36,8 @@ export PAYMENT_SANDBOX_WEBHOOK_SECRET="${PAYMENT_SANDBOX_WEBHOOK_SECRET:-whsec_d
 # The order service: gRPC, and its payment webhook listener (the sandbox posts its webhooks there).
 export ORDER_GRPC_PORT="${ORDER_GRPC_PORT:-50053}"
 export ORDER_WEBHOOK_PORT="${ORDER_WEBHOOK_PORT:-50063}"
+# The review service: gRPC and Connect; VerifyPurchase asked of the local order service (fail closed).
+export REVIEW_GRPC_PORT="${REVIEW_GRPC_PORT:-50055}"
+export REVIEW_HTTP_PORT="${REVIEW_HTTP_PORT:-8455}"
+export REVIEW_ORDER_GRPC_ADDRESS="${REVIEW_ORDER_GRPC_ADDRESS:-127.0.0.1:$ORDER_GRPC_PORT}"
 export PAYMENT_SANDBOX_WEBHOOK_URL="${PAYMENT_SANDBOX_WEBHOOK_URL:-http://127.0.0.1:$ORDER_WEBHOOK_PORT/webhooks/sandbox}"
