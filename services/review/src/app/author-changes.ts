@@ -145,7 +145,7 @@ export function voteReviewHelpfulUseCase(deps: UseCaseDeps) {
         },
         async () => {
           const review = await findReview(trx, input.reviewId);
-          if (!review || review.status !== "published") throw reviewNotFound(input.reviewId);
+          if (review?.status !== "published") throw reviewNotFound(input.reviewId);
           if (review.customerId === customerId) {
             throw failedPrecondition(
               ErrorReason.INVALID_STATE_TRANSITION,
