@@ -309,6 +309,8 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
     };
     expect(await collect(ReviewSort.NEWEST)).toEqual([4, 5, 3]);
     expect(await collect(ReviewSort.RATING)).toEqual([5, 4, 3]);
+    await reviews.voteReviewHelpful({ idempotencyKey: "hv-1", reviewId: ids[0] ?? "" }, store);
+    expect(await collect(ReviewSort.HELPFULNESS)).toEqual([3, 4, 5]);
     const first = await reviews.listReviews({ sku: "PG-1", pageSize: 2 }, store);
     expect(
       (
