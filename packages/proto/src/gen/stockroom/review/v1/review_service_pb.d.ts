@@ -84,6 +84,8 @@ export declare type SubmitReviewResponse = Message<"stockroom.review.v1.SubmitRe
 export declare const SubmitReviewResponseSchema: GenMessage<SubmitReviewResponse>;
 
 /**
+ * The review's new rating and text: every field replaces the old one (as in SubmitReview).
+ *
  * @generated from message stockroom.review.v1.EditReviewRequest
  */
 export declare type EditReviewRequest = Message<"stockroom.review.v1.EditReviewRequest"> & {
