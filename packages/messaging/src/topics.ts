@@ -18,3 +18,7 @@ export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";
 export const ORDER_FULFILLMENT_EVENTS_GROUP = "order.fulfillment-events";
 /** Returns and their refunds from FULFILLMENT_RETURN_TOPIC. */
 export const ORDER_RETURN_EVENTS_GROUP = "order.return-events";
+/** Review's verified-purchase projection from ORDER_TOPIC: OrderDelivered and OrderReturned. */
+export const REVIEW_ORDER_EVENTS_GROUP = "review.purchase-projection";
+/** The catalog's rating figures per sku, from REVIEW_TOPIC's RatingSummaryChanged events. */
+export const CATALOG_RATING_PROJECTION_GROUP = "catalog.rating-projection";

@@ -98,6 +98,8 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
       `${stockTopic}.dlq`,
       `${topicPrefix}warehouse.reservation.v1`,
       `${topicPrefix}catalog.product.v1`,
+      `${topicPrefix}review.review.v1`,
+      `${topicPrefix}review.review.v1.dlq`,
     ],
     startWarehouse: (extraEnv = {}) =>
       start(
@@ -113,6 +115,8 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
           OUTBOX_TOPIC_PREFIX: topicPrefix,
           STOCK_EVENTS_TOPIC: stockTopic,
           STOCK_CONSUMER_GROUP: consumerGroup,
+          RATING_EVENTS_TOPIC: `${topicPrefix}review.review.v1`,
+          RATING_CONSUMER_GROUP: `${consumerGroup}-rating`,
           CACHE_ENABLED: "false",
           REDIS_URL: "redis://127.0.0.1:6379",
           ...extraEnv,
