@@ -132,10 +132,10 @@ describe("in-stock flags under reservation churn", () => {
             const reservationId = held.splice((w + n) % held.length, 1)[0] as string;
             try {
               if (action === 2) {
-                await real.release({ idempotencyKey: key("rel"), reservationId }, WAREHOUSE_CONTEXT);
+                await real.release({ idempotencyKey: key("rel"), reservationId, reason: "cart abandoned" }, WAREHOUSE_CONTEXT);
                 outcomes.released++;
               } else {
-                await real.confirm({ idempotencyKey: key("conf"), reservationId }, WAREHOUSE_CONTEXT);
+                await real.confirm({ idempotencyKey: key("conf"), reservationId, orderReference: null }, WAREHOUSE_CONTEXT);
                 outcomes.confirmed++;
               }
             } catch {
