@@ -91,7 +91,7 @@ beforeAll(async () => {
   // The real sources, each page a little slower, so writes land while the rebuild runs.
   sources = {
     async listProducts(token, size) {
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 1_500));
       pagesRead++;
       return real.listProducts(token, size);
     },
