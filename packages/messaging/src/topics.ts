@@ -22,3 +22,7 @@ export const ORDER_RETURN_EVENTS_GROUP = "order.return-events";
 export const REVIEW_ORDER_EVENTS_GROUP = "review.purchase-projection";
 /** The catalog's rating figures per sku, from REVIEW_TOPIC's RatingSummaryChanged events. */
 export const CATALOG_RATING_PROJECTION_GROUP = "catalog.rating-projection";
+/** The search index's product documents, fed by CATALOG_PRODUCT_TOPIC. */
+export const SEARCH_PRODUCT_INDEX_GROUP = "search.product-index";
+/** The search index's in-stock flags, fed by WAREHOUSE_STOCK_TOPIC. */
+export const SEARCH_STOCK_INDEX_GROUP = "search.stock-index";
