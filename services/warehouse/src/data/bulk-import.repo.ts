@@ -80,6 +80,10 @@ export function releaseImportRowClaimsStatement(
 // The codes among `codes` that name a warehouse.
 export async function findWarehouseCodes(db: Db, codes: readonly string[]): Promise<Set<string>> {
   if (codes.length === 0) return new Set();
-  const rows = await db.selectFrom("warehouses").select("code").where("code", "in", [...codes]).execute();
+  const rows = await db
+    .selectFrom("warehouses")
+    .select("code")
+    .where("code", "in", [...codes])
+    .execute();
   return new Set(rows.map((r) => r.code));
 }

@@ -113,7 +113,11 @@ export async function applyOnHandChange(
 
 async function assertLotCanGive(trx: Db, change: OnHandChange, quantity: number): Promise<void> {
   const lots = (await findLots(trx, [change.key])).get(levelKey(change.key)) ?? [];
-  assertLotHasFree(change, lots.find((l) => l.lotCode === change.lotCode), quantity);
+  assertLotHasFree(
+    change,
+    lots.find((l) => l.lotCode === change.lotCode),
+    quantity,
+  );
 }
 
 // Units leave a lot only from its free units (on_hand - allocated); a lot that does not exist has none.

@@ -30,7 +30,9 @@ export interface ChunkRow {
   change: OnHandChange;
 }
 
-export type ChunkRowOutcome = { rowNumber: number; level: LevelSnapshot } | { rowNumber: number; error: unknown };
+export type ChunkRowOutcome =
+  | { rowNumber: number; level: LevelSnapshot }
+  | { rowNumber: number; error: unknown };
 
 export interface PlannedChunk {
   writeSet: StockWriteSet;
@@ -57,7 +59,8 @@ export function planBulkChunk(
   const levels = new Map<string, WorkingLevel>();
   const lotUnits = new Map<string, { onHand: number; allocated: number }>();
   for (const lots of lotsByLevel.values()) {
-    for (const lot of lots) lotUnits.set(lotKey(lot, lot.lotCode), { onHand: lot.onHand, allocated: lot.allocated });
+    for (const lot of lots)
+      lotUnits.set(lotKey(lot, lot.lotCode), { onHand: lot.onHand, allocated: lot.allocated });
   }
   const movements: MovementWrite[] = [];
   const lots: LotWrite[] = [];
@@ -117,7 +120,13 @@ export function planBulkChunk(
       if (onHandDelta !== 0) {
         const units = lotUnits.get(lot) ?? { onHand: 0, allocated: 0 };
         lotUnits.set(lot, { ...units, onHand: units.onHand + onHandDelta });
-        lots.push({ ...change.key, lotCode: change.lotCode, expiresOn: null, onHandDelta, allocatedDelta: 0 });
+        lots.push({
+          ...change.key,
+          lotCode: change.lotCode,
+          expiresOn: null,
+          onHandDelta,
+          allocatedDelta: 0,
+        });
       }
       if (physical !== 0) {
         const code = change.key.warehouseCode;

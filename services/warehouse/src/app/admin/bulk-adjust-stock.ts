@@ -123,10 +123,7 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
 
       if (toApply.length === 0) return results;
       const changes = toApply.map((r) => r.change);
-      await ensureStockLevels(
-        trx,
-        levelKeysOf(changes.filter((c) => (c.deltas.onHand ?? 0) > 0)),
-      );
+      await ensureStockLevels(trx, levelKeysOf(changes.filter((c) => (c.deltas.onHand ?? 0) > 0)));
       const keys = levelKeysOf(changes);
       const locked = await lockStockLevels(trx, keys);
       const lots = await findLots(trx, keys);
@@ -225,7 +222,9 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
     for await (const row of rows) {
       importId ||= row.importId;
       if (row.importId !== importId) {
-        results.push(failed(row.rowNumber, `import_id ${row.importId} differs from the stream's ${importId}`));
+        results.push(
+          failed(row.rowNumber, `import_id ${row.importId} differs from the stream's ${importId}`),
+        );
       } else if (!Number.isInteger(row.rowNumber) || row.rowNumber < 1) {
         results.push(failed(row.rowNumber, "row_number must be 1 or more"));
       } else if (seen.has(row.rowNumber)) {
