@@ -182,15 +182,14 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       CATALOG_OUTBOX_POLL_INTERVAL_MS: "100",
       CATALOG_WAREHOUSE_GRPC_ADDRESS: `127.0.0.1:${wGrpc}`,
     });
-    // The payment sandbox answers the timeout cards after 2 s; the order service gives up on a call after
-    // 500 ms and on an unknown outcome after 1 s, so that checkout needs attention within seconds.
+    // The order service pays through the sandbox; once the sandbox is stopped, a checkout's payment step
+    // fails twice (50 ms apart) or its outcome stays unknown for 1 s, and it needs attention.
     const sandbox = startProcess("node", ["src/main.ts"], join(root, "services/payment-sandbox"), {
       PAYMENT_SANDBOX_DATABASE_URL: databaseUrl,
       PAYMENT_SANDBOX_DB_SCHEMA: sandboxSchema.schema,
       PAYMENT_SANDBOX_HTTP_PORT: String(sandboxPort),
       PAYMENT_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${oWebhooks}/webhooks/sandbox`,
       PAYMENT_SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      PAYMENT_SANDBOX_HANG_MS: "2000",
       PAYMENT_SANDBOX_WEBHOOK_POLL_INTERVAL_MS: "100",
       PAYMENT_SANDBOX_LOG_LEVEL: "warn",
     });
@@ -204,7 +203,9 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       ORDER_CATALOG_GRPC_ADDRESS: `127.0.0.1:${cGrpc}`,
       ORDER_PAYMENT_SANDBOX_URL: `http://127.0.0.1:${sandboxPort}`,
       ORDER_PAYMENT_SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      ORDER_PAYMENT_TIMEOUT_MS: "500",
+      ORDER_PAYMENT_TIMEOUT_MS: "3000",
+      ORDER_SAGA_MAX_ATTEMPTS: "2",
+      ORDER_SAGA_RETRY_BASE_MS: "50",
       ORDER_SAGA_UNKNOWN_OUTCOME_DEADLINE_MS: "1000",
       ORDER_SAGA_INTERVAL_MS: "100",
       ORDER_OUTBOX_TOPIC_PREFIX: topicPrefix,
@@ -317,17 +318,17 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       });
       for (let i = 0; i < 5; i++) await catalogReads.getProduct({ sku });
 
-      // Two card checkouts: one approved (confirmed), one whose payment outcome stays unknown (needs
-      // attention).
-      const checkout = async (card: string) => {
+      // Two card checkouts: one approved (confirmed), one started once the payment sandbox is down (it
+      // needs attention).
+      const readyCart = async (name: string, card: string) => {
         const { cart } = await orders.createCart({
-          idempotencyKey: `cart-${card}-${suffix}`,
+          idempotencyKey: `cart-${name}-${suffix}`,
           customerId: "dash",
         });
         const cartId = cart?.cartId ?? "";
-        await orders.addCartLine({ idempotencyKey: `line-${card}-${suffix}`, cartId, sku, quantity: 1 });
+        await orders.addCartLine({ idempotencyKey: `line-${name}-${suffix}`, cartId, sku, quantity: 1 });
         await orders.setShippingDestination({
-          idempotencyKey: `dest-${card}-${suffix}`,
+          idempotencyKey: `dest-${name}-${suffix}`,
           cartId,
           shippingDestination: {
             recipientName: "Dash",
@@ -338,22 +339,26 @@ describe("every dashboard panel against a real Prometheus scraping the services"
           },
         });
         await orders.setPaymentMethod({
-          idempotencyKey: `pay-${card}-${suffix}`,
+          idempotencyKey: `pay-${name}-${suffix}`,
           cartId,
           paymentMethod: { type: PaymentMethodType.CARD, token: card },
         });
-        return (await orders.startCheckout({ idempotencyKey: `start-${card}-${suffix}`, cartId })).orderId;
+        return cartId;
       };
+      const checkout = async (cartId: string) =>
+        (await orders.startCheckout({ idempotencyKey: `start-${cartId}`, cartId })).orderId;
       const settled = async (orderId: string, wanted: CheckoutStatus) =>
         waitFor(
           `checkout of ${orderId} reaches ${CheckoutStatus[wanted]}`,
           async () => (await orderReads.getOrder({ orderId })).order?.checkout?.status === wanted,
           processes,
         );
-      const approved = await checkout("4242424242424242");
-      const unknown = await checkout("4000000000000119");
-      await settled(approved, CheckoutStatus.CONFIRMED);
-      await settled(unknown, CheckoutStatus.NEEDS_ATTENTION);
+      const approve = "4242424242424242";
+      const [first, second] = [await readyCart("first", approve), await readyCart("second", approve)];
+      await settled(await checkout(first), CheckoutStatus.CONFIRMED);
+      await stopProcess(sandbox);
+      processes.splice(processes.indexOf(sandbox), 1);
+      await settled(await checkout(second), CheckoutStatus.NEEDS_ATTENTION);
     } finally {
       for (const c of [warehouseAdmin, storefront, anonymous, catalogAdmin, catalogReads, orders, orderReads])
         c.close();
