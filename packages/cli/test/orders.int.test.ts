@@ -82,7 +82,7 @@ async function orderUntil(
   done: (order: OrderJson) => boolean,
   what: string,
 ): Promise<OrderJson> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const got = await runCli(["--json", "orders", "get", orderId], env);
     expect(got.code, got.stderr).toBe(0);
@@ -187,7 +187,7 @@ describe("stockroom orders", () => {
     expect(ids.sort()).toEqual([retried, abandoned].sort());
     const none = await runCli(["--json", "orders", "attention", "--reason", "payment_outcome_unknown"], env);
     expect(JSON.parse(none.stdout).orders).toEqual([]);
-  }, 180_000);
+  }, 120_000);
 
   it("retries one with the warehouse back: its stock is committed and the order confirmed", async () => {
     await services.restartWarehouse();
@@ -208,7 +208,7 @@ describe("stockroom orders", () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/status\s*│\s*confirmed/);
     expect(human.stdout).toContain("20.00 EUR");
-  }, 180_000);
+  }, 120_000);
 
   it("abandons the other: cancelled, its checkout abandoned, no stock held for it", async () => {
     const abandon = await runCli(["orders", "abandon", abandoned, "--reason", "customer unreachable"], env);
@@ -219,7 +219,7 @@ describe("stockroom orders", () => {
     expect(await stockLevel()).toMatchObject({ onHand: 10, reserved: 0, committed: 2 });
     const listed = await runCli(["orders", "attention"], env);
     expect(listed.stdout).toContain("no orders need attention");
-  }, 120_000);
+  }, 60_000);
 
   it("refunds part, then the rest; a third refund is refused with exit code 6", async () => {
     const part = await runCli(["orders", "refund", retried, "--amount", "5.00", "--reason", "goodwill"], env);
@@ -249,7 +249,7 @@ describe("stockroom orders", () => {
     const more = await runCli(["orders", "refund", retried, "--amount", "0.01", "--reason", "other"], env);
     expect(more.code).toBe(6);
     expect(more.stderr).toMatch(/^stockroom: /);
-  }, 120_000);
+  }, 60_000);
 
   it("explains bad arguments, unknown orders and the wrong role", async () => {
     const badId = await runCli(["orders", "get", "not-a-uuid"], env);
@@ -268,5 +268,5 @@ describe("stockroom orders", () => {
     expect(noReason.stderr).toContain("--reason");
     const shop = await runCli(["orders", "attention"], { ...env, STOCKROOM_TOKEN: storefrontToken });
     expect(shop.code).toBe(4);
-  }, 120_000);
+  }, 60_000);
 });
