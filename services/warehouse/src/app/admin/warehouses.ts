@@ -61,7 +61,7 @@ export function validateWarehouseFields(fields: WarehouseFields, prefix = "wareh
   }
 }
 
-function warehouseNotFound(code: string) {
+export function warehouseNotFound(code: string) {
   return notFound(ErrorReason.WAREHOUSE_NOT_FOUND, `warehouse ${code} does not exist`, {
     warehouse_code: code,
   });
