@@ -14,3 +14,7 @@ export const REVIEW_TOPIC = "review.review.v1";
 export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";
 /** Fulfillment orders from ORDER_TOPIC: OrderConfirmed creates them, OrderCancelled cancels them. */
 export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";
+/** The search index's product documents, fed by CATALOG_PRODUCT_TOPIC. */
+export const SEARCH_PRODUCT_INDEX_GROUP = "search.product-index";
+/** The search index's in-stock flags, fed by WAREHOUSE_STOCK_TOPIC. */
+export const SEARCH_STOCK_INDEX_GROUP = "search.stock-index";
