@@ -26,24 +26,30 @@ describe("OpenSearch engine writes", () => {
   });
 
   it("keeps the newest stock version when many instances race stock updates in any order", async () => {
-    os = createTestOpenSearchIndex();
-    const instances: SearchEngine[] = Array.from({ length: 4 }, () => os!.engine());
-    await instances[0]!.ensureReady();
+    const index = createTestOpenSearchIndex();
+    os = index;
+    const instances: SearchEngine[] = Array.from({ length: 4 }, () => index.engine());
+    const [first, second] = instances as [SearchEngine, SearchEngine];
+    await first.ensureReady();
     const skus = ["RACE-1", "RACE-2", "RACE-3"];
-    await instances[0]!.upsertDocuments(skus.map((sku) => documentOf(sku, { available: 0, stockVersion: 1 })));
+    await first.upsertDocuments(skus.map((sku) => documentOf(sku, { available: 0, stockVersion: 1 })));
     // Versions 2..41 per sku; available = version, so the survivor shows which write won.
-    const updates = shuffled(skus.flatMap((sku) => Array.from({ length: 40 }, (_, i) => ({ sku, available: i + 2, stockVersion: i + 2 }))));
-    const outcomes = await Promise.all(
-      updates.map((update, i) => instances[i % instances.length]!.updateStock([update])),
+    const updates = shuffled(
+      skus.flatMap((sku) =>
+        Array.from({ length: 40 }, (_, i) => ({ sku, available: i + 2, stockVersion: i + 2 })),
+      ),
     );
-    const stored = await instances[0]!.getDocuments(skus);
+    const outcomes = await Promise.all(
+      updates.map((update, i) => (instances[i % instances.length] as SearchEngine).updateStock([update])),
+    );
+    const stored = await first.getDocuments(skus);
     expect(stored.map((d) => [d.product.sku, d.stock])).toEqual(
       skus.map((sku) => [sku, { available: 41, stockVersion: 41 }]),
     );
     // The newest write of each sku was applied whatever order the races settled in; duplicates replayed
     // afterwards all change nothing.
     expect(outcomes.flat().filter((o) => o === "applied").length).toBeGreaterThanOrEqual(skus.length);
-    const replay = await instances[1]!.updateStock(updates);
+    const replay = await second.updateStock(updates);
     expect(replay.every((o) => o === "stale")).toBe(true);
   });
 
@@ -55,8 +61,14 @@ describe("OpenSearch engine writes", () => {
     const writes = shuffled(
       Array.from({ length: 30 }, (_, i) => i + 1).map((version) =>
         version % 2 === 0
-          ? () => a.upsertDocuments([documentOf("P-1", { name: `Lamp v${version}`, productVersion: version, priceMinor: version })])
-          : () => b.updatePrice([{ sku: "P-1", price: { amountMinor: version, currency: "EUR" }, productVersion: version }]),
+          ? () =>
+              a.upsertDocuments([
+                documentOf("P-1", { name: `Lamp v${version}`, productVersion: version, priceMinor: version }),
+              ])
+          : () =>
+              b.updatePrice([
+                { sku: "P-1", price: { amountMinor: version, currency: "EUR" }, productVersion: version },
+              ]),
       ),
     );
     // Version 30 is an upsert: it creates the document if it comes first, so every later write has a target.
@@ -74,7 +86,9 @@ describe("OpenSearch engine writes", () => {
     const rebuilder = os.engine();
     await writer.ensureReady();
     const skus = Array.from({ length: 60 }, (_, i) => `R-${String(i).padStart(3, "0")}`);
-    await writer.upsertDocuments(skus.map((sku) => documentOf(sku, { name: `Lamp ${sku}`, available: 1, stockVersion: 1 })));
+    await writer.upsertDocuments(
+      skus.map((sku) => documentOf(sku, { name: `Lamp ${sku}`, available: 1, stockVersion: 1 })),
+    );
     // A live-only product the catalog no longer has: found until the swap, gone after.
     await writer.upsertDocuments([documentOf("GONE-1", { name: "Lamp gone" })]);
 
@@ -85,7 +99,9 @@ describe("OpenSearch engine writes", () => {
     const events = (async () => {
       while (writing || version < 12) {
         version++;
-        const batch = shuffled(skus).slice(0, 20).map((sku) => ({ sku, available: version % 3, stockVersion: version }));
+        const batch = shuffled(skus)
+          .slice(0, 20)
+          .map((sku) => ({ sku, available: version % 3, stockVersion: version }));
         await writer.updateStock(batch);
         for (const u of batch) latest.set(u.sku, { available: u.available, stockVersion: u.stockVersion });
       }
@@ -101,7 +117,9 @@ describe("OpenSearch engine writes", () => {
     // The snapshot, read "before" the events: stock version 1 everywhere, filled in small pages.
     for (let i = 0; i < skus.length; i += 10) {
       await shadow.upsertDocuments(
-        skus.slice(i, i + 10).map((sku) => documentOf(sku, { name: `Lamp ${sku}`, available: 1, stockVersion: 1 })),
+        skus
+          .slice(i, i + 10)
+          .map((sku) => documentOf(sku, { name: `Lamp ${sku}`, available: 1, stockVersion: 1 })),
       );
     }
     writing = false;
@@ -113,8 +131,16 @@ describe("OpenSearch engine writes", () => {
 
     const stored = await writer.getDocuments([...skus, "GONE-1"]);
     expect(stored.map((d) => d.product.sku)).toEqual(skus);
-    expect(Object.fromEntries(stored.map((d) => [d.product.sku, d.stock]))).toEqual(Object.fromEntries(latest));
-    const inStock = await writer.search({ ...browse, filters: { ...noFilters, inStockOnly: true }, pageSize: 100 });
-    expect(inStock.hits.map((h) => h.sku).sort()).toEqual(skus.filter((sku) => (latest.get(sku)?.available ?? 0) > 0));
+    expect(Object.fromEntries(stored.map((d) => [d.product.sku, d.stock]))).toEqual(
+      Object.fromEntries(latest),
+    );
+    const inStock = await writer.search({
+      ...browse,
+      filters: { ...noFilters, inStockOnly: true },
+      pageSize: 100,
+    });
+    expect(inStock.hits.map((h) => h.sku).sort()).toEqual(
+      skus.filter((sku) => (latest.get(sku)?.available ?? 0) > 0),
+    );
   });
 });

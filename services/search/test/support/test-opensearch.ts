@@ -2,7 +2,10 @@
 // index) against the node at TEST_OPENSEARCH_URL, and dropped afterwards.
 import { Client } from "@opensearch-project/opensearch";
 import { uniqueSuffix } from "@stockroom/testkit";
-import { createOpenSearchEngine, type OpenSearchEngineOptions } from "../../src/data/opensearch/opensearch-engine.ts";
+import {
+  createOpenSearchEngine,
+  type OpenSearchEngineOptions,
+} from "../../src/data/opensearch/opensearch-engine.ts";
 
 export function testOpenSearchUrl(): string {
   const url = process.env.TEST_OPENSEARCH_URL?.trim();

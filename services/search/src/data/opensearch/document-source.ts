@@ -51,7 +51,9 @@ export function toSource(document: SearchDocument): DocumentSource {
     category_ancestors: categoryAncestors(product.categoryPath),
     category_words: segments.at(-1) ?? "",
     attributes,
-    attribute_pairs: Object.entries(attributes).flatMap(([k, values]) => values.map((v) => attributePair(k, v))),
+    attribute_pairs: Object.entries(attributes).flatMap(([k, values]) =>
+      values.map((v) => attributePair(k, v)),
+    ),
     attribute_words: Object.values(attributes).flat().join(" "),
     status: product.status,
     price_minor: product.price.amountMinor,
@@ -65,7 +67,10 @@ export function toSource(document: SearchDocument): DocumentSource {
   };
 }
 
-export function stockSource(available: number, stockVersion: number): Pick<DocumentSource, "available" | "in_stock" | "stock_version"> {
+export function stockSource(
+  available: number,
+  stockVersion: number,
+): Pick<DocumentSource, "available" | "in_stock" | "stock_version"> {
   const units = Math.max(0, available);
   return { available: units, in_stock: units > 0, stock_version: stockVersion };
 }
@@ -88,14 +93,21 @@ export function fromSource(source: DocumentSource): StoredDocument {
     rating:
       source.rating_version === NO_RATING_VERSION
         ? undefined
-        : { average: source.rating_average, count: source.rating_count, ratingVersion: source.rating_version },
+        : {
+            average: source.rating_average,
+            count: source.rating_count,
+            ratingVersion: source.rating_version,
+          },
     inStock: source.in_stock,
   };
 }
 
 // The guarded merge of an incoming document into the stored one: each part moves only to a newer
 // version. Returns undefined when nothing is newer (the write is stale).
-export function mergeDocument(stored: DocumentSource | undefined, incoming: SearchDocument): DocumentSource | undefined {
+export function mergeDocument(
+  stored: DocumentSource | undefined,
+  incoming: SearchDocument,
+): DocumentSource | undefined {
   const next = toSource(incoming);
   if (stored === undefined) return next;
   const productNewer = next.product_version > stored.product_version;

@@ -8,7 +8,10 @@ import type { WriteOutcome } from "../../domain/search-document.ts";
 import type { DocumentSource } from "./document-source.ts";
 
 // How one incoming item changes a document: the outcome, and the new source when it applies.
-export type ApplyItem<T> = (stored: DocumentSource | undefined, item: T) => { outcome: WriteOutcome; next?: DocumentSource };
+export type ApplyItem<T> = (
+  stored: DocumentSource | undefined,
+  item: T,
+) => { outcome: WriteOutcome; next?: DocumentSource };
 
 export interface GuardedWriteOptions {
   // Documents to start from when the target has none for a sku (a shadow index seeded from the live one).
@@ -32,7 +35,11 @@ const MAX_ATTEMPTS = 20;
 
 export class GuardedWriteConflictError extends Error {}
 
-async function readStored(client: Client, target: string, skus: string[]): Promise<Map<string, StoredVersion>> {
+async function readStored(
+  client: Client,
+  target: string,
+  skus: string[],
+): Promise<Map<string, StoredVersion>> {
   const response = await client.mget({ index: target, realtime: true, body: { ids: skus } });
   const stored = new Map<string, StoredVersion>();
   for (const doc of response.body.docs) {
@@ -75,7 +82,9 @@ export async function guardedWrite<T extends { sku: string }>(
   let pending = [...bySku.keys()];
   for (let attempt = 1; pending.length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) {
-      throw new GuardedWriteConflictError(`${pending.length} documents still conflicted after ${MAX_ATTEMPTS} attempts in ${target}`);
+      throw new GuardedWriteConflictError(
+        `${pending.length} documents still conflicted after ${MAX_ATTEMPTS} attempts in ${target}`,
+      );
     }
     const stored = await readStored(client, target, pending);
     const operations: Record<string, unknown>[] = [];
@@ -117,7 +126,9 @@ export async function guardedWrite<T extends { sku: string }>(
         retry.push(sku);
         return;
       }
-      throw new Error(`writing ${sku} to ${target} failed (${result.status}): ${result.error?.type ?? ""} ${result.error?.reason ?? ""}`);
+      throw new Error(
+        `writing ${sku} to ${target} failed (${result.status}): ${result.error?.type ?? ""} ${result.error?.reason ?? ""}`,
+      );
     });
     pending = retry;
   }

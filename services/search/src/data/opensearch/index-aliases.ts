@@ -41,9 +41,13 @@ async function indexesOfAlias(client: Client, alias: string): Promise<string[]> 
 }
 
 export async function resolveIndexes(client: Client, names: IndexNames): Promise<ResolvedIndexes> {
-  const [live, rebuild] = await Promise.all([indexesOfAlias(client, names.live), indexesOfAlias(client, names.rebuild)]);
+  const [live, rebuild] = await Promise.all([
+    indexesOfAlias(client, names.live),
+    indexesOfAlias(client, names.rebuild),
+  ]);
   const liveIndex = live[0];
-  if (liveIndex === undefined) throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
+  if (liveIndex === undefined)
+    throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
   return { live: liveIndex, rebuild: rebuild[0] };
 }
 
@@ -76,7 +80,8 @@ export async function createShadowIndex(client: Client, names: IndexNames): Prom
 export async function swapShadowIndex(client: Client, names: IndexNames, shadow: string): Promise<void> {
   const old = await indexesOfAlias(client, names.live);
   const rebuilding = await indexesOfAlias(client, names.rebuild);
-  if (!rebuilding.includes(shadow)) throw new Error(`rebuild index ${shadow} is no longer the shadow (aborted or replaced)`);
+  if (!rebuilding.includes(shadow))
+    throw new Error(`rebuild index ${shadow} is no longer the shadow (aborted or replaced)`);
   await client.indices.refresh({ index: shadow });
   await client.indices.updateAliases({
     body: {

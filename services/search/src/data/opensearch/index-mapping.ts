@@ -17,7 +17,11 @@ const analysis = {
       filter: ["english_possessive", "lowercase", "asciifolding", "english_stop", "english_stemmer"],
     },
     text_plain: { type: "custom", tokenizer: "standard", filter: ["lowercase", "asciifolding"] },
-    text_prefix_index: { type: "custom", tokenizer: "standard", filter: ["lowercase", "asciifolding", "word_prefixes"] },
+    text_prefix_index: {
+      type: "custom",
+      tokenizer: "standard",
+      filter: ["lowercase", "asciifolding", "word_prefixes"],
+    },
   },
   normalizer: {
     lowercase_key: { type: "custom", filter: ["lowercase", "asciifolding"] },
@@ -46,13 +50,22 @@ export const properties = {
       key: { type: "keyword", normalizer: "lowercase_key", ignore_above: 512 },
     },
   },
-  description: { type: "text", analyzer: "text_english", copy_to: "search_text", fields: { plain: { type: "text", analyzer: "text_plain" } } },
+  description: {
+    type: "text",
+    analyzer: "text_english",
+    copy_to: "search_text",
+    fields: { plain: { type: "text", analyzer: "text_plain" } },
+  },
   brand: {
     type: "keyword",
     copy_to: "search_text",
     fields: {
       key: { type: "keyword", normalizer: "lowercase_key" },
-      words: { type: "text", analyzer: "text_english", fields: { plain: { type: "text", analyzer: "text_plain" } } },
+      words: {
+        type: "text",
+        analyzer: "text_english",
+        fields: { plain: { type: "text", analyzer: "text_plain" } },
+      },
     },
   },
   category_path: { type: "keyword" },

@@ -73,19 +73,27 @@ const applyRating: ApplyItem<RatingUpdate> = (stored, update) => {
   return { outcome: "applied", next };
 };
 
-const withSku = (documents: readonly SearchDocument[]) => documents.map((d) => ({ ...d, sku: d.product.sku }));
+const withSku = (documents: readonly SearchDocument[]) =>
+  documents.map((d) => ({ ...d, sku: d.product.sku }));
 
 // A write resolved before a swap may find its index dropped; it resolves the aliases again.
 const WRITE_ATTEMPTS = 3;
 
 export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
-  const client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs ?? 10_000, maxRetries: 2 });
+  const client = new Client({
+    node: options.url,
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    maxRetries: 2,
+  });
   const names = indexNames(options.index);
   const refresh = options.refresh ?? "true";
 
   // Writes the live index and, during a rebuild, the shadow (seeded with the live document where the
   // shadow has none yet, so a write during a rebuild is never lost); outcomes are the live index's.
-  async function write<T extends { sku: string }>(items: readonly T[], apply: ApplyItem<T>): Promise<WriteOutcome[]> {
+  async function write<T extends { sku: string }>(
+    items: readonly T[],
+    apply: ApplyItem<T>,
+  ): Promise<WriteOutcome[]> {
     if (items.length === 0) return [];
     for (let attempt = 1; ; attempt++) {
       const targets = await resolveIndexes(client, names);
@@ -109,11 +117,17 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
   async function runSearch(query: SearchQuery, pass: SearchPass) {
     const response = await client.search({ index: names.live, body: searchBody(query, pass) as never });
     const raw = response.body as unknown as RawSearchResponse;
-    return { result: toSearchResult(raw, query), corrected: pass.withCorrection ? correctedText(raw, pass.text) : undefined };
+    return {
+      result: toSearchResult(raw, query),
+      corrected: pass.withCorrection ? correctedText(raw, pass.text) : undefined,
+    };
   }
 
   async function suggestions(prefix: string, limit: number, fuzzy: boolean): Promise<Suggestion[]> {
-    const response = await client.search({ index: names.live, body: suggestBody(prefix, limit, fuzzy) as never });
+    const response = await client.search({
+      index: names.live,
+      body: suggestBody(prefix, limit, fuzzy) as never,
+    });
     const hits = (response.body.hits.hits ?? []) as { _source?: Pick<DocumentSource, "sku" | "name"> }[];
     return hits.flatMap((hit) => (hit._source ? [{ text: hit._source.name, sku: hit._source.sku }] : []));
   }
@@ -148,7 +162,8 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
       const corrected = exact.corrected;
       const retried = await runSearch(query, { text: corrected ?? text, fuzzy: true, withCorrection: false });
       if (corrected === undefined) return retried.result;
-      if (retried.result.totalHits === 0) return { ...retried.result, correctedQuery: corrected, noMatch: true };
+      if (retried.result.totalHits === 0)
+        return { ...retried.result, correctedQuery: corrected, noMatch: true };
       return { ...retried.result, correctedQuery: corrected, noMatch: false };
     },
 
@@ -163,7 +178,8 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
         id: shadow,
         // The fill is refreshed once, at the swap, rather than per batch.
         upsertDocuments: async (documents: readonly SearchDocument[]) =>
-          (await guardedWrite(client, shadow, withSku(documents), applyDocument, { refresh: "false" })).outcomes,
+          (await guardedWrite(client, shadow, withSku(documents), applyDocument, { refresh: "false" }))
+            .outcomes,
         swap: () => swapShadowIndex(client, names, shadow),
         abort: () => dropIndex(client, shadow),
       };

@@ -1,6 +1,12 @@
 // A SearchQuery as an OpenSearch search body: the text query (stemmed words, fuzzy words for typos,
 // word prefixes), the filters, the sort with its search_after key, facet aggregations and highlights.
-import type { FacetName, SearchFilters, SearchQuery, SortKey, SortOrder } from "../../domain/search-document.ts";
+import type {
+  FacetName,
+  SearchFilters,
+  SearchQuery,
+  SortKey,
+  SortOrder,
+} from "../../domain/search-document.ts";
 import { InvalidSortKeyError } from "../../domain/search-errors.ts";
 import { attributePair } from "./document-source.ts";
 import { type ParsedQueryText, parseQueryText } from "./query-text.ts";
@@ -29,7 +35,9 @@ function sortOf(order: SortOrder, hasText: boolean): Json[] {
 function checkAfter(after: SortKey, sort: Json[]): SortKey {
   const fits =
     after.length === sort.length &&
-    after.every((part, i) => (i === after.length - 1 ? typeof part === "string" : typeof part === "number" && Number.isFinite(part)));
+    after.every((part, i) =>
+      i === after.length - 1 ? typeof part === "string" : typeof part === "number" && Number.isFinite(part),
+    );
   if (!fits) throw new InvalidSortKeyError("the page key does not fit this sort");
   return after;
 }
@@ -43,7 +51,17 @@ function wordQueries(parsed: ParsedQueryText, fuzzy: boolean): { required: Json[
     { match: { "search_text.prefix": { query: words, operator, boost: 0.5 } } },
   ];
   if (fuzzy) {
-    ways.push({ match: { "search_text.plain": { query: words, operator, fuzziness: "AUTO", prefix_length: 1, max_expansions: 20 } } });
+    ways.push({
+      match: {
+        "search_text.plain": {
+          query: words,
+          operator,
+          fuzziness: "AUTO",
+          prefix_length: 1,
+          max_expansions: 20,
+        },
+      },
+    });
   }
   return {
     // Every word must match somewhere in the product: stemmed, as a word prefix, or (fuzzy) with a typo.
@@ -52,7 +70,11 @@ function wordQueries(parsed: ParsedQueryText, fuzzy: boolean): { required: Json[
     scoring: [
       { match_phrase: { name: { query: words, slop: 1, boost: 6 } } },
       { match: { name: { query: words, boost: 4 } } },
-      { match: { "name.plain": { query: words, fuzziness: "AUTO", prefix_length: 1, max_expansions: 20, boost: 2 } } },
+      {
+        match: {
+          "name.plain": { query: words, fuzziness: "AUTO", prefix_length: 1, max_expansions: 20, boost: 2 },
+        },
+      },
       { match: { "name.prefix": { query: words, boost: 1 } } },
       { match: { "brand.words": { query: words, boost: 2 } } },
       { match: { category_words: { query: words, boost: 2 } } },
@@ -65,28 +87,37 @@ export function textQuery(text: string, fuzzy: boolean): { must: Json[]; should:
   const words = wordQueries(parsed, fuzzy);
   return {
     must: [...words.required, ...parsed.phrases.map((phrase) => ({ match_phrase: { search_text: phrase } }))],
-    should: [...words.scoring, ...parsed.phrases.map((phrase) => ({ match_phrase: { name: { query: phrase, boost: 4 } } }))],
+    should: [
+      ...words.scoring,
+      ...parsed.phrases.map((phrase) => ({ match_phrase: { name: { query: phrase, boost: 4 } } })),
+    ],
     mustNot: parsed.excluded.map((excluded) => ({ match_phrase: { search_text: excluded } })),
   };
 }
 
 export function filterClauses(filters: SearchFilters): Json[] {
   const clauses: Json[] = [{ term: { status: "active" } }];
-  if (filters.categoryPathPrefix !== undefined) clauses.push({ term: { category_ancestors: filters.categoryPathPrefix } });
-  if (filters.brands.length > 0) clauses.push({ terms: { "brand.key": filters.brands.map((b) => b.toLowerCase()) } });
+  if (filters.categoryPathPrefix !== undefined)
+    clauses.push({ term: { category_ancestors: filters.categoryPathPrefix } });
+  if (filters.brands.length > 0)
+    clauses.push({ terms: { "brand.key": filters.brands.map((b) => b.toLowerCase()) } });
   if (filters.priceMinMinor !== undefined || filters.priceMaxMinor !== undefined) {
     clauses.push({ range: { price_minor: { gte: filters.priceMinMinor, lte: filters.priceMaxMinor } } });
   }
   if (filters.inStockOnly) clauses.push({ term: { in_stock: true } });
   for (const attribute of filters.attributes) {
-    clauses.push({ terms: { attribute_pairs: attribute.values.map((value) => attributePair(attribute.name, value)) } });
+    clauses.push({
+      terms: { attribute_pairs: attribute.values.map((value) => attributePair(attribute.name, value)) },
+    });
   }
   return clauses;
 }
 
 function priceRanges(bounds: number[]): Json[] {
   const edges = [0, ...bounds];
-  return edges.map((from, i) => (i + 1 < edges.length ? { key: String(i), from, to: edges[i + 1] } : { key: String(i), from }));
+  return edges.map((from, i) =>
+    i + 1 < edges.length ? { key: String(i), from, to: edges[i + 1] } : { key: String(i), from },
+  );
 }
 
 function facetAggregations(facets: readonly FacetName[], bounds: number[]): Json | undefined {
@@ -94,8 +125,15 @@ function facetAggregations(facets: readonly FacetName[], bounds: number[]): Json
   const aggs: Json = {};
   for (const facet of facets) {
     if (facet === "category") aggs.category = { terms: { field: "category_path", size: FACET_SIZE } };
-    if (facet === "brand") aggs.brand = { terms: { field: "brand.key", size: FACET_SIZE } };
-    if (facet === "price") aggs.price = { range: { field: "price_minor", keyed: false, ranges: priceRanges(bounds) } };
+    // Grouped case-insensitively, named by the group's most common spelling.
+    if (facet === "brand") {
+      aggs.brand = {
+        terms: { field: "brand.key", size: FACET_SIZE },
+        aggs: { spelling: { terms: { field: "brand", size: 1 } } },
+      };
+    }
+    if (facet === "price")
+      aggs.price = { range: { field: "price_minor", keyed: false, ranges: priceRanges(bounds) } };
     if (facet === "in_stock") aggs.in_stock = { terms: { field: "in_stock", size: 2 } };
   }
   return aggs;
@@ -121,7 +159,11 @@ function highlight(text: string): Json | undefined {
     require_field_match: false,
     fields: {
       "name.plain": { number_of_fragments: 0, highlight_query: fieldQuery("name.plain") },
-      "description.plain": { fragment_size: 160, number_of_fragments: 2, highlight_query: fieldQuery("description.plain") },
+      "description.plain": {
+        fragment_size: 160,
+        number_of_fragments: 2,
+        highlight_query: fieldQuery("description.plain"),
+      },
     },
   };
 }
@@ -139,7 +181,9 @@ export function searchBody(query: SearchQuery, pass: SearchPass): Json {
   const text = pass.text;
   const hasText = text.trim() !== "";
   const sort = sortOf(query.sort, hasText);
-  const { must, should, mustNot } = hasText ? textQuery(text, pass.fuzzy) : { must: [], should: [], mustNot: [] };
+  const { must, should, mustNot } = hasText
+    ? textQuery(text, pass.fuzzy)
+    : { must: [], should: [], mustNot: [] };
   const body: Json = {
     // One more than the page: a page is only followed by a token when another hit exists.
     size: query.pageSize + 1,
@@ -165,7 +209,13 @@ function correctionSuggester(words: string[]): Json {
   return {
     text: words.join(" "),
     [CORRECTION_SUGGESTER]: {
-      term: { field: "search_text.plain", suggest_mode: "missing", sort: "score", size: 1, min_word_length: 3 },
+      term: {
+        field: "search_text.plain",
+        suggest_mode: "missing",
+        sort: "score",
+        size: 1,
+        min_word_length: 3,
+      },
     },
   };
 }

@@ -26,6 +26,7 @@ interface Bucket {
   doc_count: number;
   from?: number;
   to?: number;
+  spelling?: { buckets: { key: string }[] };
 }
 
 export interface RawSearchResponse {
@@ -46,7 +47,10 @@ export function correctedText(response: RawSearchResponse, text: string): string
   return corrected === text ? undefined : corrected;
 }
 
-const HIGHLIGHT_FIELDS: Record<string, Highlight["field"]> = { "name.plain": "name", "description.plain": "description" };
+const HIGHLIGHT_FIELDS: Record<string, Highlight["field"]> = {
+  "name.plain": "name",
+  "description.plain": "description",
+};
 
 function toHit(raw: RawHit): SearchHit {
   const source = raw._source as DocumentSource;
@@ -68,14 +72,24 @@ function toHit(raw: RawHit): SearchHit {
   };
 }
 
-function facetCounts(aggregations: RawSearchResponse["aggregations"], query: SearchQuery): FacetCounts | undefined {
+function facetCounts(
+  aggregations: RawSearchResponse["aggregations"],
+  query: SearchQuery,
+): FacetCounts | undefined {
   if (query.facets.length === 0) return undefined;
   const buckets = (name: string) => aggregations?.[name]?.buckets ?? [];
   const byStock = new Map(buckets("in_stock").map((b) => [b.key_as_string ?? String(b.key), b.doc_count]));
   return {
     categories: buckets("category").map((b) => ({ value: String(b.key), count: b.doc_count })),
-    brands: buckets("brand").map((b) => ({ value: String(b.key), count: b.doc_count })),
-    priceBuckets: buckets("price").map((b) => ({ fromMinor: b.from ?? 0, toMinor: b.to, count: b.doc_count })),
+    brands: buckets("brand").map((b) => ({
+      value: b.spelling?.buckets[0]?.key ?? String(b.key),
+      count: b.doc_count,
+    })),
+    priceBuckets: buckets("price").map((b) => ({
+      fromMinor: b.from ?? 0,
+      toMinor: b.to,
+      count: b.doc_count,
+    })),
     inStock: byStock.get("true") ?? 0,
     outOfStock: byStock.get("false") ?? 0,
   };
