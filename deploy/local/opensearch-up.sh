@@ -36,9 +36,9 @@ need() {
   command -v "$1" >/dev/null || die "$1 is needed (infra-up.sh installs Java and Maven; on Debian: apt-get install $2)"
 }
 
-# What the assembled distribution is made from; a change to any of it assembles it anew.
+# What the assembled distribution is made from; a change to either assembles it anew.
 dist_checksum() {
-  cat "$OPENSEARCH_DEPLOY_DIR/pom.xml" "$OPENSEARCH_DEPLOY_DIR/node-lib.sh" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1
+  { cat "$OPENSEARCH_DEPLOY_DIR/pom.xml"; declare -f write_analysis_common_descriptor; } | sha256sum | cut -d' ' -f1
 }
 
 # The module's descriptor, in the shape of the distribution's own (modules/transport-netty4). It extends
@@ -68,18 +68,17 @@ ensure_distribution() {
   fi
   need java default-jre-headless
   need mvn maven
-  need unzip unzip
   local start download="$OPENSEARCH_CACHE_DIR/download" staging="$OPENSEARCH_CACHE_DIR/home.tmp"
   start="$(now)"
   log "fetching OpenSearch $OPENSEARCH_VERSION and analysis-common from Maven Central into $OPENSEARCH_CACHE_DIR"
   mkdir -p "$OPENSEARCH_CACHE_DIR"
   rm -rf "$download" "$staging"
-  mvn -q -B -Dstyle.color=never -f "$OPENSEARCH_DEPLOY_DIR/pom.xml" dependency:copy \
+  mvn -q -B -Dstyle.color=never -f "$OPENSEARCH_DEPLOY_DIR/pom.xml" \
+    dependency:unpack@distribution dependency:copy@modules \
     -Dopensearch.download.dir="$download" >&2 || die "mvn could not fetch OpenSearch"
-  mkdir -p "$staging"
-  unzip -q "$download/opensearch-$OPENSEARCH_VERSION.zip" -d "$staging" || die "could not unpack the distribution"
-  mv "$staging/opensearch-$OPENSEARCH_VERSION"/* "$staging/"
-  rmdir "$staging/opensearch-$OPENSEARCH_VERSION"
+  [[ -f "$download/opensearch-$OPENSEARCH_VERSION/bin/opensearch" ]] || die "the distribution has no bin/opensearch"
+  mv "$download/opensearch-$OPENSEARCH_VERSION" "$staging"
+  chmod +x "$staging"/bin/*
   mkdir -p "$staging/modules/analysis-common"
   cp "$download/analysis-common-$OPENSEARCH_VERSION.jar" "$staging/modules/analysis-common/"
   write_analysis_common_descriptor "$staging/modules/analysis-common"
@@ -190,7 +189,6 @@ check_analysis_common() {
 
 main() {
   take_lock
-  ensure_distribution
   local pid start
   start="$(now)"
   if pid="$(opensearch_running_pid)"; then
@@ -211,6 +209,8 @@ main() {
     log "opensearch: already running on $OPENSEARCH_LOCAL_URL (not started by this script)"
     return 0
   fi
+  # Only now: a running node (as a non-root user) runs from the assembled distribution itself.
+  ensure_distribution
   ensure_run_user
   write_config
   start_opensearch_process
