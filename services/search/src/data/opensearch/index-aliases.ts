@@ -40,15 +40,13 @@ async function indexesOfAlias(client: Client, alias: string): Promise<string[]> 
   }
 }
 
+// Both aliases in one request (the cat API answers 200 with what exists), since every write asks.
 export async function resolveIndexes(client: Client, names: IndexNames): Promise<ResolvedIndexes> {
-  const [live, rebuild] = await Promise.all([
-    indexesOfAlias(client, names.live),
-    indexesOfAlias(client, names.rebuild),
-  ]);
-  const liveIndex = live[0];
-  if (liveIndex === undefined)
-    throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
-  return { live: liveIndex, rebuild: rebuild[0] };
+  const response = await client.cat.aliases({ name: [names.live, names.rebuild], format: "json" });
+  const rows = response.body as unknown as { alias: string; index: string }[];
+  const live = rows.find((row) => row.alias === names.live)?.index;
+  if (live === undefined) throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
+  return { live, rebuild: rows.find((row) => row.alias === names.rebuild)?.index };
 }
 
 async function createIndex(client: Client, index: string, alias: string): Promise<void> {
