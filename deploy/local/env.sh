@@ -28,6 +28,8 @@ export WAREHOUSE_HTTP_PORT="${WAREHOUSE_HTTP_PORT:-8451}"  # the same API over C
 export JWT_SECRET="${JWT_SECRET:-dev-only-secret-change-me-0123456789abcdef}"  # local development only
 export CATALOG_GRPC_PORT="${CATALOG_GRPC_PORT:-50052}"
 export CATALOG_HTTP_PORT="${CATALOG_HTTP_PORT:-8452}"
+export SEARCH_GRPC_PORT="${SEARCH_GRPC_PORT:-50056}"
+export SEARCH_HTTP_PORT="${SEARCH_HTTP_PORT:-8456}"
 export FULFILLMENT_GRPC_PORT="${FULFILLMENT_GRPC_PORT:-50054}"
 export FULFILLMENT_METRICS_PORT="${FULFILLMENT_METRICS_PORT:-9454}"
 # The sandbox payment gateway (services/payment-sandbox): HTTP, Stripe-shaped, state in schema payment_sandbox.

@@ -47,12 +47,17 @@ CREATE TABLE sku_stock (
 
 CREATE TABLE rebuild_runs (
   id               uuid PRIMARY KEY,
+  -- RebuildIndex's key: the same key answers with the same run.
+  idempotency_key  text NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 128),
   engine           text NOT NULL CHECK (engine IN ('postgres', 'opensearch')),
   state            text NOT NULL CHECK (state IN ('running', 'completed', 'failed', 'aborted')),
   products_indexed bigint NOT NULL DEFAULT 0 CHECK (products_indexed >= 0),
   pages_done       bigint NOT NULL DEFAULT 0 CHECK (pages_done >= 0),
   error            text,
   started_at       timestamptz NOT NULL DEFAULT now(),
+  -- Moved by the running rebuild after every page: a run whose heartbeat stopped (its process died) is
+  -- marked failed by the next RebuildIndex.
+  heartbeat_at     timestamptz NOT NULL DEFAULT now(),
   finished_at      timestamptz,
   CHECK ((state = 'running') = (finished_at IS NULL)),
   CHECK ((state = 'failed') = (error IS NOT NULL))
@@ -60,3 +65,19 @@ CREATE TABLE rebuild_runs (
 
 -- At most one rebuild runs at a time, across every instance.
 CREATE UNIQUE INDEX rebuild_runs_one_running_idx ON rebuild_runs ((true)) WHERE state = 'running';
+
+-- The shared idempotency table (packages/idempotency), in the shape every schema has; the retention
+-- worker prunes it with event_processing_log. RebuildIndex's keys are rebuild_runs.idempotency_key.
+CREATE TABLE idempotency_records (
+  principal        text NOT NULL CHECK (length(principal) > 0),
+  idempotency_key  text NOT NULL CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+  operation        text NOT NULL,
+  fingerprint      text NOT NULL,
+  response         jsonb NOT NULL DEFAULT 'null',
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  expires_at       timestamptz NOT NULL,
+  PRIMARY KEY (operation, idempotency_key, principal),
+  CHECK (expires_at >= created_at + interval '24 hours')
+);
+
+CREATE INDEX idempotency_records_expiry_idx ON idempotency_records (expires_at);

@@ -16,7 +16,9 @@ export interface EngineUnderTest {
 
 export type EngineFactory = () => Promise<EngineUnderTest>;
 
-export function queryOf(overrides: Partial<SearchQuery> & { filters?: Partial<SearchQuery["filters"]> } = {}): SearchQuery {
+export function queryOf(
+  overrides: Partial<Omit<SearchQuery, "filters">> & { filters?: Partial<SearchQuery["filters"]> } = {},
+): SearchQuery {
   const { filters, ...rest } = overrides;
   return {
     text: "",
