@@ -79,3 +79,5 @@ CREATE INDEX terms_trgm_idx ON terms USING gin (term gin_trgm_ops);
 
 -- AND of tsqueries over rows (tsquery_and is the function behind &&); NULLs are skipped (strict).
 CREATE AGGREGATE tsquery_and_agg (tsquery) (SFUNC = tsquery_and, STYPE = tsquery);
+-- OR of tsqueries over rows, for a misspelled word's candidate corrections.
+CREATE AGGREGATE tsquery_or_agg (tsquery) (SFUNC = tsquery_or, STYPE = tsquery);

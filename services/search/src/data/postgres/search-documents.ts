@@ -13,8 +13,8 @@ import type {
   SortKey,
 } from "../../domain/search-document.ts";
 import { InvalidSortKeyError } from "../../domain/search-errors.ts";
-import { correctWords } from "./correct-words.ts";
-import { parseTextQuery, type TextQuery, tsqueryOf } from "./text-query.ts";
+import { correctedText, correctWords } from "./correct-words.ts";
+import { parseTextQuery, type TextQuery, tsqueryOf, wordsOf } from "./text-query.ts";
 
 const MARK_START = "\uE000";
 const MARK_END = "\uE001";
@@ -67,10 +67,14 @@ function filterSql(filters: SearchFilters, generation: number, text: TextQuery):
 
 function scoreSql(text: TextQuery, rawText: string): RawBuilder<unknown> {
   if (text.kind === "none") return sql`0::real`;
+  const nameBonus =
+    rawText === ""
+      ? sql`0`
+      : sql`CASE WHEN lower(d.name) LIKE ${`%${rawText.toLowerCase().replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_")}%`} THEN 0.5 ELSE 0 END`;
   // ts_rank with the column weights, a bonus when the whole text appears in the name, and a small one
   // for being buyable now; as real so the page key round-trips exactly.
   return sql`(ts_rank('{0.05, 0.2, 0.4, 1.0}', d.search_vector, q.query)
-      + CASE WHEN lower(d.name) LIKE ${`%${rawText.toLowerCase().replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_")}%`} THEN 0.5 ELSE 0 END
+      + ${nameBonus}
       + CASE WHEN d.in_stock THEN 0.01 ELSE 0 END)::real`;
 }
 
@@ -292,9 +296,12 @@ export async function searchDocuments(db: Kysely<unknown>, query: SearchQuery): 
   });
   // Typo correction only for a first page of plain words that matched nothing.
   if (first.counts.total > 0 || text.kind !== "words" || query.after) return answer(first);
-  const corrected = await correctWords(db, text.words);
-  if (corrected === undefined) return answer(first);
-  const correctedText = corrected.join(" ");
-  const second = await runOnce(db, generation, query, { kind: "words", words: corrected }, correctedText);
-  return answer(second.counts.total > 0 ? second : first, correctedText);
+  const alternatives = await correctWords(db, text.words);
+  if (alternatives === undefined) return answer(first);
+  const correctedQuery: TextQuery = { kind: "alternatives", alternatives };
+  const second = await runOnce(db, generation, query, correctedQuery, "");
+  const best = second.page.hits[0];
+  const bestWords = new Set(best ? wordsOf(`${best.name} ${best.brand} ${best.categoryPath}`) : []);
+  const suggestion = correctedText(alternatives, bestWords);
+  return answer(second.counts.total > 0 ? second : first, suggestion);
 }

@@ -9,7 +9,9 @@ export const MAX_QUERY_WORDS = 16;
 export type TextQuery =
   | { kind: "none" }
   | { kind: "words"; words: string[] }
-  | { kind: "websearch"; text: string };
+  | { kind: "websearch"; text: string }
+  // A corrected query: per word position, the candidate words any of which may match (stemmed).
+  | { kind: "alternatives"; alternatives: string[][] };
 
 const WEBSEARCH_SYNTAX = /"|(^|\s)-\S|\sor\s/i;
 
@@ -32,6 +34,15 @@ export function parseTextQuery(text: string): TextQuery {
 // The tsquery of a text query; NULL (matches nothing) when every word was a stop word.
 export function tsqueryOf(query: Exclude<TextQuery, { kind: "none" }>): RawBuilder<unknown> {
   if (query.kind === "websearch") return sql`websearch_to_tsquery('english', ${query.text})`;
+  if (query.kind === "alternatives") {
+    const words = query.alternatives.flatMap((alternatives) => alternatives);
+    const positions = query.alternatives.flatMap((alternatives, position) => alternatives.map(() => position));
+    return sql`(SELECT tsquery_and_agg(candidates) FROM (
+        SELECT tsquery_or_agg(CASE WHEN numnode(plainto_tsquery('english', a.word)) = 0 THEN NULL
+                                   ELSE plainto_tsquery('english', a.word) END) AS candidates
+        FROM unnest(${words}::text[], ${positions}::int[]) AS a(word, position)
+        GROUP BY a.position) c)`;
+  }
   return sql`(SELECT tsquery_and_agg(
       CASE WHEN numnode(plainto_tsquery('english', w)) = 0 THEN NULL
            ELSE plainto_tsquery('english', w) || to_tsquery('simple', w || ':*') END)
