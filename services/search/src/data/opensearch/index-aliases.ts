@@ -45,7 +45,8 @@ export async function resolveIndexes(client: Client, names: IndexNames): Promise
   const response = await client.cat.aliases({ name: [names.live, names.rebuild], format: "json" });
   const rows = response.body as unknown as { alias: string; index: string }[];
   const live = rows.find((row) => row.alias === names.live)?.index;
-  if (live === undefined) throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
+  if (live === undefined)
+    throw new Error(`OpenSearch alias ${names.live} is missing (the engine was not made ready)`);
   return { live, rebuild: rows.find((row) => row.alias === names.rebuild)?.index };
 }
 

@@ -87,6 +87,7 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
   });
   const names = indexNames(options.index);
   const refresh = options.refresh ?? "true";
+  let closing: Promise<void> | undefined;
 
   // Writes the live index and, during a rebuild, the shadow (seeded with the live document where the
   // shadow has none yet, so a write during a rebuild is never lost); outcomes are the live index's.
@@ -194,6 +195,10 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
       }
     },
 
-    close: () => client.close(),
+    // Once: the client's close never settles when called a second time.
+    close: () => {
+      closing ??= client.close();
+      return closing;
+    },
   };
 }
