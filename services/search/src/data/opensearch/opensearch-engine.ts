@@ -35,6 +35,8 @@ export interface OpenSearchEngineOptions {
   // "true" (the default) makes every write visible to the next query, like the PostgreSQL engine;
   // "wait_for" waits for the next scheduled refresh instead of forcing one.
   refresh?: "true" | "wait_for" | undefined;
+  // Per request (default 30 s): a 500-document bulk with a forced refresh takes seconds on a loaded node.
+  // Retried writes are safe: a repeated create or sequence-guarded update conflicts and is decided again.
   requestTimeoutMs?: number | undefined;
 }
 
@@ -82,7 +84,7 @@ const WRITE_ATTEMPTS = 3;
 export function createOpenSearchEngine(options: OpenSearchEngineOptions) {
   const client = new Client({
     node: options.url,
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
     maxRetries: 2,
   });
   const names = indexNames(options.index);
