@@ -31,7 +31,11 @@ interface StoredVersion {
   primaryTerm: number;
 }
 
-const MAX_ATTEMPTS = 20;
+// Each round one writer of a document wins and writers whose version is then stale stop, so rounds are
+// few; the bound only stops a livelock. Losers wait a little, jittered, before reading again.
+const MAX_ATTEMPTS = 50;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
 
 export class GuardedWriteConflictError extends Error {}
 
@@ -131,6 +135,7 @@ export async function guardedWrite<T extends { sku: string }>(
       );
     });
     pending = retry;
+    if (pending.length > 0) await backoff(attempt);
   }
   return { outcomes, finals };
 }
