@@ -56,7 +56,14 @@ export const searchConfigSchema = z
     REBUILD_PAGE_SIZE: positiveInt().default(100),
     // Upper bounds of the price facet's buckets in minor units (the last bucket is open-ended).
     PRICE_BUCKET_BOUNDS: commaList()
-      .pipe(z.array(z.string().regex(/^[1-9][0-9]{0,14}$/, "expected positive integers").transform(Number)))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[1-9][0-9]{0,14}$/, "expected positive integers")
+            .transform(Number),
+        ),
+      )
       .default([2500, 5000, 10000, 25000, 50000]),
     // How often the index lag gauge is recomputed from the broker's offsets.
     LAG_POLL_INTERVAL_MS: durationMs().default(1_000),

@@ -66,22 +66,26 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
     it("replaces the product part only with a newer product version", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version two", productVersion: 2 })]);
-        expect(await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version one", productVersion: 1 })])).toEqual([
-          "stale",
-        ]);
-        expect(await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version two again", productVersion: 2 })])).toEqual([
-          "stale",
-        ]);
+        expect(
+          await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version one", productVersion: 1 })]),
+        ).toEqual(["stale"]);
+        expect(
+          await e.engine.upsertDocuments([
+            documentOf("SKU-1", { name: "Version two again", productVersion: 2 }),
+          ]),
+        ).toEqual(["stale"]);
         expect((await e.engine.getDocuments(["SKU-1"]))[0]?.product.name).toBe("Version two");
-        expect(await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version three", productVersion: 3 })])).toEqual([
-          "applied",
-        ]);
+        expect(
+          await e.engine.upsertDocuments([documentOf("SKU-1", { name: "Version three", productVersion: 3 })]),
+        ).toEqual(["applied"]);
         expect((await e.engine.getDocuments(["SKU-1"]))[0]?.product.name).toBe("Version three");
       }));
 
     it("guards each part separately: a newer product with an older stock keeps the newer stock", () =>
       withEngine(async (e) => {
-        await e.engine.upsertDocuments([documentOf("SKU-1", { productVersion: 1, available: 0, stockVersion: 5 })]);
+        await e.engine.upsertDocuments([
+          documentOf("SKU-1", { productVersion: 1, available: 0, stockVersion: 5 }),
+        ]);
         await e.engine.upsertDocuments([
           documentOf("SKU-1", { name: "Renamed", productVersion: 2, available: 9, stockVersion: 4 }),
         ]);
@@ -94,10 +98,18 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
     it("applies stock updates only when newer, and reports a missing document", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([documentOf("SKU-1", { available: 5, stockVersion: 3 })]);
-        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 0, stockVersion: 4 }])).toEqual(["applied"]);
-        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 7, stockVersion: 4 }])).toEqual(["stale"]);
-        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 7, stockVersion: 2 }])).toEqual(["stale"]);
-        expect(await e.engine.updateStock([{ sku: "GHOST", available: 7, stockVersion: 9 }])).toEqual(["missing"]);
+        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 0, stockVersion: 4 }])).toEqual([
+          "applied",
+        ]);
+        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 7, stockVersion: 4 }])).toEqual([
+          "stale",
+        ]);
+        expect(await e.engine.updateStock([{ sku: "SKU-1", available: 7, stockVersion: 2 }])).toEqual([
+          "stale",
+        ]);
+        expect(await e.engine.updateStock([{ sku: "GHOST", available: 7, stockVersion: 9 }])).toEqual([
+          "missing",
+        ]);
         expect(await e.engine.getDocuments(["GHOST"])).toEqual([]);
         const [stored] = await e.engine.getDocuments(["SKU-1"]);
         expect(stored?.stock).toEqual({ available: 0, stockVersion: 4 });
@@ -125,22 +137,40 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
         expect(stored?.product.price).toEqual(price);
         expect(stored?.product.productVersion).toBe(3);
         // The upsert of version 3 that the price change came with is now stale.
-        expect(await e.engine.upsertDocuments([documentOf("SKU-1", { productVersion: 3 })])).toEqual(["stale"]);
+        expect(await e.engine.upsertDocuments([documentOf("SKU-1", { productVersion: 3 })])).toEqual([
+          "stale",
+        ]);
       }));
 
     it("applies rating updates only when newer", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([documentOf("SKU-1")]);
-        expect(await e.engine.updateRating([{ sku: "SKU-1", average: 4, count: 3, ratingVersion: 2 }])).toEqual(["applied"]);
-        expect(await e.engine.updateRating([{ sku: "SKU-1", average: 1, count: 1, ratingVersion: 1 }])).toEqual(["stale"]);
-        expect((await e.engine.getDocuments(["SKU-1"]))[0]?.rating).toEqual({ average: 4, count: 3, ratingVersion: 2 });
+        expect(
+          await e.engine.updateRating([{ sku: "SKU-1", average: 4, count: 3, ratingVersion: 2 }]),
+        ).toEqual(["applied"]);
+        expect(
+          await e.engine.updateRating([{ sku: "SKU-1", average: 1, count: 1, ratingVersion: 1 }]),
+        ).toEqual(["stale"]);
+        expect((await e.engine.getDocuments(["SKU-1"]))[0]?.rating).toEqual({
+          average: 4,
+          count: 3,
+          ratingVersion: 2,
+        });
       }));
 
     it("finds by exact words, word prefixes and stems, best match first, with highlights", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([
-          documentOf("SHOE-1", { name: "Trail Running Shoes", brand: "Stride", description: "Grippy soles & more" }),
-          documentOf("SOCK-1", { name: "Wool Socks", brand: "Stride", description: "Warm socks for running shoes" }),
+          documentOf("SHOE-1", {
+            name: "Trail Running Shoes",
+            brand: "Stride",
+            description: "Grippy soles & more",
+          }),
+          documentOf("SOCK-1", {
+            name: "Wool Socks",
+            brand: "Stride",
+            description: "Warm socks for running shoes",
+          }),
           documentOf("MUG-1", { name: "Coffee Mug", brand: "Kiln" }),
         ]);
         await settle(e);
@@ -194,7 +224,9 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
         expect(skus(await e.engine.search(queryOf({ text: "lamp" })))).toEqual(["A-1"]);
         expect(skus(await e.engine.search(queryOf()))).toEqual(["A-1"]);
         expect((await e.engine.suggest("lamp", 10)).map((s) => s.sku)).toEqual(["A-1"]);
-        await e.engine.upsertDocuments([documentOf("A-1", { name: "Lamp active", status: "archived", productVersion: 2 })]);
+        await e.engine.upsertDocuments([
+          documentOf("A-1", { name: "Lamp active", status: "archived", productVersion: 2 }),
+        ]);
         await settle(e);
         expect(await e.engine.search(queryOf({ text: "lamp" }))).toMatchObject({ hits: [], noMatch: true });
       }));
@@ -202,9 +234,27 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
     it("filters by category path prefix on whole segments, brands, price range, stock and attributes", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([
-          documentOf("S-1", { categoryPath: "apparel/shoes", brand: "Stride", priceMinor: 4_000, available: 2, attributes: { color: ["red"] } }),
-          documentOf("S-2", { categoryPath: "apparel/shoes/running", brand: "stride", priceMinor: 9_000, available: 0, attributes: { color: ["blue"] } }),
-          documentOf("S-3", { categoryPath: "apparel", brand: "Other", priceMinor: 2_500, available: 1, attributes: { color: ["red", "blue"] } }),
+          documentOf("S-1", {
+            categoryPath: "apparel/shoes",
+            brand: "Stride",
+            priceMinor: 4_000,
+            available: 2,
+            attributes: { color: ["red"] },
+          }),
+          documentOf("S-2", {
+            categoryPath: "apparel/shoes/running",
+            brand: "stride",
+            priceMinor: 9_000,
+            available: 0,
+            attributes: { color: ["blue"] },
+          }),
+          documentOf("S-3", {
+            categoryPath: "apparel",
+            brand: "Other",
+            priceMinor: 2_500,
+            available: 1,
+            attributes: { color: ["red", "blue"] },
+          }),
           documentOf("S-4", { categoryPath: "apparels", brand: "Stride", priceMinor: 100, available: 5 }),
         ]);
         await settle(e);
@@ -229,10 +279,34 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
     it("counts facets over the filtered matches", () =>
       withEngine(async (e) => {
         await e.engine.upsertDocuments([
-          documentOf("F-1", { name: "Blue lamp", categoryPath: "home/lighting", brand: "Lumo", priceMinor: 1_000, available: 1 }),
-          documentOf("F-2", { name: "Red lamp", categoryPath: "home/lighting", brand: "lumo", priceMinor: 3_000, available: 0 }),
-          documentOf("F-3", { name: "Desk lamp", categoryPath: "office", brand: "Deskco", priceMinor: 12_000, available: 4 }),
-          documentOf("F-4", { name: "Chair", categoryPath: "office", brand: "Deskco", priceMinor: 5_000, available: 4 }),
+          documentOf("F-1", {
+            name: "Blue lamp",
+            categoryPath: "home/lighting",
+            brand: "Lumo",
+            priceMinor: 1_000,
+            available: 1,
+          }),
+          documentOf("F-2", {
+            name: "Red lamp",
+            categoryPath: "home/lighting",
+            brand: "lumo",
+            priceMinor: 3_000,
+            available: 0,
+          }),
+          documentOf("F-3", {
+            name: "Desk lamp",
+            categoryPath: "office",
+            brand: "Deskco",
+            priceMinor: 12_000,
+            available: 4,
+          }),
+          documentOf("F-4", {
+            name: "Chair",
+            categoryPath: "office",
+            brand: "Deskco",
+            priceMinor: 5_000,
+            available: 4,
+          }),
         ]);
         await settle(e);
         const result = await e.engine.search(
@@ -307,12 +381,12 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
         await settle(e);
         const first = await e.engine.search(queryOf({ sort: "price_asc", pageSize: 1 }));
         expect(first.nextAfter).toBeDefined();
-        await expect(e.engine.search(queryOf({ sort: "rating", pageSize: 1, after: first.nextAfter }))).rejects.toBeInstanceOf(
-          InvalidSortKeyError,
-        );
-        await expect(e.engine.search(queryOf({ sort: "price_asc", after: ["x", 1, 2, 3] }))).rejects.toBeInstanceOf(
-          InvalidSortKeyError,
-        );
+        await expect(
+          e.engine.search(queryOf({ sort: "rating", pageSize: 1, after: first.nextAfter })),
+        ).rejects.toBeInstanceOf(InvalidSortKeyError);
+        await expect(
+          e.engine.search(queryOf({ sort: "price_asc", after: ["x", 1, 2, 3] })),
+        ).rejects.toBeInstanceOf(InvalidSortKeyError);
       }));
 
     it("suggests names by prefix, and near names for a misspelled prefix", () =>
@@ -351,7 +425,11 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
         await e.engine.updateStock([{ sku: "BOTH-1", available: 6, stockVersion: 3 }]);
         await settle(e);
         // Still the old index: OLD-1 (which the snapshot no longer has) is found.
-        expect(skus(await e.engine.search(queryOf({ text: "lamp" }))).sort()).toEqual(["BOTH-1", "NEW-1", "OLD-1"]);
+        expect(skus(await e.engine.search(queryOf({ text: "lamp" }))).sort()).toEqual([
+          "BOTH-1",
+          "NEW-1",
+          "OLD-1",
+        ]);
         await shadow.swap();
         await settle(e);
         expect(skus(await e.engine.search(queryOf({ text: "lamp" }))).sort()).toEqual(["BOTH-1", "NEW-1"]);
@@ -361,7 +439,9 @@ export function describeEngineContract(name: string, factory: EngineFactory): vo
           ["NEW-1", "New lamp", 0],
         ]);
         // After the swap, writes reach the new live index only.
-        expect(await e.engine.updateStock([{ sku: "BOTH-1", available: 1, stockVersion: 4 }])).toEqual(["applied"]);
+        expect(await e.engine.updateStock([{ sku: "BOTH-1", available: 1, stockVersion: 4 }])).toEqual([
+          "applied",
+        ]);
         expect((await e.engine.health()).ok).toBe(true);
         expect((await e.engine.health()).documents).toBe(2);
       }));

@@ -26,7 +26,10 @@ beforeAll(async () => {
   f = await createSearchFixture({ poolMax: 6 });
   await admin.connect();
   await producer.connect();
-  await ensureTopics(admin, TOPICS.map((topic) => ({ topic, numPartitions: 2 })));
+  await ensureTopics(
+    admin,
+    TOPICS.map((topic) => ({ topic, numPartitions: 2 })),
+  );
 });
 
 afterAll(async () => {
@@ -64,7 +67,13 @@ describe("search index consumers", () => {
         stockEvent({ sku, warehouseCode: "W1", version: 2, onHand: 5, reserved: 1 }),
         stockEvent({ sku, warehouseCode: "W1", version: 1, onHand: 50 }),
       ]);
-      await publish(producer, PRODUCT_TOPIC, sku, [v1, v1, v3, productEvent({ sku, version: 2, name: "Evented Lantern Old" }), v3]);
+      await publish(producer, PRODUCT_TOPIC, sku, [
+        v1,
+        v1,
+        v3,
+        productEvent({ sku, version: 2, name: "Evented Lantern Old" }),
+        v3,
+      ]);
       await vi.waitFor(
         async () => {
           const [doc] = await f.engine.getDocuments([sku]);
@@ -91,16 +100,24 @@ describe("search index consumers", () => {
       expect(inStock.hits).toEqual([]);
       // Price change (version 4), then archive (version 5) removes it from search.
       await publish(producer, PRODUCT_TOPIC, sku, [priceEvent({ sku, version: 4, priceMinor: 777 })]);
-      await vi.waitFor(async () => expect((await f.engine.getDocuments([sku]))[0]?.product.price.amountMinor).toBe(777), {
-        timeout: 30_000,
-        interval: 100,
-      });
+      await vi.waitFor(
+        async () => expect((await f.engine.getDocuments([sku]))[0]?.product.price.amountMinor).toBe(777),
+        {
+          timeout: 30_000,
+          interval: 100,
+        },
+      );
       expect((await f.engine.search(queryOf({ text: "lantern" }))).hits.map((h) => h.sku)).toEqual([sku]);
-      await publish(producer, PRODUCT_TOPIC, sku, [productEvent({ sku, version: 5, name: "Evented Lantern Pro", status: "archived" })]);
-      await vi.waitFor(async () => expect((await f.engine.search(queryOf({ text: "lantern" }))).noMatch).toBe(true), {
-        timeout: 30_000,
-        interval: 100,
-      });
+      await publish(producer, PRODUCT_TOPIC, sku, [
+        productEvent({ sku, version: 5, name: "Evented Lantern Pro", status: "archived" }),
+      ]);
+      await vi.waitFor(
+        async () => expect((await f.engine.search(queryOf({ text: "lantern" }))).noMatch).toBe(true),
+        {
+          timeout: 30_000,
+          interval: 100,
+        },
+      );
       const { rows } = await f.schema.pool.query(
         "SELECT consumer, count(*)::int AS n FROM event_processing_log GROUP BY consumer ORDER BY consumer",
       );
@@ -141,8 +158,13 @@ describe("search index consumers", () => {
       await vi.waitFor(() => expect(lag.lagSeconds("stock")).toBe(0), { timeout: 30_000, interval: 100 });
       await stock.stop();
       const sku = `LAG-${suffix}`.slice(0, 64);
-      await publish(producer, STOCK_TOPIC, sku, [stockEvent({ sku, warehouseCode: "W1", version: 1, onHand: 1 })]);
-      await vi.waitFor(() => expect(lag.lagSeconds("stock")).toBeGreaterThan(0.5), { timeout: 30_000, interval: 100 });
+      await publish(producer, STOCK_TOPIC, sku, [
+        stockEvent({ sku, warehouseCode: "W1", version: 1, onHand: 1 }),
+      ]);
+      await vi.waitFor(() => expect(lag.lagSeconds("stock")).toBeGreaterThan(0.5), {
+        timeout: 30_000,
+        interval: 100,
+      });
       const first = lag.lagSeconds("stock");
       await new Promise((r) => setTimeout(r, 1_000));
       const second = lag.lagSeconds("stock");

@@ -37,7 +37,8 @@ export function labelledQueries(catalog: readonly GeneratedProduct[]): LabelledQ
   for (const p of catalog.filter(searchable)) lines.set(p.model, [...(lines.get(p.model) ?? []), p]);
   const chosen = [...lines.values()].filter((l) => l.length >= 2);
   const lineAt = (i: number) => chosen[Math.floor((i * chosen.length) / 12)] as GeneratedProduct[];
-  const sameLine = (line: GeneratedProduct[]) => (p: GeneratedProduct) => searchable(p) && p.model === line[0]?.model;
+  const sameLine = (line: GeneratedProduct[]) => (p: GeneratedProduct) =>
+    searchable(p) && p.model === line[0]?.model;
 
   for (let i = 0; i < 8; i++) {
     const line = lineAt(i);
@@ -63,12 +64,17 @@ export function labelledQueries(catalog: readonly GeneratedProduct[]): LabelledQ
     const line = lineAt(i + 1);
     const first = line[0] as GeneratedProduct;
     const typeWords = first.type.words.split(" ");
-    const text = i % 2 === 0
-      ? `${misspell(first.model)} ${typeWords.join(" ")}`
-      : `${first.model} ${typeWords.map(misspell).join(" ")}`;
+    const text =
+      i % 2 === 0
+        ? `${misspell(first.model)} ${typeWords.join(" ")}`
+        : `${first.model} ${typeWords.map(misspell).join(" ")}`;
     queries.push({ kind: "misspelled", text, relevant: sameLine(line) });
   }
-  queries.push({ kind: "misspelled", text: "runnnig shoez", relevant: (p) => searchable(p) && p.type.words === "running shoes" });
+  queries.push({
+    kind: "misspelled",
+    text: "runnnig shoez",
+    relevant: (p) => searchable(p) && p.type.words === "running shoes",
+  });
   const multi: [string, (p: GeneratedProduct) => boolean][] = [
     ["waterproof hiking boots", (p) => p.adjective === "waterproof" && p.type.words === "hiking boots"],
     ["insulated down parka", (p) => p.adjective === "insulated" && p.type.words === "down parka"],
@@ -77,15 +83,36 @@ export function labelledQueries(catalog: readonly GeneratedProduct[]): LabelledQ
     ["compact bluetooth speaker", (p) => p.adjective === "compact" && p.type.words === "bluetooth speaker"],
     ["running shoes", (p) => p.type.words === "running shoes"],
   ];
-  for (const [text, relevant] of multi) queries.push({ kind: "multi-word", text, relevant: (p) => searchable(p) && relevant(p) });
+  for (const [text, relevant] of multi)
+    queries.push({ kind: "multi-word", text, relevant: (p) => searchable(p) && relevant(p) });
   const facet: [string, Partial<SearchFilters>, (p: GeneratedProduct) => boolean][] = [
-    ["headphones", { brands: ["voltix"], inStockOnly: true }, (p) => p.type.words === "wireless headphones" && p.brand === "Voltix" && p.document.stock.available > 0],
+    [
+      "headphones",
+      { brands: ["voltix"], inStockOnly: true },
+      (p) => p.type.words === "wireless headphones" && p.brand === "Voltix" && p.document.stock.available > 0,
+    ],
     ["jacket", { categoryPathPrefix: "apparel" }, (p) => p.type.words === "rain jacket"],
-    ["lamp", { priceMaxMinor: 8_000 }, (p) => p.type.words === "desk lamp" && p.document.product.price.amountMinor <= 8_000],
-    ["mug", { attributes: [{ name: "color", values: ["red"] }] }, (p) => p.type.words === "coffee mug" && p.color === "red"],
-    ["tent", { inStockOnly: true, brands: ["terra", "granite", "helix"] }, (p) => p.type.words === "camping tent" && ["Terra", "Granite", "Helix"].includes(p.brand) && p.document.stock.available > 0],
+    [
+      "lamp",
+      { priceMaxMinor: 8_000 },
+      (p) => p.type.words === "desk lamp" && p.document.product.price.amountMinor <= 8_000,
+    ],
+    [
+      "mug",
+      { attributes: [{ name: "color", values: ["red"] }] },
+      (p) => p.type.words === "coffee mug" && p.color === "red",
+    ],
+    [
+      "tent",
+      { inStockOnly: true, brands: ["terra", "granite", "helix"] },
+      (p) =>
+        p.type.words === "camping tent" &&
+        ["Terra", "Granite", "Helix"].includes(p.brand) &&
+        p.document.stock.available > 0,
+    ],
   ];
-  for (const [text, filters, relevant] of facet) queries.push({ kind: "facet-narrowed", text, filters, relevant: (p) => searchable(p) && relevant(p) });
+  for (const [text, filters, relevant] of facet)
+    queries.push({ kind: "facet-narrowed", text, filters, relevant: (p) => searchable(p) && relevant(p) });
   return queries;
 }
 
@@ -95,7 +122,11 @@ export interface RelevanceReport {
   perQuery: { kind: QueryKind; text: string; precision: number; relevant: number }[];
 }
 
-export function describeRelevance(name: string, factory: EngineFactory, options: { floor: number; kindFloor: number }): void {
+export function describeRelevance(
+  name: string,
+  factory: EngineFactory,
+  options: { floor: number; kindFloor: number },
+): void {
   describe(`relevance on ${RELEVANCE_CATALOG_SIZE} generated products: ${name}`, () => {
     it(`keeps precision@5 at or above ${options.floor}`, async () => {
       const catalog = generateCatalog(RELEVANCE_CATALOG_SIZE);
@@ -113,7 +144,11 @@ export function describeRelevance(name: string, factory: EngineFactory, options:
         for (const q of queries) {
           const relevant = catalog.filter(q.relevant).length;
           expect(relevant, `query "${q.text}" has relevant products`).toBeGreaterThan(0);
-          const query: SearchQuery = queryOf({ text: q.text, pageSize: 5, ...(q.filters && { filters: q.filters }) });
+          const query: SearchQuery = queryOf({
+            text: q.text,
+            pageSize: 5,
+            ...(q.filters && { filters: q.filters }),
+          });
           const result = await e.engine.search(query);
           const hits = result.hits.slice(0, 5).filter((h) => {
             const p = bySku.get(h.sku);
@@ -129,7 +164,10 @@ export function describeRelevance(name: string, factory: EngineFactory, options:
         const overall = mean(perQuery.map((p) => p.precision));
         process.stdout.write(
           `\nprecision@5 (${name}): overall ${overall.toFixed(3)}; ${kinds.map((k) => `${k} ${byKind[k].toFixed(3)}`).join(", ")}\n` +
-            perQuery.filter((p) => p.precision < 1).map((p) => `  ${p.kind} "${p.text}": ${p.precision.toFixed(2)} (${p.relevant} relevant)\n`).join(""),
+            perQuery
+              .filter((p) => p.precision < 1)
+              .map((p) => `  ${p.kind} "${p.text}": ${p.precision.toFixed(2)} (${p.relevant} relevant)\n`)
+              .join(""),
         );
         expect(overall).toBeGreaterThanOrEqual(options.floor);
         for (const kind of kinds) expect(byKind[kind], kind).toBeGreaterThanOrEqual(options.kindFloor);

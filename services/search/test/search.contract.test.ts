@@ -3,7 +3,13 @@
 // input is INVALID_ARGUMENT naming the field; roles are enforced; answers carry hits, highlights, facets,
 // page tokens, corrections.
 import { createTokenIssuer, createTokenVerifier, type Role } from "@stockroom/auth";
-import { createGrpcServer, type GrpcServer, isGrpcCallError, status, type TypedClient } from "@stockroom/grpc";
+import {
+  createGrpcServer,
+  type GrpcServer,
+  isGrpcCallError,
+  status,
+  type TypedClient,
+} from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
 import { createMetricsRegistry } from "@stockroom/metrics";
 import { SearchAdminService } from "@stockroom/proto/stockroom/search/v1/search_admin_service_pb.js";
@@ -43,10 +49,19 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
       tokens.set(role, await issuer.issue({ subject: `test-${role}`, roles: [role] }));
     }
     await f.applyProduct(
-      productOf("RUN-1", { name: "Trail Running Shoes", brand: "Stride", categoryPath: "apparel/shoes", price: { amountMinor: 8_000, currency: "EUR" } }),
+      productOf("RUN-1", {
+        name: "Trail Running Shoes",
+        brand: "Stride",
+        categoryPath: "apparel/shoes",
+        price: { amountMinor: 8_000, currency: "EUR" },
+      }),
     );
-    await f.applyProduct(productOf("RUN-2", { name: "Road Running Shoes", brand: "Pace", categoryPath: "apparel/shoes" }));
-    await f.applyProduct(productOf("MUG-1", { name: "Coffee Mug", brand: "Kiln", categoryPath: "home/kitchen" }));
+    await f.applyProduct(
+      productOf("RUN-2", { name: "Road Running Shoes", brand: "Pace", categoryPath: "apparel/shoes" }),
+    );
+    await f.applyProduct(
+      productOf("MUG-1", { name: "Coffee Mug", brand: "Kiln", categoryPath: "home/kitchen" }),
+    );
     await f.applyLevel(levelOf("RUN-1", "W1", 3, 1));
   });
 
@@ -66,7 +81,11 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
 
   it("searches with highlights, facets, in-stock flags and page tokens", async () => {
     const first = await search.search(
-      { query: "running shoes", pageSize: 1, facets: [Facet.BRAND, Facet.IN_STOCK, Facet.CATEGORY, Facet.PRICE] },
+      {
+        query: "running shoes",
+        pageSize: 1,
+        facets: [Facet.BRAND, Facet.IN_STOCK, Facet.CATEGORY, Facet.PRICE],
+      },
       as("storefront"),
     );
     expect(first.totalHits).toBe(2n);
@@ -74,7 +93,9 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
     expect(first.hits[0]?.highlights[0]?.fragments[0]).toContain("<em>");
     expect(first.facets?.inStock).toBe(1n);
     expect(first.facets?.outOfStock).toBe(1n);
-    expect(first.facets?.categories).toEqual([expect.objectContaining({ value: "apparel/shoes", count: 2n })]);
+    expect(first.facets?.categories).toEqual([
+      expect.objectContaining({ value: "apparel/shoes", count: 2n }),
+    ]);
     expect(first.facets?.priceBuckets.map((b) => b.count)).toEqual([1n, 0n, 1n, 0n]);
     expect(first.nextPageToken).not.toBe("");
     const second = await search.search(
@@ -83,7 +104,10 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
     );
     expect(second.hits.map((h) => h.sku)).not.toContain(first.hits[0]?.sku);
     expect(second.nextPageToken).toBe("");
-    const inStock = await search.search({ query: "shoes", filters: { inStockOnly: true, brands: [], attributes: [], categoryPathPrefix: "" } }, as("storefront"));
+    const inStock = await search.search(
+      { query: "shoes", filters: { inStockOnly: true, brands: [], attributes: [], categoryPathPrefix: "" } },
+      as("storefront"),
+    );
     expect(inStock.hits.map((h) => [h.sku, h.inStock])).toEqual([["RUN-1", true]]);
   });
 
@@ -112,12 +136,68 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
       [{ query: "a", pageToken: "!!" }, "page_token"],
       [{ query: "a", pageSize: 101 }, "page_size"],
       [{ query: "a", sort: 42 as SortOrder }, "sort"],
-      [{ query: "a", filters: { categoryPathPrefix: "Bad Path", brands: [], attributes: [], inStockOnly: false } }, "filters.category_path_prefix"],
-      [{ query: "a", filters: { categoryPathPrefix: "", brands: [""], attributes: [], inStockOnly: false } }, "filters.brands[0]"],
-      [{ query: "a", filters: { categoryPathPrefix: "", brands: [], attributes: [], inStockOnly: false, priceMinMinor: -1n } }, "filters.price_min_minor"],
-      [{ query: "a", filters: { categoryPathPrefix: "", brands: [], attributes: [], inStockOnly: false, priceMinMinor: 10n, priceMaxMinor: 5n } }, "filters.price_min_minor"],
-      [{ query: "a", filters: { categoryPathPrefix: "", brands: [], inStockOnly: false, attributes: [{ name: "bad name!", values: ["x"] }] } }, "filters.attributes[0].name"],
-      [{ query: "a", filters: { categoryPathPrefix: "", brands: [], inStockOnly: false, attributes: [{ name: "color", values: [] }] } }, "filters.attributes[0].values"],
+      [
+        {
+          query: "a",
+          filters: { categoryPathPrefix: "Bad Path", brands: [], attributes: [], inStockOnly: false },
+        },
+        "filters.category_path_prefix",
+      ],
+      [
+        { query: "a", filters: { categoryPathPrefix: "", brands: [""], attributes: [], inStockOnly: false } },
+        "filters.brands[0]",
+      ],
+      [
+        {
+          query: "a",
+          filters: {
+            categoryPathPrefix: "",
+            brands: [],
+            attributes: [],
+            inStockOnly: false,
+            priceMinMinor: -1n,
+          },
+        },
+        "filters.price_min_minor",
+      ],
+      [
+        {
+          query: "a",
+          filters: {
+            categoryPathPrefix: "",
+            brands: [],
+            attributes: [],
+            inStockOnly: false,
+            priceMinMinor: 10n,
+            priceMaxMinor: 5n,
+          },
+        },
+        "filters.price_min_minor",
+      ],
+      [
+        {
+          query: "a",
+          filters: {
+            categoryPathPrefix: "",
+            brands: [],
+            inStockOnly: false,
+            attributes: [{ name: "bad name!", values: ["x"] }],
+          },
+        },
+        "filters.attributes[0].name",
+      ],
+      [
+        {
+          query: "a",
+          filters: {
+            categoryPathPrefix: "",
+            brands: [],
+            inStockOnly: false,
+            attributes: [{ name: "color", values: [] }],
+          },
+        },
+        "filters.attributes[0].values",
+      ],
     ];
     for (const [request, field] of cases) {
       const result = await failure(search.search(request, as("storefront")));
@@ -125,11 +205,16 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
     }
     // A token from one query is refused for another.
     const page = await search.search({ query: "running shoes", pageSize: 1 }, as("storefront"));
-    expect(await failure(search.search({ query: "mug", pageToken: page.nextPageToken }, as("storefront")))).toMatchObject({
+    expect(
+      await failure(search.search({ query: "mug", pageToken: page.nextPageToken }, as("storefront"))),
+    ).toMatchObject({
       code: status.INVALID_ARGUMENT,
       field: "page_token",
     });
-    expect(await failure(search.suggest({ prefix: "" }, as("storefront")))).toMatchObject({ code: status.INVALID_ARGUMENT, field: "prefix" });
+    expect(await failure(search.suggest({ prefix: "" }, as("storefront")))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      field: "prefix",
+    });
     expect(await failure(search.suggest({ prefix: "ab", limit: 21 }, as("storefront")))).toMatchObject({
       code: status.INVALID_ARGUMENT,
       field: "limit",
@@ -154,9 +239,12 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
       status.PERMISSION_DENIED,
     );
     // Without the catalog and warehouse addresses a rebuild is UNAVAILABLE, not a silent no-op.
-    expect((await failure(admin.rebuildIndex({ idempotencyKey: "k1" }, as("ops")))).code).toBe(status.UNAVAILABLE);
-    expect((await failure(admin.getRebuild({ rebuildId: "00000000-0000-4000-8000-000000000000" }, as("ops")))).code).toBe(
-      status.NOT_FOUND,
+    expect((await failure(admin.rebuildIndex({ idempotencyKey: "k1" }, as("ops")))).code).toBe(
+      status.UNAVAILABLE,
     );
+    expect(
+      (await failure(admin.getRebuild({ rebuildId: "00000000-0000-4000-8000-000000000000" }, as("ops"))))
+        .code,
+    ).toBe(status.NOT_FOUND);
   });
 });

@@ -32,7 +32,10 @@ const { kafka } = testKafka("search-churn");
 const admin = kafka.admin();
 
 beforeAll(async () => {
-  [warehouse, search] = await Promise.all([createWarehouseFixture({ poolMax: 8 }), createSearchFixture({ poolMax: 6 })]);
+  [warehouse, search] = await Promise.all([
+    createWarehouseFixture({ poolMax: 8 }),
+    createSearchFixture({ poolMax: 6 }),
+  ]);
   await admin.connect();
   await ensureTopics(admin, [
     { topic: TOPIC, numPartitions: 3 },
@@ -98,7 +101,15 @@ describe("in-stock flags under reservation churn", () => {
         await new Promise((r) => setTimeout(r, 30));
       }
     })();
-    const outcomes = { reserved: 0, refused: 0, released: 0, confirmed: 0, expired: 0, searches: 0, raced: 0 };
+    const outcomes = {
+      reserved: 0,
+      refused: 0,
+      released: 0,
+      confirmed: 0,
+      expired: 0,
+      searches: 0,
+      raced: 0,
+    };
     try {
       const held: string[] = [];
       const deadline = Date.now() + 8_000;
@@ -132,10 +143,16 @@ describe("in-stock flags under reservation churn", () => {
             const reservationId = held.splice((w + n) % held.length, 1)[0] as string;
             try {
               if (action === 2) {
-                await real.release({ idempotencyKey: key("rel"), reservationId }, WAREHOUSE_CONTEXT);
+                await real.release(
+                  { idempotencyKey: key("rel"), reservationId, reason: "cart abandoned" },
+                  WAREHOUSE_CONTEXT,
+                );
                 outcomes.released++;
               } else {
-                await real.confirm({ idempotencyKey: key("conf"), reservationId }, WAREHOUSE_CONTEXT);
+                await real.confirm(
+                  { idempotencyKey: key("conf"), reservationId, orderReference: null },
+                  WAREHOUSE_CONTEXT,
+                );
                 outcomes.confirmed++;
               }
             } catch {
@@ -153,7 +170,9 @@ describe("in-stock flags under reservation churn", () => {
       };
       const searcher = async () => {
         while (Date.now() < deadline) {
-          await search.engine.search(queryOf({ text: "churn lamp", filters: { inStockOnly: true }, facets: ["in_stock"] }));
+          await search.engine.search(
+            queryOf({ text: "churn lamp", filters: { inStockOnly: true }, facets: ["in_stock"] }),
+          );
           outcomes.searches++;
         }
       };
@@ -178,8 +197,12 @@ describe("in-stock flags under reservation churn", () => {
               available,
             });
           }
-          const hits = await search.engine.search(queryOf({ text: "churn lamp", pageSize: 100, filters: { inStockOnly: true } }));
-          expect(hits.hits.map((h) => h.sku).sort()).toEqual(SKUS.filter((s) => (expected.get(s) ?? 0) > 0).sort());
+          const hits = await search.engine.search(
+            queryOf({ text: "churn lamp", pageSize: 100, filters: { inStockOnly: true } }),
+          );
+          expect(hits.hits.map((h) => h.sku).sort()).toEqual(
+            SKUS.filter((s) => (expected.get(s) ?? 0) > 0).sort(),
+          );
         },
         { timeout: 60_000, interval: 250 },
       );

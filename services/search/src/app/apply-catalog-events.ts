@@ -14,14 +14,20 @@ export function applyProductChangedUseCase(deps: Pick<UseCaseDeps, "engine">) {
     trx: Transaction<SearchDatabase>,
     product: ProductFields,
   ): Promise<WriteOutcome> {
-    const stock = (await lockSkuStock(trx, [product.sku])).get(product.sku) ?? { available: 0, stockVersion: 0 };
+    const stock = (await lockSkuStock(trx, [product.sku])).get(product.sku) ?? {
+      available: 0,
+      stockVersion: 0,
+    };
     const [outcome] = await deps.engine.upsertDocuments([{ product, stock }]);
     return outcome ?? "stale";
   };
 }
 
 export function applyPriceChangedUseCase(deps: Pick<UseCaseDeps, "engine">) {
-  return async function applyPriceChanged(trx: Transaction<SearchDatabase>, update: PriceUpdate): Promise<WriteOutcome> {
+  return async function applyPriceChanged(
+    trx: Transaction<SearchDatabase>,
+    update: PriceUpdate,
+  ): Promise<WriteOutcome> {
     // Same lock as a product change, so a price change and a product change of one sku apply in order.
     await lockSkuStock(trx, [update.sku]);
     const [outcome] = await deps.engine.updatePrice([update]);

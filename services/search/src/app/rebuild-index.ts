@@ -17,8 +17,8 @@ import {
 import { lockSkuStock, recomputeSkuStock, upsertLevelIfNewer } from "../data/stock.repo.ts";
 import { REBUILD_HEARTBEAT_TIMEOUT_MS, type RebuildRun } from "../domain/rebuild-run.ts";
 import type { SearchDocument, StockUpdate } from "../domain/search-document.ts";
-import type { ShadowIndex } from "./ports/search-engine.ts";
 import type { RebuildSources } from "./ports/rebuild-sources.ts";
+import type { ShadowIndex } from "./ports/search-engine.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
 
 export interface RebuildLogger {
@@ -32,7 +32,13 @@ export interface RebuildSettings {
   logger: RebuildLogger;
 }
 
-async function indexPage(deps: UseCaseDeps, shadow: ShadowIndex, sources: RebuildSources, pageToken: string, pageSize: number) {
+async function indexPage(
+  deps: UseCaseDeps,
+  shadow: ShadowIndex,
+  sources: RebuildSources,
+  pageToken: string,
+  pageSize: number,
+) {
   const page = await sources.listProducts(pageToken, pageSize);
   const skus = page.products.map((p) => p.sku);
   const levels = skus.length > 0 ? await sources.fetchLevels(skus) : [];
@@ -94,7 +100,10 @@ export function rebuildIndexUseCase(deps: UseCaseDeps, settings: RebuildSettings
         const raced = await findRunByKey(deps.db, command.idempotencyKey);
         if (raced) return raced;
         const other = await findRunningRun(deps.db);
-        throw failedPrecondition(ErrorReason.REBUILD_IN_PROGRESS, `rebuild ${other?.id ?? "(another)"} is running; wait for it to finish`);
+        throw failedPrecondition(
+          ErrorReason.REBUILD_IN_PROGRESS,
+          `rebuild ${other?.id ?? "(another)"} is running; wait for it to finish`,
+        );
       }
       const job = run(inserted.id, sources).finally(() => running.delete(job));
       running.add(job);

@@ -1,7 +1,12 @@
 // Search and Suggest: hand a validated query to the engine; turn the engine's sort key into the next
 // page token and a token it cannot use into INVALID_ARGUMENT on page_token.
 import { invalidArgument } from "@stockroom/errors";
-import { decodePageToken, encodePageToken, type PageScope, PageTokenInvalidError } from "../domain/page-token.ts";
+import {
+  decodePageToken,
+  encodePageToken,
+  type PageScope,
+  PageTokenInvalidError,
+} from "../domain/page-token.ts";
 import type { SearchQuery, SearchResult, Suggestion } from "../domain/search-document.ts";
 import { InvalidSortKeyError } from "../domain/search-errors.ts";
 import type { SearchEngine } from "./ports/search-engine.ts";
@@ -17,7 +22,8 @@ function afterFromToken(scope: PageScope, token: string) {
   try {
     return decodePageToken(scope, token);
   } catch (err) {
-    if (err instanceof PageTokenInvalidError) throw invalidArgument("page_token", `page_token ${err.message}`);
+    if (err instanceof PageTokenInvalidError)
+      throw invalidArgument("page_token", `page_token ${err.message}`);
     throw err;
   }
 }

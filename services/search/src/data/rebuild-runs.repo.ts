@@ -17,7 +17,11 @@ function runOf(row: Selectable<RebuildRunsTable>): RebuildRun {
 }
 
 export async function findRunByKey(db: Kysely<SearchDatabase>, idempotencyKey: string) {
-  const row = await db.selectFrom("rebuild_runs").selectAll().where("idempotency_key", "=", idempotencyKey).executeTakeFirst();
+  const row = await db
+    .selectFrom("rebuild_runs")
+    .selectAll()
+    .where("idempotency_key", "=", idempotencyKey)
+    .executeTakeFirst();
   return row ? runOf(row) : undefined;
 }
 
@@ -27,7 +31,11 @@ export async function findRun(db: Kysely<SearchDatabase>, id: string) {
 }
 
 export async function findRunningRun(db: Kysely<SearchDatabase>) {
-  const row = await db.selectFrom("rebuild_runs").selectAll().where("state", "=", "running").executeTakeFirst();
+  const row = await db
+    .selectFrom("rebuild_runs")
+    .selectAll()
+    .where("state", "=", "running")
+    .executeTakeFirst();
   return row ? runOf(row) : undefined;
 }
 
@@ -35,7 +43,11 @@ export async function findRunningRun(db: Kysely<SearchDatabase>) {
 export async function failStaleRuns(db: Kysely<SearchDatabase>, staleBefore: Date): Promise<number> {
   const result = await db
     .updateTable("rebuild_runs")
-    .set({ state: "failed", error: "the rebuilding process stopped (heartbeat timed out)", finished_at: new Date() })
+    .set({
+      state: "failed",
+      error: "the rebuilding process stopped (heartbeat timed out)",
+      finished_at: new Date(),
+    })
     .where("state", "=", "running")
     .where("heartbeat_at", "<", staleBefore)
     .executeTakeFirst();

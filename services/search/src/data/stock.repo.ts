@@ -2,8 +2,8 @@
 // newer level version, and per-sku sums under a row lock with the sequence the engine's stock guard
 // compares (stock_version).
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { WarehouseLevel } from "../domain/stock-level.ts";
 import type { StockFields } from "../domain/search-document.ts";
+import type { WarehouseLevel } from "../domain/stock-level.ts";
 import type { SearchDatabase } from "./database.ts";
 
 type Db = Kysely<SearchDatabase> | Transaction<SearchDatabase>;
@@ -36,10 +36,15 @@ export async function upsertLevelIfNewer(db: Db, level: WarehouseLevel): Promise
 
 // Creates the skus' sum rows if missing and locks them (in sku order, so two callers never deadlock);
 // the caller's transaction holds the locks until it ends.
-export async function lockSkuStock(trx: Transaction<SearchDatabase>, skus: readonly string[]): Promise<Map<string, StockFields>> {
+export async function lockSkuStock(
+  trx: Transaction<SearchDatabase>,
+  skus: readonly string[],
+): Promise<Map<string, StockFields>> {
   const sorted = [...new Set(skus)].sort();
   if (sorted.length === 0) return new Map();
-  await sql`INSERT INTO sku_stock (sku) SELECT unnest(${sorted}::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`.execute(trx);
+  await sql`INSERT INTO sku_stock (sku) SELECT unnest(${sorted}::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`.execute(
+    trx,
+  );
   const rows = await trx
     .selectFrom("sku_stock")
     .select(["sku", "available", "stock_version"])
@@ -47,11 +52,16 @@ export async function lockSkuStock(trx: Transaction<SearchDatabase>, skus: reado
     .orderBy("sku")
     .forUpdate()
     .execute();
-  return new Map(rows.map((r) => [r.sku, { available: Number(r.available), stockVersion: Number(r.stock_version) }]));
+  return new Map(
+    rows.map((r) => [r.sku, { available: Number(r.available), stockVersion: Number(r.stock_version) }]),
+  );
 }
 
 // Recomputes a locked sku's sum over its warehouses; the sequence moves only when the sum changed.
-export async function recomputeSkuStock(trx: Transaction<SearchDatabase>, sku: string): Promise<{ stock: StockFields; changed: boolean }> {
+export async function recomputeSkuStock(
+  trx: Transaction<SearchDatabase>,
+  sku: string,
+): Promise<{ stock: StockFields; changed: boolean }> {
   const result = await sql<{ available: string; stock_version: string; changed: boolean }>`
     WITH total AS (
       SELECT coalesce(sum(available), 0) AS available FROM stock_levels WHERE sku = ${sku}
@@ -67,7 +77,10 @@ export async function recomputeSkuStock(trx: Transaction<SearchDatabase>, sku: s
     RETURNING s.available, s.stock_version, before.available <> total.available AS changed`.execute(trx);
   const row = result.rows[0];
   if (!row) throw new Error(`sku_stock row for ${sku} is missing: lock it first`);
-  return { stock: { available: Number(row.available), stockVersion: Number(row.stock_version) }, changed: row.changed };
+  return {
+    stock: { available: Number(row.available), stockVersion: Number(row.stock_version) },
+    changed: row.changed,
+  };
 }
 
 export async function levelsOf(db: Db, sku: string) {

@@ -31,7 +31,8 @@ export function attributesOf(attributes: Record<string, JsonValue> | undefined):
 // undefined when the product lacks what a document needs (a status, a price, a version).
 export function productFieldsOf(product: Product): ProductFields | undefined {
   const status = STATUSES[product.status];
-  if (!status || !product.price || product.version < 1n || product.sku === "" || product.name === "") return undefined;
+  if (!status || !product.price || product.version < 1n || product.sku === "" || product.name === "")
+    return undefined;
   const created = product.createdAt ? timestampDate(product.createdAt) : new Date(0);
   return {
     sku: product.sku,

@@ -4,7 +4,10 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { PriceChangedSchema, ProductChangedSchema } from "@stockroom/proto/stockroom/catalog/v1/events_pb.js";
 import { ProductStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
-import { type EventEnvelope, EventEnvelopeSchema } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import {
+  type EventEnvelope,
+  EventEnvelopeSchema,
+} from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import type { Producer } from "kafkajs";
 
@@ -101,7 +104,12 @@ export function stockEvent(input: {
   });
 }
 
-export async function publish(producer: Producer, topic: string, key: string, envelopes: EventEnvelope[]): Promise<void> {
+export async function publish(
+  producer: Producer,
+  topic: string,
+  key: string,
+  envelopes: EventEnvelope[],
+): Promise<void> {
   await producer.send({
     topic,
     messages: envelopes.map((e) => ({ key, value: Buffer.from(toBinary(EventEnvelopeSchema, e)) })),

@@ -33,13 +33,61 @@ export const PRODUCT_TYPES: ProductType[] = [
 ];
 
 export const BRANDS = [
-  "Stride", "Northpeak", "Kiln", "Lumo", "Voltix", "Pacer", "Terra", "Aquila", "Brightside", "Cobalt",
-  "Driftwood", "Emberly", "Fjordan", "Granite", "Helix", "Ironbark", "Juniper", "Kestrel", "Lattice", "Meridian",
+  "Stride",
+  "Northpeak",
+  "Kiln",
+  "Lumo",
+  "Voltix",
+  "Pacer",
+  "Terra",
+  "Aquila",
+  "Brightside",
+  "Cobalt",
+  "Driftwood",
+  "Emberly",
+  "Fjordan",
+  "Granite",
+  "Helix",
+  "Ironbark",
+  "Juniper",
+  "Kestrel",
+  "Lattice",
+  "Meridian",
 ];
-export const ADJECTIVES = ["lightweight", "waterproof", "classic", "premium", "compact", "insulated", "ergonomic", "durable"];
+export const ADJECTIVES = [
+  "lightweight",
+  "waterproof",
+  "classic",
+  "premium",
+  "compact",
+  "insulated",
+  "ergonomic",
+  "durable",
+];
 export const COLORS = ["black", "white", "red", "blue", "green", "grey"];
 
-const SYLLABLES = ["ka", "lo", "mi", "zen", "tor", "vex", "ri", "sa", "dun", "pel", "qua", "bri", "os", "nar", "ly", "ter", "gal", "fi", "mon", "ux"];
+const SYLLABLES = [
+  "ka",
+  "lo",
+  "mi",
+  "zen",
+  "tor",
+  "vex",
+  "ri",
+  "sa",
+  "dun",
+  "pel",
+  "qua",
+  "bri",
+  "os",
+  "nar",
+  "ly",
+  "ter",
+  "gal",
+  "fi",
+  "mon",
+  "ux",
+];
 
 function mulberry32(seed: number) {
   let a = seed;
@@ -97,14 +145,21 @@ export function generateCatalog(size: number, seed = 16): GeneratedProduct[] {
             description: `A ${adjective} ${type.words} by ${brand} in ${color}. Pairs well with our ${other.words}.`,
             brand,
             categoryPath: type.category,
-            attributes: { color: [color], material: [pick(["cotton", "steel", "nylon", "leather", "ceramic"])] },
+            attributes: {
+              color: [color],
+              material: [pick(["cotton", "steel", "nylon", "leather", "ceramic"])],
+            },
             status: random() < 0.97 ? "active" : "archived",
             price: { amountMinor: basePrice + v * 100, currency: "EUR" },
             productVersion: 1,
             createdAt: new Date(epoch + products.length * 60_000),
           },
           stock: { available: random() < 0.7 ? Math.floor(random() * 50) + 1 : 0, stockVersion: 1 },
-          rating: { average: Math.round(random() * 40 + 10) / 10, count: 1 + Math.floor(random() * 200), ratingVersion: 1 },
+          rating: {
+            average: Math.round(random() * 40 + 10) / 10,
+            count: 1 + Math.floor(random() * 200),
+            ratingVersion: 1,
+          },
         },
       });
     }

@@ -28,7 +28,12 @@ export interface SearchFixture {
 export const quietLogger = { info() {}, error() {}, warn() {}, debug() {} };
 
 export async function createSearchFixture(
-  options: { sources?: RebuildSources; poolMax?: number; engine?: (schema: TestSchema) => Promise<SearchEngine> } = {},
+  options: {
+    sources?: RebuildSources;
+    poolMax?: number;
+    rebuildPageSize?: number;
+    engine?: (schema: TestSchema) => Promise<SearchEngine>;
+  } = {},
 ): Promise<SearchFixture> {
   const schema = await createTestSchema({ migrations: SEARCH_MIGRATIONS, poolMax: options.poolMax ?? 10 });
   const db = createDb<SearchDatabase>(schema.pool);
@@ -41,11 +46,14 @@ export async function createSearchFixture(
   });
   const engine: SearchEngine = options.engine
     ? await options.engine(schema)
-    : { ...createPostgresSearchEngine({ db: createDb(enginePool), retireGraceMs: 0 }), close: () => enginePool.end() };
+    : {
+        ...createPostgresSearchEngine({ db: createDb(enginePool), retireGraceMs: 0 }),
+        close: () => enginePool.end(),
+      };
   const deps = createUseCaseDeps(db, engine);
   const useCases = buildUseCases(deps, {
     priceBucketBounds: [2_500, 5_000, 10_000],
-    rebuild: { sources: options.sources, pageSize: 50, logger: quietLogger },
+    rebuild: { sources: options.sources, pageSize: options.rebuildPageSize ?? 50, logger: quietLogger },
   });
   return {
     schema,
@@ -53,7 +61,8 @@ export async function createSearchFixture(
     engine,
     deps,
     useCases,
-    applyProduct: (product) => deps.transaction((trx) => useCases.catalogEvents.applyProductChanged(trx, product)),
+    applyProduct: (product) =>
+      deps.transaction((trx) => useCases.catalogEvents.applyProductChanged(trx, product)),
     applyLevel: async (level) =>
       (await deps.transaction((trx) => useCases.stockEvents.applyStockLevelChanged(trx, level))).outcome,
     async cleanup() {
@@ -84,6 +93,11 @@ export function productOf(sku: string, overrides: Partial<ProductFields> = {}): 
   };
 }
 
-export function levelOf(sku: string, warehouseCode: string, available: number, levelVersion: number): WarehouseLevel {
+export function levelOf(
+  sku: string,
+  warehouseCode: string,
+  available: number,
+  levelVersion: number,
+): WarehouseLevel {
   return { sku, warehouseCode, available, levelVersion, updatedAt: new Date() };
 }

@@ -6,7 +6,10 @@ import { type Kysely, sql } from "kysely";
 
 const CANDIDATES = 3;
 
-export async function correctWords(db: Kysely<unknown>, words: readonly string[]): Promise<string[][] | undefined> {
+export async function correctWords(
+  db: Kysely<unknown>,
+  words: readonly string[],
+): Promise<string[][] | undefined> {
   const result = await sql<{ ord: string; word: string; candidates: string[] | null }>`
     SELECT w.ord, w.word,
            CASE WHEN length(w.word) < 3 OR EXISTS (SELECT 1 FROM terms t WHERE t.term = w.word) THEN ARRAY[w.word]

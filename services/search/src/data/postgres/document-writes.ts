@@ -53,14 +53,25 @@ function guardedSet(version: string, columns: readonly string[]) {
 }
 
 const PRODUCT_SET = guardedSet("product_version", [
-  "name", "description", "brand", "category_path", "attributes", "attributes_text", "status",
-  "price_minor", "currency", "product_created_at", "product_version",
+  "name",
+  "description",
+  "brand",
+  "category_path",
+  "attributes",
+  "attributes_text",
+  "status",
+  "price_minor",
+  "currency",
+  "product_created_at",
+  "product_version",
 ]);
 const STOCK_SET = guardedSet("stock_version", ["available", "stock_version"]);
 const RATING_SET = guardedSet("rating_version", ["rating", "rating_count", "rating_version"]);
 
 function outcomes(skus: readonly string[], applied: ReadonlySet<string>, present: ReadonlySet<string>) {
-  return skus.map((sku): WriteOutcome => (applied.has(sku) ? "applied" : present.has(sku) ? "stale" : "missing"));
+  return skus.map(
+    (sku): WriteOutcome => (applied.has(sku) ? "applied" : present.has(sku) ? "stale" : "missing"),
+  );
 }
 
 export async function upsertDocumentRows(
@@ -144,15 +155,23 @@ function rounds<T extends { sku: string }>(rows: T[]): T[][] {
 
 async function presentSkus(db: Kysely<unknown>, target: WriteTarget, skus: readonly string[]) {
   const result = await sql<{ sku: string }>`
-    SELECT sku FROM documents WHERE generation = ${reportedGeneration(target)} AND sku = ANY(${skus}::text[])`.execute(db);
+    SELECT sku FROM documents WHERE generation = ${reportedGeneration(target)} AND sku = ANY(${skus}::text[])`.execute(
+    db,
+  );
   return new Set(result.rows.map((r) => r.sku));
 }
 
 // Partial updates: the CTE's statement-level snapshot means a sku listed twice is applied once with its
 // highest version (DISTINCT ON), which is what applying both in order would leave.
-export async function updateStockRows(db: Kysely<unknown>, target: WriteTarget, updates: readonly StockUpdate[]) {
+export async function updateStockRows(
+  db: Kysely<unknown>,
+  target: WriteTarget,
+  updates: readonly StockUpdate[],
+) {
   if (updates.length === 0) return [];
-  const json = JSON.stringify(updates.map((u) => ({ sku: u.sku, available: Math.max(0, u.available), v: u.stockVersion })));
+  const json = JSON.stringify(
+    updates.map((u) => ({ sku: u.sku, available: Math.max(0, u.available), v: u.stockVersion })),
+  );
   const result = await sql<{ sku: string; reported: boolean }>`
     WITH input AS (
       SELECT DISTINCT ON (sku) * FROM jsonb_to_recordset(${json}::jsonb) AS r(sku text, available bigint, v bigint)
@@ -167,10 +186,19 @@ export async function updateStockRows(db: Kysely<unknown>, target: WriteTarget, 
   return outcomes(skus, applied, await presentSkus(db, target, skus));
 }
 
-export async function updatePriceRows(db: Kysely<unknown>, target: WriteTarget, updates: readonly PriceUpdate[]) {
+export async function updatePriceRows(
+  db: Kysely<unknown>,
+  target: WriteTarget,
+  updates: readonly PriceUpdate[],
+) {
   if (updates.length === 0) return [];
   const json = JSON.stringify(
-    updates.map((u) => ({ sku: u.sku, price_minor: u.price.amountMinor, currency: u.price.currency, v: u.productVersion })),
+    updates.map((u) => ({
+      sku: u.sku,
+      price_minor: u.price.amountMinor,
+      currency: u.price.currency,
+      v: u.productVersion,
+    })),
   );
   const result = await sql<{ sku: string; reported: boolean }>`
     WITH input AS (
@@ -186,7 +214,11 @@ export async function updatePriceRows(db: Kysely<unknown>, target: WriteTarget, 
   return outcomes(skus, applied, await presentSkus(db, target, skus));
 }
 
-export async function updateRatingRows(db: Kysely<unknown>, target: WriteTarget, updates: readonly RatingUpdate[]) {
+export async function updateRatingRows(
+  db: Kysely<unknown>,
+  target: WriteTarget,
+  updates: readonly RatingUpdate[],
+) {
   if (updates.length === 0) return [];
   const json = JSON.stringify(
     updates.map((u) => ({ sku: u.sku, rating: u.average, rating_count: u.count, v: u.ratingVersion })),

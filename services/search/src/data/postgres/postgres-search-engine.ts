@@ -142,7 +142,9 @@ export function createPostgresSearchEngine(options: {
     async health() {
       try {
         const result = await sql<{ n: string }>`
-          SELECT count(*) AS n FROM documents d, index_state s WHERE d.generation = s.live_generation`.execute(db);
+          SELECT count(*) AS n FROM documents d, index_state s WHERE d.generation = s.live_generation`.execute(
+          db,
+        );
         return { ok: true, documents: Number(result.rows[0]?.n ?? 0) };
       } catch (err) {
         return { ok: false, detail: err instanceof Error ? err.message : String(err) };

@@ -39,7 +39,11 @@ interface HitRow {
 }
 
 function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
 }
 
 // ts_headline's output with our markers: escaped, then the markers as <em> tags; null when nothing matched.
@@ -53,9 +57,12 @@ function filterSql(filters: SearchFilters, generation: number, text: TextQuery):
   if (text.kind !== "none") parts.push(sql`d.search_vector @@ q.query`);
   if (filters.categoryPathPrefix) {
     const prefix = filters.categoryPathPrefix;
-    parts.push(sql`(d.category_path = ${prefix} OR d.category_path LIKE ${`${prefix.replaceAll("_", "\\_")}/%`})`);
+    parts.push(
+      sql`(d.category_path = ${prefix} OR d.category_path LIKE ${`${prefix.replaceAll("_", "\\_")}/%`})`,
+    );
   }
-  if (filters.brands.length > 0) parts.push(sql`d.brand_key = ANY(${filters.brands.map((b) => b.toLowerCase())}::text[])`);
+  if (filters.brands.length > 0)
+    parts.push(sql`d.brand_key = ANY(${filters.brands.map((b) => b.toLowerCase())}::text[])`);
   if (filters.priceMinMinor !== undefined) parts.push(sql`d.price_minor >= ${filters.priceMinMinor}`);
   if (filters.priceMaxMinor !== undefined) parts.push(sql`d.price_minor <= ${filters.priceMaxMinor}`);
   if (filters.inStockOnly) parts.push(sql`d.in_stock`);
@@ -144,7 +151,9 @@ function afterSql(sort: Sort, after: SortKey): RawBuilder<unknown> {
 }
 
 function querySource(text: TextQuery): RawBuilder<unknown> {
-  return text.kind === "none" ? sql`(SELECT NULL::tsquery AS query) q` : sql`(SELECT ${tsqueryOf(text)} AS query) q`;
+  return text.kind === "none"
+    ? sql`(SELECT NULL::tsquery AS query) q`
+    : sql`(SELECT ${tsqueryOf(text)} AS query) q`;
 }
 
 async function pageOf(
@@ -267,7 +276,13 @@ async function countsOf(
   };
 }
 
-async function runOnce(db: Kysely<unknown>, generation: number, query: SearchQuery, text: TextQuery, rawText: string) {
+async function runOnce(
+  db: Kysely<unknown>,
+  generation: number,
+  query: SearchQuery,
+  text: TextQuery,
+  rawText: string,
+) {
   const [page, counts] = await Promise.all([
     pageOf(db, generation, query, text, rawText),
     countsOf(db, generation, query, text),

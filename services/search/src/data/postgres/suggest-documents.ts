@@ -10,7 +10,11 @@ function likePrefix(text: string): string {
   return `${text.toLowerCase().replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_")}%`;
 }
 
-export async function suggestDocuments(db: Kysely<unknown>, prefix: string, limit: number): Promise<Suggestion[]> {
+export async function suggestDocuments(
+  db: Kysely<unknown>,
+  prefix: string,
+  limit: number,
+): Promise<Suggestion[]> {
   const generation = await liveGeneration(db);
   const words = wordsOf(prefix);
   const wordTier =
@@ -29,7 +33,9 @@ export async function suggestDocuments(db: Kysely<unknown>, prefix: string, limi
     ranked AS (
       SELECT DISTINCT ON (sku) * FROM candidates ORDER BY sku, tier
     )
-    SELECT sku, name FROM ranked ORDER BY tier, in_stock DESC, length(name), name, sku LIMIT ${limit}`.execute(db);
+    SELECT sku, name FROM ranked ORDER BY tier, in_stock DESC, length(name), name, sku LIMIT ${limit}`.execute(
+    db,
+  );
   if (result.rows.length > 0) return result.rows.map((r) => ({ text: r.name, sku: r.sku }));
   const fuzzy = await sql<{ sku: string; name: string }>`
     SELECT d.sku, d.name FROM documents d

@@ -35,8 +35,10 @@ export function parseTextQuery(text: string): TextQuery {
 export function tsqueryOf(query: Exclude<TextQuery, { kind: "none" }>): RawBuilder<unknown> {
   if (query.kind === "websearch") return sql`websearch_to_tsquery('english', ${query.text})`;
   if (query.kind === "alternatives") {
-    const words = query.alternatives.flatMap((alternatives) => alternatives);
-    const positions = query.alternatives.flatMap((alternatives, position) => alternatives.map(() => position));
+    const words = query.alternatives.flat();
+    const positions = query.alternatives.flatMap((alternatives, position) =>
+      alternatives.map(() => position),
+    );
     return sql`(SELECT tsquery_and_agg(candidates) FROM (
         SELECT tsquery_or_agg(CASE WHEN numnode(plainto_tsquery('english', a.word)) = 0 THEN NULL
                                    ELSE plainto_tsquery('english', a.word) END) AS candidates

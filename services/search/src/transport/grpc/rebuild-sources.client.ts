@@ -22,8 +22,14 @@ export function createRebuildSources(options: {
   const issuer = createTokenIssuer(options.jwt);
   const token = () => issuer.issue({ subject: "service:search", roles: ["service"], ttlSec: 300 });
   const deadline = options.deadlineMs ?? 10_000;
-  const catalog = createClient(CatalogService, options.catalogAddress, { defaultDeadlineMs: deadline, token });
-  const warehouse = createClient(WarehouseService, options.warehouseAddress, { defaultDeadlineMs: deadline, token });
+  const catalog = createClient(CatalogService, options.catalogAddress, {
+    defaultDeadlineMs: deadline,
+    token,
+  });
+  const warehouse = createClient(WarehouseService, options.warehouseAddress, {
+    defaultDeadlineMs: deadline,
+    token,
+  });
   const catalogBreaker = createDependencyBreaker({ name: "catalog" });
   const warehouseBreaker = createDependencyBreaker({ name: "warehouse" });
   return {
@@ -31,7 +37,9 @@ export function createRebuildSources(options: {
       const response = await catalogBreaker.fire(() =>
         catalog.listProducts({ status: ProductStatus.ACTIVE, pageSize: Math.min(pageSize, 100), pageToken }),
       );
-      const products = response.products.map(productFieldsOf).filter((p): p is ProductFields => p !== undefined);
+      const products = response.products
+        .map(productFieldsOf)
+        .filter((p): p is ProductFields => p !== undefined);
       return { products, nextPageToken: response.nextPageToken };
     },
     async fetchLevels(skus) {

@@ -38,12 +38,15 @@ function rebuildMessage(run: RebuildRun) {
   };
 }
 
-export function createSearchAdminHandler(useCases: SearchAdminUseCases): ServiceImpl<typeof SearchAdminService> {
+export function createSearchAdminHandler(
+  useCases: SearchAdminUseCases,
+): ServiceImpl<typeof SearchAdminService> {
   return {
     async rebuildIndex(request) {
       const key = request.idempotencyKey;
       if (key === "") throw invalidArgument("idempotency_key", "idempotency_key is required");
-      if (key.length > 128) throw invalidArgument("idempotency_key", "idempotency_key must be at most 128 characters");
+      if (key.length > 128)
+        throw invalidArgument("idempotency_key", "idempotency_key must be at most 128 characters");
       return { rebuild: rebuildMessage(await useCases.rebuildIndex({ idempotencyKey: key })) };
     },
     async getRebuild(request) {

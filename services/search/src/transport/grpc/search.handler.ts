@@ -1,7 +1,11 @@
 // SearchService over gRPC (and Connect): decode and validate, call one use case, encode.
 import type { ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import type { SearchService } from "@stockroom/proto/stockroom/search/v1/search_service_pb.js";
-import type { SearchAnswer, searchProductsUseCase, suggestProductsUseCase } from "../../app/search-products.ts";
+import type {
+  SearchAnswer,
+  searchProductsUseCase,
+  suggestProductsUseCase,
+} from "../../app/search-products.ts";
 import type { SearchHit } from "../../domain/search-document.ts";
 import * as validate from "./validate.ts";
 

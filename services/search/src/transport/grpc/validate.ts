@@ -45,14 +45,18 @@ export function queryText(value: string, field = "query"): string {
     throw invalidArgument(field, `${field} must be at most ${MAX_QUERY_LENGTH} characters`);
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalidArgument(field, `${field} must not hold control characters`);
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw invalidArgument(field, `${field} must not hold control characters`);
   return value.trim();
 }
 
 export function pageSize(value: number, field = "page_size"): number {
   if (value === 0) return DEFAULT_PAGE_SIZE;
   if (value < 0 || value > MAX_PAGE_SIZE) {
-    throw invalidArgument(field, `${field} must be between 1 and ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE})`);
+    throw invalidArgument(
+      field,
+      `${field} must be between 1 and ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE})`,
+    );
   }
   return value;
 }
@@ -69,7 +73,8 @@ export function facets(values: readonly Facet[], field = "facets"): FacetName[] 
     values.map((value, index) =>
       check(() => {
         const name = FACETS[value];
-        if (name === undefined) throw invalidArgument(`${field}[${index}]`, `${field}[${index}] ${value} is not a known facet`);
+        if (name === undefined)
+          throw invalidArgument(`${field}[${index}]`, `${field}[${index}] ${value} is not a known facet`);
         return name;
       }),
     ),
@@ -85,13 +90,17 @@ export function pageToken(value: string, field = "page_token"): string {
 function categoryPrefix(value: string, field: string): string | undefined {
   if (value === "") return undefined;
   if (!CATEGORY_PATTERN.test(value)) {
-    throw invalidArgument(field, `${field} must be lower-case segments separated by '/' (${CATEGORY_PATTERN.source})`);
+    throw invalidArgument(
+      field,
+      `${field} must be lower-case segments separated by '/' (${CATEGORY_PATTERN.source})`,
+    );
   }
   return value;
 }
 
 function brands(values: readonly string[], field: string): string[] {
-  if (values.length > MAX_BRANDS) throw invalidArgument(field, `${field} must hold at most ${MAX_BRANDS} brands`);
+  if (values.length > MAX_BRANDS)
+    throw invalidArgument(field, `${field} must hold at most ${MAX_BRANDS} brands`);
   return collectViolations((check) =>
     values.map((value, index) =>
       check(() => {
@@ -129,7 +138,10 @@ export function filters(value: ProtoFilters | undefined, field = "filters"): Sea
     inStockOnly: f.inStockOnly,
     attributes: check(() => {
       if (f.attributes.length > MAX_ATTRIBUTE_FILTERS) {
-        throw invalidArgument(`${field}.attributes`, `${field}.attributes must hold at most ${MAX_ATTRIBUTE_FILTERS} filters`);
+        throw invalidArgument(
+          `${field}.attributes`,
+          `${field}.attributes must hold at most ${MAX_ATTRIBUTE_FILTERS} filters`,
+        );
       }
       return collectViolations((inner) =>
         f.attributes.map((attribute, index) => {
@@ -143,7 +155,10 @@ export function filters(value: ProtoFilters | undefined, field = "filters"): Sea
             }),
             values: inner(() => {
               if (attribute.values.length === 0 || attribute.values.length > MAX_ATTRIBUTE_VALUES) {
-                throw invalidArgument(`${at}.values`, `${at}.values must hold 1..${MAX_ATTRIBUTE_VALUES} values`);
+                throw invalidArgument(
+                  `${at}.values`,
+                  `${at}.values must hold 1..${MAX_ATTRIBUTE_VALUES} values`,
+                );
               }
               if (attribute.values.some((v) => v.length > 200)) {
                 throw invalidArgument(`${at}.values`, `${at}.values must each be at most 200 characters`);
@@ -160,7 +175,10 @@ export function filters(value: ProtoFilters | undefined, field = "filters"): Sea
     result.priceMaxMinor !== undefined &&
     result.priceMinMinor > result.priceMaxMinor
   ) {
-    throw invalidArgument(`${field}.price_min_minor`, `${field}.price_min_minor must not exceed price_max_minor`);
+    throw invalidArgument(
+      `${field}.price_min_minor`,
+      `${field}.price_min_minor must not exceed price_max_minor`,
+    );
   }
   return result;
 }
@@ -192,7 +210,10 @@ export function suggestCommand(request: SuggestRequest): { prefix: string; limit
     limit: check(() => {
       if (request.limit === 0) return DEFAULT_SUGGESTIONS;
       if (request.limit < 0 || request.limit > MAX_SUGGESTIONS) {
-        throw invalidArgument("limit", `limit must be between 1 and ${MAX_SUGGESTIONS} (0 means ${DEFAULT_SUGGESTIONS})`);
+        throw invalidArgument(
+          "limit",
+          `limit must be between 1 and ${MAX_SUGGESTIONS} (0 means ${DEFAULT_SUGGESTIONS})`,
+        );
       }
       return request.limit;
     }),

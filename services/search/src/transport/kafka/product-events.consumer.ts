@@ -3,7 +3,7 @@
 // in the consumer's transaction (with its event_processing_log row and the aggregate-version guard); a
 // payload that does not fit goes to the dead-letter topic.
 import { anyIs, anyUnpack } from "@bufbuild/protobuf/wkt";
-import type { Kysely } from "@stockroom/db";
+import type { Kysely, Transaction } from "@stockroom/db";
 import {
   type ConsumerLogger,
   createEventConsumer,
@@ -15,8 +15,7 @@ import { PriceChangedSchema, ProductChangedSchema } from "@stockroom/proto/stock
 import type { EventEnvelope } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
-import type { CatalogEventUseCases } from "../../app/build-use-cases.ts";
-import type { SearchDatabase } from "../../data/database.ts";
+import type { PriceUpdate, ProductFields } from "../../domain/search-document.ts";
 import { SKU_PATTERN } from "../../domain/stock-level.ts";
 import { productFieldsOf } from "../catalog-product-mapping.ts";
 
@@ -27,9 +26,15 @@ export class ProductEventInvalidError extends Error {
   }
 }
 
-export async function applyProductEvent(
-  useCases: CatalogEventUseCases,
-  trx: Parameters<CatalogEventUseCases["applyProductChanged"]>[0],
+// The use cases the consumer feeds, over the database the consumer runs in.
+export interface CatalogEventUseCases<DB> {
+  applyProductChanged(trx: Transaction<DB>, product: ProductFields): Promise<string>;
+  applyPriceChanged(trx: Transaction<DB>, update: PriceUpdate): Promise<string>;
+}
+
+export async function applyProductEvent<DB>(
+  useCases: CatalogEventUseCases<DB>,
+  trx: Transaction<DB>,
   envelope: EventEnvelope,
 ): Promise<string> {
   const payload = envelope.payload;
@@ -55,10 +60,10 @@ export async function applyProductEvent(
   return "ignored";
 }
 
-export function createProductEventsConsumer(options: {
+export function createProductEventsConsumer<DB>(options: {
   kafka: Kafka;
-  db: Kysely<SearchDatabase>;
-  useCases: CatalogEventUseCases;
+  db: Kysely<DB>;
+  useCases: CatalogEventUseCases<DB>;
   logger: ConsumerLogger;
   registry?: Registry;
   topic: string;
@@ -66,7 +71,7 @@ export function createProductEventsConsumer(options: {
   partitionsConsumedConcurrently?: number;
   progress?: PartitionProgress;
 }): EventConsumer {
-  return createEventConsumer<SearchDatabase>({
+  return createEventConsumer<DB>({
     kafka: options.kafka,
     groupId: options.groupId ?? SEARCH_PRODUCT_INDEX_GROUP,
     topics: [options.topic],

@@ -3,7 +3,7 @@
 // the consumer's transaction; the topic's other event types are ignored; malformed levels go to the
 // dead-letter topic.
 import { anyIs, anyUnpack, timestampDate } from "@bufbuild/protobuf/wkt";
-import type { Kysely } from "@stockroom/db";
+import type { Kysely, Transaction } from "@stockroom/db";
 import {
   type ConsumerLogger,
   createEventConsumer,
@@ -16,8 +16,6 @@ import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1
 import type { StockLevel } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import type { Kafka } from "kafkajs";
 import type { Registry } from "prom-client";
-import type { StockEventUseCases } from "../../app/build-use-cases.ts";
-import type { SearchDatabase } from "../../data/database.ts";
 import { isValidLevel, type WarehouseLevel } from "../../domain/stock-level.ts";
 
 export class StockEventInvalidError extends Error {
@@ -37,9 +35,14 @@ export function warehouseLevelOf(level: StockLevel): WarehouseLevel {
   };
 }
 
-export async function applyStockEvent(
-  useCases: StockEventUseCases,
-  trx: Parameters<StockEventUseCases["applyStockLevelChanged"]>[0],
+// The use case the consumer feeds (applyStockLevelChanged), over the database the consumer runs in.
+export interface StockEventUseCases<DB> {
+  applyStockLevelChanged(trx: Transaction<DB>, level: WarehouseLevel): Promise<{ outcome: string }>;
+}
+
+export async function applyStockEvent<DB>(
+  useCases: StockEventUseCases<DB>,
+  trx: Transaction<DB>,
   envelope: EventEnvelope,
 ): Promise<string> {
   if (!envelope.payload || !anyIs(envelope.payload, StockLevelChangedSchema)) return "ignored";
@@ -51,10 +54,10 @@ export async function applyStockEvent(
   return (await useCases.applyStockLevelChanged(trx, level)).outcome;
 }
 
-export function createStockEventsConsumer(options: {
+export function createStockEventsConsumer<DB>(options: {
   kafka: Kafka;
-  db: Kysely<SearchDatabase>;
-  useCases: StockEventUseCases;
+  db: Kysely<DB>;
+  useCases: StockEventUseCases<DB>;
   logger: ConsumerLogger;
   registry?: Registry;
   topic: string;
@@ -62,7 +65,7 @@ export function createStockEventsConsumer(options: {
   partitionsConsumedConcurrently?: number;
   progress?: PartitionProgress;
 }): EventConsumer {
-  return createEventConsumer<SearchDatabase>({
+  return createEventConsumer<DB>({
     kafka: options.kafka,
     groupId: options.groupId ?? SEARCH_STOCK_INDEX_GROUP,
     topics: [options.topic],
