@@ -1,4 +1,5 @@
-// Search latency on the PostgreSQL engine at a fixed arrival rate, on this machine. Not a test: prints JSON.
+// Search latency of each engine (BENCH_ENGINES, default postgres,opensearch: side by side in one run) at a
+// fixed arrival rate, on this machine. Not a test: prints one JSON object per engine.
 // Seeds BENCH_PRODUCTS generated products (test/support/generated-catalog.ts) into a throwaway schema,
 // then sends searches open-loop at BENCH_RPS for BENCH_SECONDS, queries drawn from a Zipf distribution
 // (exponent BENCH_ZIPF_S) over the relevance suite's labelled queries and single words of the catalog
@@ -7,15 +8,20 @@
 // a transaction like the consumer's; Kafka is not in this path), and "index lag" is the time from a
 // change's arrival to its document showing the new availability.
 // CPU: this process's CPU per query, and PostgreSQL's (every backend of the run's schema's pools, from
-// /proc) per query. In-process: the gRPC layer is not in these figures.
+// /proc) per query; with OpenSearch also the OpenSearch JVM's (from /proc) per operation. PostgreSQL
+// serves the stock use case's transaction with either engine. In-process: the gRPC layer is not in these
+// figures. The OpenSearch engine needs a node at TEST_OPENSEARCH_URL (deploy/local/opensearch-up.sh).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createDb, createPool, migrate } from "@stockroom/db";
+import { cpuMsByGroup } from "@stockroom/loadgen";
 import { uniqueSuffix } from "@stockroom/testkit";
 import pg from "pg";
 import { buildUseCases } from "../src/app/build-use-cases.ts";
+import type { SearchEngine } from "../src/app/ports/search-engine.ts";
 import { createUseCaseDeps } from "../src/app/use-case-deps.ts";
 import type { SearchDatabase } from "../src/data/database.ts";
+import { createOpenSearchEngine } from "../src/data/opensearch/opensearch-engine.ts";
 import { createPostgresSearchEngine } from "../src/data/postgres/postgres-search-engine.ts";
 import { labelledQueries } from "../test/relevance-suite.ts";
 import { generateCatalog } from "../test/support/generated-catalog.ts";
@@ -27,7 +33,14 @@ const RPS = Number(process.env.BENCH_RPS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STOCK_EPS = Number(process.env.BENCH_STOCK_EPS ?? 500);
 const ZIPF_S = Number(process.env.BENCH_ZIPF_S ?? 1.0);
+const ENGINES = (process.env.BENCH_ENGINES ?? "postgres,opensearch").split(",");
+const OPENSEARCH_URL =
+  process.env.TEST_OPENSEARCH_URL ?? process.env.OPENSEARCH_URL ?? "http://127.0.0.1:9200";
 const quiet = { info() {}, warn() {}, error() {} };
+
+const openSearchCpuMs = () =>
+  cpuMsByGroup({ opensearch: (command) => command.includes("org.opensearch.bootstrap.OpenSearch") })
+    .opensearch ?? 0;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -74,9 +87,10 @@ async function postgresCpuMs(admin: pg.Client, applicationName: string): Promise
   return ticks * 10;
 }
 
-async function main(): Promise<void> {
+async function main(engineName: string): Promise<void> {
   if (!DATABASE_URL) throw new Error("set BENCH_DATABASE_URL or TEST_DATABASE_URL");
   const schema = `bench_search_${uniqueSuffix()}`;
+  const openSearchIndex = `bench-search-${uniqueSuffix()}`;
   const applicationName = `${schema}-app`;
   const pool = createPool({ connectionString: DATABASE_URL, schema, max: 8, applicationName, logger: quiet });
   const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -89,7 +103,11 @@ async function main(): Promise<void> {
       logger: quiet,
     });
     const db = createDb<SearchDatabase>(pool);
-    const engine = createPostgresSearchEngine({ db: createDb(pool), retireGraceMs: 0 });
+    const engine: SearchEngine =
+      engineName === "opensearch"
+        ? createOpenSearchEngine({ url: OPENSEARCH_URL, index: openSearchIndex })
+        : createPostgresSearchEngine({ db: createDb(pool), retireGraceMs: 0 });
+    await engine.ensureReady();
     const deps = createUseCaseDeps(db, engine);
     const useCases = buildUseCases(deps, {
       priceBucketBounds: [2_500, 5_000, 10_000, 25_000],
@@ -100,7 +118,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < catalog.length; i += 1_000) {
       await engine.upsertDocuments(catalog.slice(i, i + 1_000).map((p) => p.document));
     }
-    await admin.query(`ANALYZE ${schema}.documents`);
+    if (engineName === "postgres") await admin.query(`ANALYZE ${schema}.documents`);
     const seedMs = Date.now() - seedStarted;
     const words = [...new Set(catalog.slice(0, 2_000).flatMap((p) => [p.model, ...p.type.words.split(" ")]))];
     const queries = [...labelledQueries(catalog).map((q) => q.text), ...words];
@@ -111,6 +129,7 @@ async function main(): Promise<void> {
     let errors = 0;
     const cpuBefore = process.cpuUsage();
     const pgBefore = await postgresCpuMs(admin, applicationName);
+    const openSearchBefore = openSearchCpuMs();
     const started = performance.now();
     const total = Math.floor(RPS * SECONDS);
     const inFlight: Promise<void>[] = [];
@@ -165,12 +184,13 @@ async function main(): Promise<void> {
     const elapsedS = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const pgCpu = (await postgresCpuMs(admin, applicationName)) - pgBefore;
+    const openSearchCpu = openSearchCpuMs() - openSearchBefore;
     latencies.sort((a, b) => a - b);
     lags.sort((a, b) => a - b);
     process.stdout.write(
       `${JSON.stringify(
         {
-          engine: "postgres",
+          engine: engineName,
           products: PRODUCTS,
           seedMs,
           targetRps: RPS,
@@ -183,6 +203,10 @@ async function main(): Promise<void> {
             Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)) * 100) / 100,
           postgresCpuMsPerOperation:
             Math.round((pgCpu / Math.max(1, latencies.length + lags.length)) * 100) / 100,
+          ...(engineName === "opensearch" && {
+            opensearchCpuMsPerOperation:
+              Math.round((openSearchCpu / Math.max(1, latencies.length + lags.length)) * 100) / 100,
+          }),
           stockChanges: lags.length,
           stockChangesPerSecond: Math.round(lags.length / elapsedS),
           indexLagP50Ms: Math.round(percentile(lags, 50) * 10) / 10,
@@ -192,11 +216,15 @@ async function main(): Promise<void> {
         2,
       )}\n`,
     );
+    // Its client keeps sockets open; the PostgreSQL engine shares the pool ended below.
+    if (engineName === "opensearch") await engine.close();
   } finally {
+    if (engineName === "opensearch")
+      await fetch(`${OPENSEARCH_URL}/${openSearchIndex}-*`, { method: "DELETE" });
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
 }
 
-await main();
+for (const engineName of ENGINES) await main(engineName);

@@ -3,6 +3,7 @@
 import { createDb, createPool, type DbLogger } from "@stockroom/db";
 import type { SearchEngine } from "./app/ports/search-engine.ts";
 import type { SearchConfig } from "./config.ts";
+import { createOpenSearchEngine } from "./data/opensearch/opensearch-engine.ts";
 import { createPostgresSearchEngine } from "./data/postgres/postgres-search-engine.ts";
 
 export async function createEngine(config: SearchConfig, logger: DbLogger): Promise<SearchEngine> {
@@ -19,7 +20,10 @@ export async function createEngine(config: SearchConfig, logger: DbLogger): Prom
       const engine = createPostgresSearchEngine({ db: createDb(pool) });
       return { ...engine, close: () => pool.end() };
     }
-    case "opensearch":
-      throw new Error("ENGINE=opensearch: the OpenSearch engine is not part of this build yet");
+    case "opensearch": {
+      // config.ts refuses ENGINE=opensearch without OPENSEARCH_URL.
+      if (config.OPENSEARCH_URL === undefined) throw new Error("ENGINE=opensearch needs OPENSEARCH_URL");
+      return createOpenSearchEngine({ url: config.OPENSEARCH_URL, index: config.OPENSEARCH_INDEX });
+    }
   }
 }
