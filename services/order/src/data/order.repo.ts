@@ -194,14 +194,6 @@ export async function setOrderPaymentStatus(db: Db, orderId: string, paymentStat
     .execute();
 }
 
-// Cancels every unshipped unit of every line (a cancelled order keeps only what shipped).
-export async function cancelUnshippedLines(db: Db, orderId: string): Promise<void> {
-  await sql`
-    UPDATE order_lines
-    SET cancelled = cancelled + (ordered - shipped - short_quantity - cancelled), allocated = shipped
-    WHERE order_id = ${orderId}`.execute(db);
-}
-
 export async function findOrder(db: Db, orderId: string): Promise<OrderRecord | undefined> {
   const row = await db.selectFrom("orders").selectAll().where("order_id", "=", orderId).executeTakeFirst();
   if (!row) return undefined;
