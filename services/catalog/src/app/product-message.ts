@@ -9,6 +9,7 @@ import {
 } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import type { Availability } from "../domain/availability.ts";
 import type { Product, ProductStatus } from "../domain/product.ts";
+import type { ProductRating } from "../domain/product-rating.ts";
 import type { ProductView } from "../domain/product-view.ts";
 
 export const STATUS_TO_PROTO: Record<ProductStatus, ProtoStatus> = {
@@ -27,7 +28,11 @@ export function statusFromProto(status: ProtoStatus): ProductStatus | undefined 
   return STATUS_FROM_PROTO.get(status);
 }
 
-export function productMessage(product: Product, availability?: Availability): ProductMessage {
+export function productMessage(
+  product: Product,
+  availability?: Availability,
+  rating?: ProductRating,
+): ProductMessage {
   return create(ProductSchema, {
     sku: product.sku,
     name: product.name,
@@ -55,6 +60,15 @@ export function productMessage(product: Product, availability?: Availability): P
         })),
         asOf: timestampFromDate(availability.asOf),
         projectionLag: durationFromMs(availability.lagMs),
+      },
+    }),
+    ...(rating && {
+      rating: {
+        reviewCount: BigInt(rating.reviewCount),
+        averageRating: rating.averageRating,
+        verifiedReviewCount: BigInt(rating.verifiedReviewCount),
+        verifiedAverageRating: rating.verifiedAverageRating,
+        summaryVersion: BigInt(rating.summaryVersion),
       },
     }),
   });
@@ -94,11 +108,20 @@ export function viewFromMessage(message: ProductMessage): ProductView {
           Math.trunc(availability.projectionLag.nanos / 1e6)
         : 0,
     },
+    ...(message.rating && {
+      rating: {
+        reviewCount: Number(message.rating.reviewCount),
+        averageRating: message.rating.averageRating,
+        verifiedReviewCount: Number(message.rating.verifiedReviewCount),
+        verifiedAverageRating: message.rating.verifiedAverageRating,
+        summaryVersion: Number(message.rating.summaryVersion),
+      },
+    }),
   };
 }
 
 export function encodeView(view: ProductView): Uint8Array {
-  return toBinary(ProductSchema, productMessage(view.product, view.availability));
+  return toBinary(ProductSchema, productMessage(view.product, view.availability, view.rating));
 }
 
 export function decodeView(bytes: Uint8Array): ProductView {

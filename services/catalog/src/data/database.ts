@@ -38,6 +38,17 @@ export interface AvailabilityByWarehouseTable {
   applied_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export interface ProductRatingsTable {
+  sku: string;
+  review_count: BigIntColumn;
+  average_rating: number;
+  verified_review_count: BigIntColumn;
+  verified_average_rating: number;
+  summary_version: BigIntColumn;
+  updated_at: Date;
+  applied_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface EventProcessingLogTable {
   event_id: string;
   consumer: string;
@@ -48,5 +59,6 @@ export interface EventProcessingLogTable {
 export interface CatalogDatabase extends OutboxDatabase, IdempotencyDatabase {
   products: ProductsTable;
   availability_by_warehouse: AvailabilityByWarehouseTable;
+  product_ratings: ProductRatingsTable;
   event_processing_log: EventProcessingLogTable;
 }

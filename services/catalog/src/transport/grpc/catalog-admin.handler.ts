@@ -25,6 +25,11 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     correlationId: ctx.requestId,
     traceId: ctx.traceId,
     traceparent: ctx.traceparent,
+    deadline: ctx.deadline,
+    // Read when first used: the pipeline makes the call's AbortController on demand.
+    get signal() {
+      return ctx.signal;
+    },
   };
 }
 

@@ -41,7 +41,8 @@ export const WAREHOUSE_POLICY: ServicePolicy<typeof WarehouseService> = {
 
 const MAX_BATCH_SKUS = 100;
 
-// Who asks and the ids the events will carry. A caller's correlation id joins its saga's events.
+// Who asks, the ids the events will carry, and the call's deadline and signal. A caller's correlation id
+// joins its saga's events.
 export function requestContextFrom(ctx: CallContext): RequestContext {
   return {
     producer: "warehouse",
@@ -50,6 +51,11 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     correlationId: correlationIdFrom(ctx) ?? ctx.requestId,
     traceId: ctx.traceId,
     traceparent: ctx.traceparent,
+    deadline: ctx.deadline,
+    // Read when first used: the pipeline makes the call's AbortController on demand.
+    get signal() {
+      return ctx.signal;
+    },
   };
 }
 
