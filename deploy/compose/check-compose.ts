@@ -52,6 +52,13 @@ function versionProblems(compose: ComposeFile): string[] {
   if (tagOf(compose, "kafka") !== kafka) {
     problems.push(`kafka: image tag ${tagOf(compose, "kafka")} but deploy/local/kafka/pom.xml runs ${kafka}`);
   }
+  const opensearchPom = readFileSync(join(root, "deploy/local/opensearch/pom.xml"), "utf8");
+  const opensearch = /<opensearch\.version>([^<]+)<\/opensearch\.version>/.exec(opensearchPom)?.[1];
+  if (compose.services.opensearch !== undefined && tagOf(compose, "opensearch") !== opensearch) {
+    problems.push(
+      `opensearch: image tag ${tagOf(compose, "opensearch")} but deploy/local/opensearch/pom.xml runs ${opensearch}`,
+    );
+  }
   const postgres = installedPostgresMajor();
   if (postgres !== undefined && tagOf(compose, "postgres") !== postgres) {
     problems.push(

@@ -2,8 +2,9 @@
 # Entry point behind the README's commands. Each subcommand installs what it needs (Node LTS, pnpm,
 # dependencies), starts the local infrastructure (PostgreSQL, Redis, Kafka) and then does its job.
 #   start   infrastructure up, migrations applied, every service started in the background and healthy
-#   stop    stop the services started by `start` and the Kafka broker
-#   test    run every test (extra arguments go to vitest)
+#           (OpenSearch too when SEARCH_ENGINE=opensearch; the search service uses PostgreSQL otherwise)
+#   stop    stop the services started by `start`, the Kafka broker and the OpenSearch node
+#   test    run every test (extra arguments go to vitest); starts OpenSearch, whose engine is tested too
 #   check   typecheck, lint, buf lint, generated code up to date
 #   generate regenerate protobuf code from proto/
 #   bench   run a service's or package's benchmark scripts (bench/*.ts), e.g. `bench services/warehouse`
@@ -121,16 +122,19 @@ case "$command" in
   start)
     install_dependencies
     bash deploy/local/infra-up.sh
+    if [ "${SEARCH_ENGINE:-postgres}" = opensearch ]; then bash deploy/local/opensearch-up.sh; fi
     migrate_all
     start_services
     ;;
   stop)
     stop_services
     bash deploy/local/infra-down.sh
+    bash deploy/local/opensearch-down.sh
     ;;
   test)
     install_dependencies
     bash deploy/local/infra-up.sh
+    bash deploy/local/opensearch-up.sh
     exec pnpm exec vitest run "$@"
     ;;
   generate)
@@ -153,6 +157,8 @@ case "$command" in
     install_dependencies
     bash deploy/local/infra-up.sh
     target="${1:?usage: deploy/local/stockroom.sh bench <services/x|packages/x>}"
+    # The search benchmark compares its two engines side by side.
+    if [ "$target" = services/search ]; then bash deploy/local/opensearch-up.sh; fi
     for script in "$target"/bench/*.ts; do
       echo "== $script" >&2
       node "$script"

@@ -11,6 +11,7 @@ export const ERROR_KINDS = [
   "aborted",
   "unavailable",
   "deadline_exceeded",
+  "cancelled",
   "unauthenticated",
   "permission_denied",
   "resource_exhausted",
@@ -36,6 +37,12 @@ export interface PreconditionViolation {
   description: string;
 }
 
+/** A protobuf message packed as google.protobuf.Any (anyPack), for stockroom.common.v1.ErrorDetail.details. */
+export interface PackedDetail {
+  typeUrl: string;
+  value: Uint8Array;
+}
+
 export interface AppErrorOptions {
   reason?: ErrorReason;
   field?: string;
@@ -45,6 +52,8 @@ export interface AppErrorOptions {
   violations?: readonly FieldViolation[];
   /** The unmet preconditions of a failed_precondition error, when it can name them one by one. */
   preconditionViolations?: readonly PreconditionViolation[];
+  /** Typed details for clients to unpack (e.g. the order service's CheckoutShortfall). */
+  details?: readonly PackedDetail[];
 }
 
 export class AppError extends Error {
@@ -55,6 +64,7 @@ export class AppError extends Error {
   readonly metadata: ErrorMetadata | undefined;
   readonly violations: readonly FieldViolation[];
   readonly preconditionViolations: readonly PreconditionViolation[];
+  readonly details: readonly PackedDetail[];
 
   constructor(kind: ErrorKind, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -68,6 +78,7 @@ export class AppError extends Error {
         ? []
         : [{ field: options.field, description: message }]);
     this.preconditionViolations = options.preconditionViolations ?? [];
+    this.details = options.details ?? [];
   }
 }
 

@@ -8,11 +8,14 @@ export {
   type FieldViolation,
   isAppError,
   isRetryableError,
+  type PackedDetail,
   type PreconditionViolation,
 } from "./app-error.ts";
+export { type CallLimits, remainingMs, stopReasonOf, throwIfStopped } from "./call-limits.ts";
 export {
   aborted,
   alreadyExists,
+  cancelled,
   deadlineExceeded,
   failedPrecondition,
   internal,

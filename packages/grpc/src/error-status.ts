@@ -3,7 +3,7 @@
 // wrong field, PreconditionFailure for unmet preconditions, RequestInfo with the request id), which
 // grpcurl, `buf curl` and any language's gRPC library decode, and our own ErrorDetail beside it.
 import { create, createRegistry, fromBinary, type Registry, toBinary } from "@bufbuild/protobuf";
-import { type Any, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { type Any, AnySchema, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Metadata, status } from "@grpc/grpc-js";
 import { ConnectionError, mapPgError } from "@stockroom/db";
 import { type AppError, type ErrorKind, ErrorReason, isAppError } from "@stockroom/errors";
@@ -39,6 +39,7 @@ const STATUS_BY_KIND: Record<ErrorKind, status> = {
   aborted: status.ABORTED,
   unavailable: status.UNAVAILABLE,
   deadline_exceeded: status.DEADLINE_EXCEEDED,
+  cancelled: status.CANCELLED,
   unauthenticated: status.UNAUTHENTICATED,
   permission_denied: status.PERMISSION_DENIED,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
@@ -139,7 +140,13 @@ function errorMetadata(
   err?: AppError,
 ): Metadata {
   const metadata = new Metadata();
-  const detail = create(ErrorDetailSchema, { reason, field, message, metadata: facts });
+  const detail = create(ErrorDetailSchema, {
+    reason,
+    field,
+    message,
+    metadata: facts,
+    details: (err?.details ?? []).map((d) => create(AnySchema, { typeUrl: d.typeUrl, value: d.value })),
+  });
   metadata.set(ERROR_DETAIL_METADATA_KEY, Buffer.from(toBinary(ErrorDetailSchema, detail)));
   const details: Any[] = [
     anyPack(

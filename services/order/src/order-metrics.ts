@@ -3,6 +3,7 @@
 // provider, the breaker state per dependency (INT-P1-03).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { OrderMetrics } from "./app/order-metrics.port.ts";
+import { ATTENTION_REASONS } from "./domain/checkout-saga.ts";
 
 export interface OrderServiceMetrics extends OrderMetrics {
   oldestUnfinishedSagaSeconds: Gauge;
@@ -25,7 +26,7 @@ export function createOrderMetrics(registry: Registry): OrderServiceMetrics {
   });
   const attention = new Counter({
     name: "order_checkouts_needing_attention_total",
-    help: "Checkouts put in needs_attention, by reason (alert on any).",
+    help: "Checkouts put in needs_attention, by reason (the current count is order_checkouts_needing_attention).",
     labelNames: ["reason"],
     registers: [registry],
   });
@@ -61,4 +62,32 @@ export function createOrderMetrics(registry: Registry): OrderServiceMetrics {
     }),
     breakerState: (dependency, state) => breakers.set({ dependency }, BREAKER_VALUE[state]),
   };
+}
+
+// Checkouts in needs_attention now, per reason, counted from the database at every scrape (the
+// CheckoutsStuck alert's series): it falls back to 0 once ops retried or abandoned them, which the
+// counter above cannot. Every known reason is present, at 0 when none waits. A failed count keeps the
+// last values (the database is unreachable: /readyz says so).
+export function registerCheckoutsNeedingAttention(
+  registry: Registry,
+  count: () => Promise<Map<string, number>>,
+): void {
+  new Gauge({
+    name: "order_checkouts_needing_attention",
+    help: "Checkouts in needs_attention now (an operator must retry or abandon them), by reason.",
+    labelNames: ["reason"],
+    registers: [registry],
+    async collect() {
+      let counts: Map<string, number>;
+      try {
+        counts = await count();
+      } catch {
+        return;
+      }
+      this.reset();
+      for (const reason of new Set([...ATTENTION_REASONS, ...counts.keys()])) {
+        this.set({ reason }, counts.get(reason) ?? 0);
+      }
+    },
+  });
 }

@@ -30,11 +30,12 @@ const prefix = `t${uniqueSuffix()}.`;
 beforeAll(async () => {
   f = await createOrderFixture({ sandboxHangMs: 1_500 });
   const addresses = f.addresses();
-  const [grpc, metrics, webhook] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [grpc, http, metrics, webhook] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   proc = orderProcess({
     ORDER_DATABASE_URL: f.orderSchema.connectionString,
     ORDER_DB_SCHEMA: f.orderSchema.schema,
     ORDER_GRPC_PORT: String(grpc),
+    ORDER_HTTP_PORT: String(http),
     ORDER_METRICS_PORT: String(metrics),
     ORDER_WEBHOOK_PORT: String(webhook),
     ORDER_WAREHOUSE_GRPC_ADDRESS: addresses.warehouse,

@@ -146,44 +146,67 @@ export interface DueDelivery {
   eventId: string;
   payload: unknown;
   attempts: number;
+  // The claim: the row is not due again before then, and only this claim may mark it.
+  claimedUntil: Date;
 }
 
-// SKIP LOCKED: two dispatchers (or a restarted one beside a dying one) never send one delivery at once.
-export async function lockDueDeliveries(db: Sql, limit: number): Promise<DueDelivery[]> {
+// Claims due deliveries in one statement (no transaction stays open): each is pushed out of the due set
+// until `claimedUntil`, so two dispatchers (or a restarted one beside a dying one) never send one
+// delivery at once, and one that died mid-send leaves it due again once the claim lapses.
+export async function claimDueDeliveries(db: Sql, limit: number, claimedUntil: Date): Promise<DueDelivery[]> {
   const { rows } = await db.query(
-    `SELECT delivery_id, event_id, payload, attempts FROM webhook_deliveries
-     WHERE delivered_at IS NULL AND deliver_at <= now()
-     ORDER BY deliver_at, delivery_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit],
+    `UPDATE webhook_deliveries SET deliver_at = $2
+     WHERE delivery_id IN (
+       SELECT delivery_id FROM webhook_deliveries
+       WHERE delivered_at IS NULL AND deliver_at <= now()
+       ORDER BY deliver_at, delivery_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING delivery_id, event_id, payload, attempts, deliver_at`,
+    [limit, claimedUntil],
   );
-  return rows.map((r) => ({
-    deliveryId: String(r.delivery_id),
-    eventId: r.event_id,
-    payload: r.payload,
-    attempts: r.attempts,
-  }));
+  return rows
+    .map((r) => ({
+      deliveryId: String(r.delivery_id),
+      eventId: r.event_id,
+      payload: r.payload,
+      attempts: r.attempts,
+      claimedUntil: r.deliver_at,
+    }))
+    .sort((a, b) => Number(a.deliveryId) - Number(b.deliveryId));
 }
 
-export async function markDelivered(db: Sql, deliveryId: string): Promise<void> {
-  await db.query(
+// Both marks are guarded by the claim: a dispatcher whose claim lapsed (and another took the row) changes
+// nothing. False when the claim was lost.
+export async function markDelivered(db: Sql, delivery: DueDelivery): Promise<boolean> {
+  const result = await db.query(
     `UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1, last_error = NULL
-     WHERE delivery_id = $1`,
-    [deliveryId],
+     WHERE delivery_id = $1 AND delivered_at IS NULL AND deliver_at = $2`,
+    [delivery.deliveryId, delivery.claimedUntil],
+  );
+  return result.rowCount === 1;
+}
+
+// A claimed delivery not sent (the dispatcher is stopping): due again now rather than when the claim lapses.
+export async function releaseClaim(db: Sql, delivery: DueDelivery): Promise<void> {
+  await db.query(
+    `UPDATE webhook_deliveries SET deliver_at = now()
+     WHERE delivery_id = $1 AND delivered_at IS NULL AND deliver_at = $2`,
+    [delivery.deliveryId, delivery.claimedUntil],
   );
 }
 
 // Gives up (delivered_at stays NULL, deliver_at far away) after maxAttempts; the row stays for a look.
 export async function markFailed(
   db: Sql,
-  deliveryId: string,
+  delivery: DueDelivery,
   error: string,
   retryAt: Date | null,
-): Promise<void> {
-  await db.query(
-    `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2, deliver_at = COALESCE($3::timestamptz, 'infinity'::timestamptz)
-     WHERE delivery_id = $1`,
-    [deliveryId, error.slice(0, 500), retryAt],
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3, deliver_at = COALESCE($4::timestamptz, 'infinity'::timestamptz)
+     WHERE delivery_id = $1 AND delivered_at IS NULL AND deliver_at = $2`,
+    [delivery.deliveryId, delivery.claimedUntil, error.slice(0, 500), retryAt],
   );
+  return result.rowCount === 1;
 }
 
 interface IntentRow {

@@ -1,19 +1,19 @@
 // AcceptPartialQuantities: after a shortfall the customer lowers (or drops) lines to what is there, so
 // the cart can be checked out again.
-import { replaceCartLines } from "../data/cart.repo.ts";
 import { type AcceptedQuantity, acceptPartialQuantities } from "../domain/cart-rules.ts";
-import { type CartCommand, changeCart } from "./cart-change.ts";
+import type { CartCommand } from "./cart-change.ts";
+import { changeCartLines } from "./cart-lines-change.ts";
 import type { CartView } from "./cart-view.ts";
-import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
+import type { OrderSettings, RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
 export interface AcceptPartialQuantitiesCommand extends CartCommand {
   lines: AcceptedQuantity[];
 }
 
-export function acceptPartialQuantitiesUseCase(deps: UseCaseDeps) {
+export function acceptPartialQuantitiesUseCase(deps: UseCaseDeps, settings: OrderSettings) {
   return (command: AcceptPartialQuantitiesCommand, ctx: RequestContext): Promise<CartView> =>
-    changeCart(deps, "accept-partial-quantities", command, ctx, async (trx, cart) => {
-      const lines = acceptPartialQuantities(cart, command.lines);
-      await replaceCartLines(trx, cart.cartId, lines, cart.nextLineNumber);
-    });
+    changeCartLines(deps, settings, "accept-partial-quantities", command, ctx, (cart) => ({
+      lines: acceptPartialQuantities(cart, command.lines),
+      nextLineNumber: cart.nextLineNumber,
+    }));
 }

@@ -1,11 +1,12 @@
 // AddCartLine: asks the catalog whether the sku is for sale and the warehouse whether the named
-// warehouse exists (ORD-P0-02) before the transaction, then adds to the cart under its lock.
+// warehouse exists (ORD-P0-02) before the transaction, then adds to the cart under its lock (holding
+// the stock first when the cart holds from add-to-cart).
 import { ErrorReason, failedPrecondition, notFound } from "@stockroom/errors";
-import { replaceCartLines } from "../data/cart.repo.ts";
 import { addLine } from "../domain/cart-rules.ts";
-import { type CartCommand, changeCart } from "./cart-change.ts";
+import type { CartCommand } from "./cart-change.ts";
+import { changeCartLines } from "./cart-lines-change.ts";
 import type { CartView } from "./cart-view.ts";
-import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
+import type { OrderSettings, RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
 export interface AddCartLineCommand extends CartCommand {
   sku: string;
@@ -13,7 +14,7 @@ export interface AddCartLineCommand extends CartCommand {
   warehouseCode: string | null;
 }
 
-export function addCartLineUseCase(deps: UseCaseDeps) {
+export function addCartLineUseCase(deps: UseCaseDeps, settings: OrderSettings) {
   return async function addCartLine(command: AddCartLineCommand, ctx: RequestContext): Promise<CartView> {
     const [{ products }, warehouseKnown] = await Promise.all([
       deps.catalog.fetchProducts([command.sku]),
@@ -40,7 +41,7 @@ export function addCartLineUseCase(deps: UseCaseDeps) {
         warehouse_code: command.warehouseCode ?? "",
       });
     }
-    return changeCart(deps, "add-cart-line", command, ctx, async (trx, cart) => {
+    return changeCartLines(deps, settings, "add-cart-line", command, ctx, (cart) => {
       if (product.price.currency !== cart.currency) {
         throw failedPrecondition(
           ErrorReason.CURRENCY_MISMATCH,
@@ -48,12 +49,11 @@ export function addCartLineUseCase(deps: UseCaseDeps) {
           { sku: command.sku },
         );
       }
-      const change = addLine(cart, {
+      return addLine(cart, {
         sku: command.sku,
         quantity: command.quantity,
         warehouseCode: command.warehouseCode,
       });
-      await replaceCartLines(trx, cart.cartId, change.lines, change.nextLineNumber);
     });
   };
 }

@@ -27,6 +27,7 @@ import {
 import { sum, times } from "../domain/money.ts";
 import { holdMs, payBy } from "../domain/payment-hold.ts";
 import { isManualMethod, type PaymentMethodType } from "../domain/payment-status.ts";
+import { takeOverCartHold } from "./cart-hold-handover.ts";
 import type { AuthorizeResult, ProviderPayment } from "./payment-provider.port.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 import type { Shortage } from "./warehouse.port.ts";
@@ -89,7 +90,12 @@ export async function validateCartStep({ deps, saga, order }: StepContext): Prom
     cart.currency,
     lines.map((l) => times(l.unitPrice, l.quantity)),
   );
-  const output: ValidateCartOutput = { lines, total, paymentMethod: method };
+  const output: ValidateCartOutput = {
+    lines,
+    total,
+    paymentMethod: method,
+    ...(cart.stockHoldMode === "from_add_to_cart" ? { heldFromCart: true } : {}),
+  };
   return { kind: "done", output };
 }
 
@@ -127,6 +133,22 @@ async function reserve(ctx: StepContext, idempotencyKey: string) {
 }
 
 export async function reserveStockStep(ctx: StepContext): Promise<StepOutcome> {
+  const checkout = validated(ctx.saga);
+  if (checkout.heldFromCart) {
+    const taken = await takeOverCartHold(ctx.deps, {
+      checkoutId: ctx.saga.checkoutId,
+      cartId: ctx.saga.cartId,
+      extendKey: `${stepKey(ctx.saga.checkoutId, RESERVE_STOCK)}:take-over`,
+      ttlMs: holdMs(ctx.settings.paymentHold, checkout.paymentMethod),
+    });
+    if (taken) {
+      const output: ReserveStockOutput = {
+        reservationId: taken.reservationId,
+        expiresAt: taken.expiresAt.toISOString(),
+      };
+      return { kind: "done", output };
+    }
+  }
   const result = await reserve(ctx, stepKey(ctx.saga.checkoutId, RESERVE_STOCK));
   if (result.kind === "short") {
     const shortfall = shortLines(validated(ctx.saga), result.shortages);

@@ -42,13 +42,15 @@ export type ConfirmResult =
 
 export interface WarehousePort {
   warehouseExists(code: string): Promise<boolean>;
-  reserve(request: {
-    idempotencyKey: string;
-    orderId: string;
-    lines: ReserveLine[];
-    paymentMethod: PaymentMethodType;
-    ttlMs?: number;
-  }): Promise<ReserveResult>;
+  // For an order (the checkout) or a cart (its hold from add-to-cart): the reservation's reference.
+  reserve(
+    request: {
+      idempotencyKey: string;
+      lines: ReserveLine[];
+      paymentMethod: PaymentMethodType;
+      ttlMs?: number;
+    } & ({ orderId: string } | { cartId: string }),
+  ): Promise<ReserveResult>;
   extend(request: { idempotencyKey: string; reservationId: string; ttlMs: number }): Promise<void>;
   // Safe to repeat; a reservation already released or expired is fine.
   release(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<void>;
@@ -57,6 +59,11 @@ export interface WarehousePort {
     reservationId: string;
     orderId: string;
   }): Promise<ConfirmResult>;
-  // committed -> released (a cancelled order); safe to repeat.
-  cancel(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<void>;
+  // committed -> released (a cancelled order, or what is left of one after a short); safe to repeat.
+  // Lines that had already shipped stay shipped: their skus come back (allShipped: every line had).
+  cancel(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<{
+    anyShipped: boolean;
+    allShipped: boolean;
+    shippedSkus: string[];
+  }>;
 }

@@ -68,6 +68,8 @@ export interface ValidateCartOutput {
   lines: PricedLine[];
   total: Money;
   paymentMethod: PaymentMethodType;
+  // The cart held its stock from add-to-cart: the reserve step takes that hold over.
+  heldFromCart?: boolean;
 }
 
 export interface LineAllocationOutput {

@@ -23,7 +23,8 @@ export function createCheckoutSagaWorker(options: CheckoutSagaWorkerOptions) {
       if (options.oldestUnfinishedAgeSeconds && ticks++ % 10 === 0) {
         options.onOldestAge?.(await options.oldestUnfinishedAgeSeconds());
       }
-      return { again: driven === options.batchSize };
+      // Again at once after any work: a step that advanced left its saga due now (the next step).
+      return { again: driven > 0 };
     },
     onError: (err) => options.logger.error({ err }, "checkout saga pass failed; retrying next interval"),
   });

@@ -16,7 +16,13 @@ import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_adm
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import { createTestSchema, type TestSchema } from "@stockroom/testkit";
+import {
+  type ContractEndpoint,
+  type ContractTransport,
+  createTestSchema,
+  startContractEndpoint,
+  type TestSchema,
+} from "@stockroom/testkit";
 import { CATALOG_POLICY, createCatalogHandler } from "../../../catalog/src/transport/grpc/catalog.handler.ts";
 import { type CatalogFixture, createCatalogFixture } from "../../../catalog/test/support/catalog-fixture.ts";
 import { DEFAULT_TTL_POLICY } from "../../../warehouse/src/domain/reservation-ttl.ts";
@@ -105,6 +111,9 @@ export interface OrderFixtureOptions {
   sandboxHangMs?: number;
   paymentTimeoutMs?: number;
   lateWebhookDelayMs?: number;
+  // Serve the order service on both its gRPC and Connect ports and call it over this transport
+  // (contract tests); default: the gRPC port only, with the grpc-js client.
+  transport?: ContractTransport;
 }
 
 export async function createOrderFixture(options: OrderFixtureOptions = {}) {
@@ -209,19 +218,19 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
   });
   server.register(OrderService, createOrderHandler(useCases.order), ORDER_POLICY);
   server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
-  const orderPort = await server.start("127.0.0.1:0");
-  const client: TypedClient<typeof OrderService> = createClient(OrderService, `127.0.0.1:${orderPort}`, {
-    retry: { maxAttempts: 1 },
-    defaultDeadlineMs: 15_000,
-  });
-  const admin: TypedClient<typeof OrderAdminService> = createClient(
-    OrderAdminService,
-    `127.0.0.1:${orderPort}`,
-    {
-      retry: { maxAttempts: 1 },
-      defaultDeadlineMs: 15_000,
-    },
-  );
+  let endpoint: ContractEndpoint | undefined;
+  let client: TypedClient<typeof OrderService>;
+  let admin: TypedClient<typeof OrderAdminService>;
+  if (options.transport) {
+    endpoint = await startContractEndpoint(server, options.transport);
+    client = endpoint.client(OrderService);
+    admin = endpoint.client(OrderAdminService);
+  } else {
+    const orderPort = await server.start("127.0.0.1:0");
+    const clientOptions = { retry: { maxAttempts: 1 }, defaultDeadlineMs: 15_000 };
+    client = createClient(OrderService, `127.0.0.1:${orderPort}`, clientOptions);
+    admin = createClient(OrderAdminService, `127.0.0.1:${orderPort}`, clientOptions);
+  }
   const issuer = createTokenIssuer(JWT);
   const tokens = new Map<string, string>();
   for (const role of ["storefront", "ops", "admin", "service"] as const) {
@@ -302,7 +311,7 @@ export async function createOrderFixture(options: OrderFixtureOptions = {}) {
     async cleanup() {
       client.close();
       admin.close();
-      await server.shutdown(1_000);
+      await (endpoint ? endpoint.close() : server.shutdown(1_000));
       warehouseClient.close();
       catalogClient.close();
       await Promise.all([servers.warehouse.server.shutdown(1_000), servers.catalog.server.shutdown(1_000)]);

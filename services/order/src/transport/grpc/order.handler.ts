@@ -1,6 +1,7 @@
 // OrderService over gRPC: each RPC validates its request, calls one use case, encodes. Carts and
 // checkout are the storefront's; orders are also readable by ops; VerifyPurchase is for services.
-import { internal, invalidArgument } from "@stockroom/errors";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { invalidArgument } from "@stockroom/errors";
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import {
   CheckoutStatus as ProtoCheckoutStatus,
@@ -11,6 +12,7 @@ import type { OrderUseCases } from "../../app/build-use-cases.ts";
 import { CHECKOUT_STATUS_TO_PROTO, ORDER_STATUS_TO_PROTO, orderMessage } from "../../app/order-message.ts";
 import type { RequestContext } from "../../app/use-case-deps.ts";
 import { encodeCart } from "./cart-mapping.ts";
+import { withShortfallDetail } from "./checkout-shortfall-detail.ts";
 import * as validate from "./validate.ts";
 
 const STOREFRONT = ["storefront"] as const;
@@ -126,14 +128,21 @@ export function createOrderHandler(useCases: OrderUseCases): ServiceImpl<typeof 
       return { cart: encodeCart(cart) };
     },
     async startCheckout(request, ctx) {
-      const started = await useCases.startCheckout(
-        {
-          idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
-          cartId: validate.uuid(request.cartId, "cart_id"),
-          expectedCartVersion: validate.expectedVersion(request.expectedCartVersion, "expected_cart_version"),
-        },
-        requestContextFrom(ctx),
-      );
+      const started = await useCases
+        .startCheckout(
+          {
+            idempotencyKey: validate.idempotencyKey(request.idempotencyKey),
+            cartId: validate.uuid(request.cartId, "cart_id"),
+            expectedCartVersion: validate.expectedVersion(
+              request.expectedCartVersion,
+              "expected_cart_version",
+            ),
+          },
+          requestContextFrom(ctx),
+        )
+        .catch((err: unknown) => {
+          throw withShortfallDetail(err);
+        });
       return {
         orderId: started.orderId,
         status: ORDER_STATUS_TO_PROTO[started.status] ?? ProtoOrderStatus.UNSPECIFIED,
@@ -185,9 +194,22 @@ export function createOrderHandler(useCases: OrderUseCases): ServiceImpl<typeof 
       );
       return { order: orderMessage(order) };
     },
-    async verifyPurchase() {
-      // Fails closed: the caller treats this as "not verified" (issue 13 item 7).
-      throw internal("VerifyPurchase is not implemented yet");
+    async verifyPurchase(request) {
+      const proof = await useCases.verifyPurchase({
+        customerId: validate.customerId(request.customerId),
+        sku: validate.sku(request.sku),
+      });
+      return {
+        verified: proof.verified,
+        lines: proof.lines.map((l) => ({
+          orderId: l.orderId,
+          lineNumber: l.lineNumber,
+          sku: l.sku,
+          deliveredQuantity: l.delivered,
+          returnedQuantity: l.returned,
+          ...(l.deliveredAt ? { deliveredAt: timestampFromDate(l.deliveredAt) } : {}),
+        })),
+      };
     },
   };
 }

@@ -151,17 +151,19 @@ export function adjustStockUseCase(deps: UseCaseDeps) {
     const change = adjustmentChange(request);
     change.reference = { type: "adjustment", id: idempotencyKey };
     await requireWarehouse(deps, command.warehouseCode);
-    const snapshot = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "adjust",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        () => applyOnHandChange(trx, deps, change, context),
-      ),
+    const snapshot = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "adjust",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          () => applyOnHandChange(trx, deps, change, context),
+        ),
+      context,
     );
     return reviveSnapshot(snapshot);
   };

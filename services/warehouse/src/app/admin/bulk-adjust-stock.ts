@@ -154,7 +154,7 @@ export function bulkAdjustStockUseCase(deps: UseCaseDeps) {
         [storeImportRowResultsStatement(scope, stored), releaseImportRowClaimsStatement(scope, released)],
       );
       return results;
-    });
+    }, context);
   }
 
   // One chunk: rows that do not decode or name no warehouse fail here; the others are applied together.
