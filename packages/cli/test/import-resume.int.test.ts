@@ -3,7 +3,7 @@
 // the import's row table and the stock levels), and the export of those movements gives back the rows.
 // CLI_TEST_IMPORT_ROWS sets the size: 20,000 by default (about 30 s here: the warehouse applies a chunk of
 // rows per transaction, 1,500-2,500 rows/s on this shared 2-core machine); the full proof is
-// CLI_TEST_IMPORT_ROWS=100000 (about 2 minutes here), and the benchmark (bench/import-throughput.ts)
+// CLI_TEST_IMPORT_ROWS=100000 (230 s here at load average ~17), and the benchmark (bench/import-throughput.ts)
 // imports 100,000 too.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
