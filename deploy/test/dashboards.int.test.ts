@@ -1,6 +1,7 @@
 // Every Grafana panel's query, evaluated by a real Prometheus (Debian's package) that scrapes a real
-// warehouse and catalog (their own processes, schemas, topics and key prefixes) after a little traffic:
-// each query must parse, name only metrics the services export, and return series.
+// warehouse, catalog and order service (their own processes, schemas, topics and key prefixes; the order
+// service paying through the payment sandbox, its own process too) after a little traffic: each query
+// must parse, name only metrics the services export, and return series.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,6 +13,9 @@ import { createClient, isGrpcCallError, status } from "@stockroom/grpc";
 import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { CatalogService } from "@stockroom/proto/stockroom/catalog/v1/catalog_service_pb.js";
 import { ProductStatus } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
+import { PaymentMethodType } from "@stockroom/proto/stockroom/order/v1/cart_pb.js";
+import { CheckoutStatus } from "@stockroom/proto/stockroom/order/v1/order_pb.js";
+import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { PaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
@@ -27,6 +31,7 @@ import { loadDashboards, metricNames, panelQueries, resolveVariables } from "../
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const SECRET = "dashboards-test-secret-0123456789abcdef";
+const WEBHOOK_SECRET = "whsec_dashboards_test_0123456789";
 const dashboards = loadDashboards();
 const queries = panelQueries(dashboards);
 
@@ -34,6 +39,7 @@ describe("Grafana dashboards", () => {
   it("have unique uids, the datasource variable on every panel and at least one query each", () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       "stockroom-cache",
+      "stockroom-checkout",
       "stockroom-event-pipeline",
       "stockroom-inventory",
       "stockroom-overview",
@@ -127,11 +133,23 @@ describe("every dashboard panel against a real Prometheus scraping the services"
     const databaseUrl = requireTestEnv("TEST_DATABASE_URL");
     const brokers = requireTestEnv("TEST_KAFKA_BROKERS");
     const redisUrl = requireTestEnv("TEST_REDIS_URL");
-    const [warehouseSchema, catalogSchema] = [await createTestSchema(), await createTestSchema()];
-    schemas.push(warehouseSchema, catalogSchema);
-    const [wGrpc, wMetrics, cGrpc, cMetrics, promPort, wHttp, cHttp] = await Promise.all(
-      Array.from({ length: 7 }, () => freePort()),
+    const [warehouseSchema, catalogSchema, orderSchema, sandboxSchema] = await Promise.all(
+      Array.from({ length: 4 }, () => createTestSchema()),
     );
+    schemas.push(warehouseSchema, catalogSchema, orderSchema, sandboxSchema);
+    const [
+      wGrpc,
+      wMetrics,
+      cGrpc,
+      cMetrics,
+      promPort,
+      wHttp,
+      cHttp,
+      oGrpc,
+      oMetrics,
+      oWebhooks,
+      sandboxPort,
+    ] = await Promise.all(Array.from({ length: 11 }, () => freePort()));
     const common = {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: brokers,
@@ -164,7 +182,36 @@ describe("every dashboard panel against a real Prometheus scraping the services"
       CATALOG_OUTBOX_POLL_INTERVAL_MS: "100",
       CATALOG_WAREHOUSE_GRPC_ADDRESS: `127.0.0.1:${wGrpc}`,
     });
-    processes.push(warehouse, catalog);
+    // The order service pays through the sandbox; once the sandbox is stopped, a checkout's payment step
+    // fails twice (50 ms apart) or its outcome stays unknown for 1 s, and it needs attention.
+    const sandbox = startProcess("node", ["src/main.ts"], join(root, "services/payment-sandbox"), {
+      PAYMENT_SANDBOX_DATABASE_URL: databaseUrl,
+      PAYMENT_SANDBOX_DB_SCHEMA: sandboxSchema.schema,
+      PAYMENT_SANDBOX_HTTP_PORT: String(sandboxPort),
+      PAYMENT_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${oWebhooks}/webhooks/sandbox`,
+      PAYMENT_SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      PAYMENT_SANDBOX_WEBHOOK_POLL_INTERVAL_MS: "100",
+      PAYMENT_SANDBOX_LOG_LEVEL: "warn",
+    });
+    const order = startProcess("node", ["src/main.ts"], join(root, "services/order"), {
+      ...common,
+      ORDER_GRPC_PORT: String(oGrpc),
+      ORDER_METRICS_PORT: String(oMetrics),
+      ORDER_WEBHOOK_PORT: String(oWebhooks),
+      ORDER_DB_SCHEMA: orderSchema.schema,
+      ORDER_WAREHOUSE_GRPC_ADDRESS: `127.0.0.1:${wGrpc}`,
+      ORDER_CATALOG_GRPC_ADDRESS: `127.0.0.1:${cGrpc}`,
+      ORDER_PAYMENT_SANDBOX_URL: `http://127.0.0.1:${sandboxPort}`,
+      ORDER_PAYMENT_SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ORDER_PAYMENT_TIMEOUT_MS: "3000",
+      ORDER_SAGA_MAX_ATTEMPTS: "2",
+      ORDER_SAGA_RETRY_BASE_MS: "50",
+      ORDER_SAGA_UNKNOWN_OUTCOME_DEADLINE_MS: "1000",
+      ORDER_SAGA_INTERVAL_MS: "100",
+      ORDER_OUTBOX_TOPIC_PREFIX: topicPrefix,
+      ORDER_TOPIC_PARTITIONS: "1",
+    });
+    processes.push(warehouse, catalog, sandbox, order);
 
     workdir = mkdtempSync(join(tmpdir(), "stockroom-prometheus-"));
     writeFileSync(
@@ -176,7 +223,7 @@ describe("every dashboard panel against a real Prometheus scraping the services"
         "scrape_configs:",
         "  - job_name: stockroom",
         "    static_configs:",
-        `      - targets: ["127.0.0.1:${wMetrics}", "127.0.0.1:${cMetrics}"]`,
+        `      - targets: ["127.0.0.1:${wMetrics}", "127.0.0.1:${cMetrics}", "127.0.0.1:${oMetrics}"]`,
         "",
       ].join("\n"),
     );
@@ -195,8 +242,12 @@ describe("every dashboard panel against a real Prometheus scraping the services"
 
     const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
     await waitFor(
-      "warehouse and catalog ready",
-      async () => (await ready(wMetrics)()) && ready(cMetrics)(),
+      "warehouse, catalog, order service and payment sandbox ready",
+      async () =>
+        (await ready(wMetrics)()) &&
+        (await ready(cMetrics)()) &&
+        (await ready(oMetrics)()) &&
+        (await fetch(`http://127.0.0.1:${sandboxPort}/healthz`)).ok,
       processes,
     );
     await waitFor("prometheus ready", async () => (await fetch(`${promUrl}/-/ready`)).ok, processes);
@@ -215,6 +266,8 @@ describe("every dashboard panel against a real Prometheus scraping the services"
     const anonymous = createClient(WarehouseService, `127.0.0.1:${wGrpc}`, retry);
     const catalogAdmin = createClient(CatalogAdminService, `127.0.0.1:${cGrpc}`, { ...retry, token: admin });
     const catalogReads = createClient(CatalogService, `127.0.0.1:${cGrpc}`, { ...retry, token: shop });
+    const orders = createClient(OrderService, `127.0.0.1:${oGrpc}`, { ...retry, token: shop });
+    const orderReads = createClient(OrderService, `127.0.0.1:${oGrpc}`, { ...retry, token: admin });
     try {
       const sku = `DASH-${suffix}`.toUpperCase();
       await waitFor(
@@ -264,8 +317,51 @@ describe("every dashboard panel against a real Prometheus scraping the services"
         status: ProductStatus.ACTIVE,
       });
       for (let i = 0; i < 5; i++) await catalogReads.getProduct({ sku });
+
+      // Two card checkouts: one approved (confirmed), one started once the payment sandbox is down (it
+      // needs attention).
+      const readyCart = async (name: string, card: string) => {
+        const { cart } = await orders.createCart({
+          idempotencyKey: `cart-${name}-${suffix}`,
+          customerId: "dash",
+        });
+        const cartId = cart?.cartId ?? "";
+        await orders.addCartLine({ idempotencyKey: `line-${name}-${suffix}`, cartId, sku, quantity: 1 });
+        await orders.setShippingDestination({
+          idempotencyKey: `dest-${name}-${suffix}`,
+          cartId,
+          shippingDestination: {
+            recipientName: "Dash",
+            line1: "1 Main St",
+            postalCode: "10115",
+            city: "Berlin",
+            countryCode: "DE",
+          },
+        });
+        await orders.setPaymentMethod({
+          idempotencyKey: `pay-${name}-${suffix}`,
+          cartId,
+          paymentMethod: { type: PaymentMethodType.CARD, token: card },
+        });
+        return cartId;
+      };
+      const checkout = async (cartId: string) =>
+        (await orders.startCheckout({ idempotencyKey: `start-${cartId}`, cartId })).orderId;
+      const settled = async (orderId: string, wanted: CheckoutStatus) =>
+        waitFor(
+          `checkout of ${orderId} reaches ${CheckoutStatus[wanted]}`,
+          async () => (await orderReads.getOrder({ orderId })).order?.checkout?.status === wanted,
+          processes,
+        );
+      const approve = "4242424242424242";
+      const [first, second] = [await readyCart("first", approve), await readyCart("second", approve)];
+      await settled(await checkout(first), CheckoutStatus.CONFIRMED);
+      await stopProcess(sandbox);
+      processes.splice(processes.indexOf(sandbox), 1);
+      await settled(await checkout(second), CheckoutStatus.NEEDS_ATTENTION);
     } finally {
-      for (const c of [warehouseAdmin, storefront, anonymous, catalogAdmin, catalogReads]) c.close();
+      for (const c of [warehouseAdmin, storefront, anonymous, catalogAdmin, catalogReads, orders, orderReads])
+        c.close();
     }
   }, 180_000);
 

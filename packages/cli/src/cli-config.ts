@@ -1,6 +1,6 @@
 // Where the CLI finds its token and the services: flags first, then the environment, then the config
 // file (--config, or ~/.config/stockroom/config.json when present), then the local defaults of
-// deploy/local/env.sh.
+// deploy/local/env.sh. One token serves every service the commands call (warehouse, order).
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,8 @@ export const CONFIG_FILE_SCHEMA = z
     token: z.string().min(1).optional(),
     /** host:port of the warehouse's gRPC API. */
     warehouseAddress: z.string().min(1).optional(),
+    /** host:port of the order service's gRPC API. */
+    orderAddress: z.string().min(1).optional(),
     /** Kafka brokers for `dlq`, "host:port,host:port" or a list. */
     kafkaBrokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   })
@@ -23,6 +25,7 @@ export type ConfigFile = z.output<typeof CONFIG_FILE_SCHEMA>;
 export interface GlobalOptions {
   config?: string;
   warehouseAddress?: string;
+  orderAddress?: string;
   brokers?: string;
   json?: boolean;
   timeout?: number;
@@ -33,6 +36,7 @@ export interface CliConfig {
   /** Where the token came from, for the error when a service refuses it. */
   tokenSource: string;
   warehouseAddress: string;
+  orderAddress: string;
   kafkaBrokers: string[];
   json: boolean;
   /** Deadline of one unary call, ms. */
@@ -93,6 +97,11 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       env.STOCKROOM_WAREHOUSE_ADDRESS ??
       file.warehouseAddress ??
       `127.0.0.1:${env.WAREHOUSE_GRPC_PORT || "50051"}`,
+    orderAddress:
+      options.orderAddress ??
+      env.STOCKROOM_ORDER_ADDRESS ??
+      file.orderAddress ??
+      `127.0.0.1:${env.ORDER_GRPC_PORT || "50053"}`,
     kafkaBrokers: brokerList(brokers ?? file.kafkaBrokers ?? "127.0.0.1:9092"),
     json: options.json === true,
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 // What a command works with: the resolved configuration and the service clients, opened on first use
 // and closed when the command ends.
 import { createClient, type TypedClient } from "@stockroom/grpc";
+import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
+import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import type { Command } from "commander";
@@ -11,6 +13,8 @@ export interface CliContext {
   readonly config: CliConfig;
   warehouse(): TypedClient<typeof WarehouseService>;
   warehouseAdmin(): TypedClient<typeof WarehouseAdminService>;
+  order(): TypedClient<typeof OrderService>;
+  orderAdmin(): TypedClient<typeof OrderAdminService>;
   close(): void;
 }
 
@@ -21,10 +25,15 @@ export const NO_TOKEN_MESSAGE =
 export function createCliContext(command: Command, env: NodeJS.ProcessEnv = process.env): CliContext {
   const config = resolveConfig(command.optsWithGlobals<GlobalOptions>(), env);
   const opened: { close(): void }[] = [];
-  function open<S extends typeof WarehouseService | typeof WarehouseAdminService>(service: S) {
+  type Service =
+    | typeof WarehouseService
+    | typeof WarehouseAdminService
+    | typeof OrderService
+    | typeof OrderAdminService;
+  function open<S extends Service>(service: S, address: string) {
     const token = config.token;
     if (token === undefined) throw new CliError(NO_TOKEN_MESSAGE, EXIT.auth);
-    const client = createClient(service, config.warehouseAddress, {
+    const client = createClient(service, address, {
       token,
       defaultDeadlineMs: config.timeoutMs,
     });
@@ -33,15 +42,25 @@ export function createCliContext(command: Command, env: NodeJS.ProcessEnv = proc
   }
   let warehouse: TypedClient<typeof WarehouseService> | undefined;
   let warehouseAdmin: TypedClient<typeof WarehouseAdminService> | undefined;
+  let order: TypedClient<typeof OrderService> | undefined;
+  let orderAdmin: TypedClient<typeof OrderAdminService> | undefined;
   return {
     config,
     warehouse: () => {
-      warehouse ??= open(WarehouseService);
+      warehouse ??= open(WarehouseService, config.warehouseAddress);
       return warehouse;
     },
     warehouseAdmin: () => {
-      warehouseAdmin ??= open(WarehouseAdminService);
+      warehouseAdmin ??= open(WarehouseAdminService, config.warehouseAddress);
       return warehouseAdmin;
+    },
+    order: () => {
+      order ??= open(OrderService, config.orderAddress);
+      return order;
+    },
+    orderAdmin: () => {
+      orderAdmin ??= open(OrderAdminService, config.orderAddress);
+      return orderAdmin;
     },
     close: () => {
       for (const client of opened) client.close();

@@ -7,6 +7,7 @@ import { registerBinCommands } from "./commands/bins.command.ts";
 import { registerDlqCommands } from "./commands/dlq.command.ts";
 import { registerImportCommands } from "./commands/import.command.ts";
 import { registerMovementCommands } from "./commands/movements.command.ts";
+import { registerOrderCommands } from "./commands/orders.command.ts";
 import { registerReconcileCommand } from "./commands/reconcile.command.ts";
 import { registerReservationCommands } from "./commands/reservations.command.ts";
 import { registerStockCommands } from "./commands/stock.command.ts";
@@ -34,7 +35,7 @@ Exit codes:
 
 export function buildProgram(result: { code: ExitCode }): Command {
   const program = new Command("stockroom")
-    .description("Stockroom operations: stock, imports and exports, warehouses, bins, dead letters.")
+    .description("Stockroom operations: stock, imports and exports, warehouses, bins, orders, dead letters.")
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
     .option("--json", "print one JSON document for scripts instead of tables")
@@ -42,6 +43,10 @@ export function buildProgram(result: { code: ExitCode }): Command {
     .option(
       "--warehouse-address <host:port>",
       "warehouse gRPC address (env STOCKROOM_WAREHOUSE_ADDRESS; default 127.0.0.1:$WAREHOUSE_GRPC_PORT or 50051)",
+    )
+    .option(
+      "--order-address <host:port>",
+      "order service gRPC address (env STOCKROOM_ORDER_ADDRESS; default 127.0.0.1:$ORDER_GRPC_PORT or 50053)",
     )
     .option("--brokers <list>", "Kafka brokers for dlq commands (env KAFKA_BROKERS; default 127.0.0.1:9092)")
     .addOption(
@@ -77,6 +82,7 @@ export function buildProgram(result: { code: ExitCode }): Command {
   registerMovementCommands(program, run);
   registerWarehouseCommands(program, run);
   registerBinCommands(program, run);
+  registerOrderCommands(program, run);
   registerReconcileCommand(program, run);
   registerDlqCommands(program, run);
   registerTokenCommand(program, run);

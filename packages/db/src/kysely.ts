@@ -16,7 +16,16 @@ import type { Pool } from "./pool.ts";
 export type Executor<DB> = Kysely<DB> | Transaction<DB>;
 
 export function createDb<DB>(pool: Pool): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<object, Pool>();
+
+/** The pool a createDb instance runs on (undefined for other Kysely instances). */
+export function poolOf(db: object): Pool | undefined {
+  return pools.get(db);
 }
 
 const PREPARED_MARKER = "/* prepared */ ";

@@ -1,5 +1,6 @@
 // A service's own database at start-up: its pool on its schema, its migrations applied, its kysely
 // instance; and the transactional deps every service's use cases are built with.
+import type { CallLimits } from "@stockroom/errors";
 import type { Kysely, Transaction } from "kysely";
 import type { DbLogger } from "./db-logger.ts";
 import { createDb } from "./kysely.ts";
@@ -41,10 +42,12 @@ export async function openServiceDatabase<DB>(options: {
 }
 
 // What every use case gets from the database: the kysely instance, a way to open a transaction (retrying
-// serialization failures and deadlocks) that is passed down explicitly, and the clock.
+// serialization failures and deadlocks) that is passed down explicitly, and the clock. A use case passes
+// its RequestContext as the limits: the transaction is then bounded by the caller's deadline and stops
+// when the caller goes (withTransaction's limits).
 export interface TransactionalDeps<DB> {
   db: Kysely<DB>;
-  transaction: <T>(fn: (trx: Transaction<DB>) => Promise<T>) => Promise<T>;
+  transaction: <T>(fn: (trx: Transaction<DB>) => Promise<T>, limits?: CallLimits) => Promise<T>;
   clock: () => Date;
 }
 
@@ -52,5 +55,5 @@ export function transactionalDeps<DB>(
   db: Kysely<DB>,
   clock: () => Date = () => new Date(),
 ): TransactionalDeps<DB> {
-  return { db, transaction: (fn) => withTransaction(db, fn), clock };
+  return { db, transaction: (fn, limits) => withTransaction(db, fn, { limits }), clock };
 }

@@ -11,6 +11,7 @@ export const ERROR_KINDS = [
   "aborted",
   "unavailable",
   "deadline_exceeded",
+  "cancelled",
   "unauthenticated",
   "permission_denied",
   "resource_exhausted",

@@ -60,6 +60,11 @@ export function deadlineExceeded(
   return new AppError("deadline_exceeded", message, { reason });
 }
 
+// The caller went away (cancelled its call) before the work was done; no reason in the enum fits better.
+export function cancelled(message: string, reason: ErrorReason = ErrorReason.UNSPECIFIED): AppError {
+  return new AppError("cancelled", message, { reason });
+}
+
 export function unauthenticated(
   message: string,
   reason: ErrorReason = ErrorReason.UNAUTHENTICATED,

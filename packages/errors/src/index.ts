@@ -11,9 +11,11 @@ export {
   type PackedDetail,
   type PreconditionViolation,
 } from "./app-error.ts";
+export { type CallLimits, remainingMs, stopReasonOf, throwIfStopped } from "./call-limits.ts";
 export {
   aborted,
   alreadyExists,
+  cancelled,
   deadlineExceeded,
   failedPrecondition,
   internal,

@@ -11,7 +11,7 @@ import {
   type Principal,
   type TokenVerifier,
 } from "@stockroom/auth";
-import { deadlineExceeded, unauthenticated } from "@stockroom/errors";
+import { cancelled, deadlineExceeded, unauthenticated } from "@stockroom/errors";
 import { type Logger, runWithLogContext } from "@stockroom/logging";
 import { createRpcMetrics, observeRpc, observeRpcStart, type RpcMetrics } from "@stockroom/metrics";
 import { contextFromTraceparent, inSpan, SpanKind, traceIdOf, traceparentOf } from "@stockroom/telemetry";
@@ -139,8 +139,13 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       logger ??= baseLogger.child({ requestId, traceId: trace?.traceId, rpc: runtime.path });
       return logger;
     };
+    const deadline = deadlineFrom(call.getDeadline());
+    // What the client allowed the call when it arrived (logged: a caller's budget reaching the work).
+    const timeoutMs = deadline === undefined ? undefined : deadline.getTime() - Date.now();
     let controller: AbortController | undefined;
-    const onCancelled = () => controller?.abort(new Error("call cancelled by client or deadline"));
+    // The reason is the error work stopped for this call throws (CallLimits): the transport cancels a
+    // call when its deadline passes as well as when the client goes.
+    const onCancelled = () => controller?.abort(stopReason(deadline, timeoutMs));
     const callSignal = () => {
       if (controller === undefined) {
         controller = new AbortController();
@@ -149,7 +154,6 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       }
       return controller.signal;
     };
-    const deadline = deadlineFrom(call.getDeadline());
     const elapsed = () => Number(process.hrtime.bigint() - startedAt) / 1e9;
     try {
       if (deadline !== undefined && deadline.getTime() <= Date.now()) {
@@ -190,9 +194,18 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
         () => runWithLogContext({ requestId, traceId: trace?.traceId }, () => body(ctx)),
       );
       const seconds = elapsed();
-      observeRpc(metrics, { ...runtime.labels, code: "OK", seconds });
+      // The handler finished after the client stopped waiting (its deadline passed, or it cancelled):
+      // the client got that status, not this answer, and the log and metrics say what it got.
+      const code = call.cancelled ? cancelledCode(deadline, timeoutMs) : "OK";
+      observeRpc(metrics, { ...runtime.labels, code, seconds });
       if (baseLogger.isLevelEnabled("info")) {
-        callLogger().info({ code: "OK", durationMs: Math.round(seconds * 1000) }, "rpc handled");
+        const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
+        if (code === "OK") callLogger().info(fields, "rpc handled");
+        else
+          callLogger().info(
+            { ...fields, message: "finished after the client stopped waiting" },
+            "rpc handled",
+          );
       }
       const trailer = new Metadata();
       trailer.set("x-request-id", requestId);
@@ -201,10 +214,10 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
       const mapped = toGrpcStatus(err, requestId);
       mapped.metadata.set("x-request-id", requestId);
       // A client that went away gets nothing; record why it ended, not what the handler threw.
-      const code = call.cancelled ? cancelledCode(deadline) : status[mapped.code];
+      const code = call.cancelled ? cancelledCode(deadline, timeoutMs) : status[mapped.code];
       const seconds = elapsed();
       observeRpc(metrics, { ...runtime.labels, code: code ?? "UNKNOWN", seconds });
-      const fields = { code, durationMs: Math.round(seconds * 1000) };
+      const fields = { code, durationMs: Math.round(seconds * 1000), timeoutMs };
       if (mapped.serverFault && !call.cancelled) callLogger().error({ ...fields, err }, "rpc failed");
       else if (baseLogger.isLevelEnabled("info")) {
         callLogger().info({ ...fields, message: mapped.details }, "rpc handled");
@@ -216,6 +229,23 @@ function createCallExecutor(baseLogger: Logger, verifier: TokenVerifier, metrics
   };
 }
 
-function cancelledCode(deadline: Date | undefined): string {
-  return deadline !== undefined && deadline.getTime() <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
+// A client whose deadline passes cancels the call from its side a little before the server's own
+// deadline (reckoned from the call's arrival) passes: by the time the request took to arrive and be
+// read, which a loaded event loop stretches. A cancel that close to the deadline is the deadline's.
+function cancelledCode(
+  deadline: Date | undefined,
+  timeoutMs: number | undefined,
+): "DEADLINE_EXCEEDED" | "CANCELLED" {
+  if (deadline === undefined) return "CANCELLED";
+  const slackMs = Math.min(MAX_DEADLINE_SLACK_MS, Math.max(MIN_DEADLINE_SLACK_MS, (timeoutMs ?? 0) * 0.2));
+  return deadline.getTime() - slackMs <= Date.now() ? "DEADLINE_EXCEEDED" : "CANCELLED";
+}
+
+const MIN_DEADLINE_SLACK_MS = 100;
+const MAX_DEADLINE_SLACK_MS = 1_000;
+
+function stopReason(deadline: Date | undefined, timeoutMs: number | undefined) {
+  return cancelledCode(deadline, timeoutMs) === "DEADLINE_EXCEEDED"
+    ? deadlineExceeded("the call's deadline passed")
+    : cancelled("the client cancelled the call");
 }

@@ -19,9 +19,10 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { ErrorReason } from "@stockroom/errors";
+import { type CallLimits, ErrorReason } from "@stockroom/errors";
 import type { ErrorDetail } from "@stockroom/proto/stockroom/common/v1/error_pb.js";
 import { traceparentOf } from "@stockroom/telemetry";
+import { boundsWithin, callerStopOr } from "./caller-limits.ts";
 import { errorDetailFrom, type StatusDetails, statusDetailsFrom } from "./error-status.ts";
 import { methodDefinition } from "./service-definition.ts";
 
@@ -31,6 +32,12 @@ export interface CallOptions {
   /** Extra request metadata (e.g. x-request-id, traceparent to propagate). */
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * The limits of the caller this call is made for (a RequestContext): the call's deadline becomes the
+   * caller's remaining time when that is shorter, it is cancelled when the caller goes, and it fails with
+   * the caller's DEADLINE_EXCEEDED or CANCELLED then. A caller that has already gone makes no call.
+   */
+  limits?: CallLimits | undefined;
   /** Called with the trailing metadata of a unary call (e.g. to read x-request-id), on success or failure. */
   onTrailers?: (metadata: Metadata) => void;
 }
@@ -135,8 +142,12 @@ export function createClient<S extends DescService>(
     if (traceparent !== undefined) metadata.set("traceparent", traceparent);
     const token = typeof options.token === "function" ? await options.token() : options.token;
     if (token !== undefined) metadata.set("authorization", `Bearer ${token}`);
-    const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? defaultDeadlineMs));
-    return { metadata, deadline, signal: callOptions?.signal };
+    const bounds = boundsWithin(
+      callOptions?.deadlineMs ?? defaultDeadlineMs,
+      callOptions?.signal,
+      callOptions?.limits,
+    );
+    return { metadata, deadline: new Date(Date.now() + bounds.deadlineMs), signal: bounds.signal };
   }
 
   const typed: Record<string, unknown> = { close: () => client.close() };
@@ -160,7 +171,9 @@ export function createClient<S extends DescService>(
               signal,
               callOptions?.onTrailers,
             ),
-          );
+          ).catch((err: unknown) => {
+            throw callerStopOr(err, callOptions?.limits);
+          });
         };
         break;
       case "server_streaming":

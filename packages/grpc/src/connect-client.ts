@@ -6,6 +6,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { ConnectError, createClient as createConnectRpcClient, type Transport } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
+import { boundsWithin } from "./caller-limits.ts";
 import type { CallOptions, TypedClient } from "./client.ts";
 import { grpcCallErrorFrom } from "./connect-error.ts";
 
@@ -31,10 +32,15 @@ export function createConnectClient<S extends DescService>(
     const token = typeof options.token === "function" ? await options.token() : options.token;
     if (token !== undefined) headers.set("authorization", `Bearer ${token}`);
     const onTrailers = callOptions?.onTrailers;
+    const bounds = boundsWithin(
+      callOptions?.deadlineMs ?? defaultDeadlineMs,
+      callOptions?.signal,
+      callOptions?.limits,
+    );
     return {
       headers,
-      timeoutMs: callOptions?.deadlineMs ?? defaultDeadlineMs,
-      signal: callOptions?.signal,
+      timeoutMs: bounds.deadlineMs,
+      signal: bounds.signal,
       // Unary Connect responses carry the request id as a header; gRPC as a trailer.
       onHeader: onTrailers && ((h: Headers) => onTrailers(metadataOf(h))),
     };

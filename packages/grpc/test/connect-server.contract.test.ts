@@ -273,6 +273,10 @@ describe("Connect, gRPC-Web and gRPC clients on the HTTP port", () => {
     expect(seenDeadline).toBeDefined();
     expect(seenDeadline?.getTime()).toBeGreaterThanOrEqual(before + 50);
     expect(seenDeadline?.getTime()).toBeLessThanOrEqual(Date.now() + 100);
+    // The handler finished after the deadline: the access log says what the client got, not OK.
+    await expect
+      .poll(() => h.t.logLines.find((line) => line.msg === "rpc handled" && line.rpc === ECHO)?.code)
+      .toBe("DEADLINE_EXCEEDED");
   });
 });
 

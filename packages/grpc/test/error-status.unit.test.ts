@@ -16,6 +16,7 @@ describe("toGrpcStatus", () => {
       aborted: status.ABORTED,
       unavailable: status.UNAVAILABLE,
       deadline_exceeded: status.DEADLINE_EXCEEDED,
+      cancelled: status.CANCELLED,
       unauthenticated: status.UNAUTHENTICATED,
       permission_denied: status.PERMISSION_DENIED,
       resource_exhausted: status.RESOURCE_EXHAUSTED,

@@ -10,12 +10,14 @@ import {
 import { contextFromTraceparent, inSpan, SpanKind } from "@stockroom/telemetry";
 import type { Batch, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Registry } from "prom-client";
-import { type ConsumerLagMonitor, startConsumerLagMonitor } from "./consumer-lag-monitor.ts";
+import { consumerLagReader } from "./consumer-lag-monitor.ts";
 import type { ConsumerLogger } from "./consumer-logger.ts";
 import { createConsumerMetrics, type EventOutcome } from "./consumer-metrics.ts";
 import { createLetterProducer, DEFAULT_DLQ_SUFFIX, dlqTopicOf, toDeadLetterMessage } from "./dead-letter.ts";
 import { headersToStrings } from "./kafka-headers.ts";
+import { createOffsetsPoller, type OffsetsPoller, type OffsetsReader } from "./offsets-poller.ts";
 import type { PartitionProgress } from "./partition-progress.ts";
+import { partitionProgressReader } from "./partition-progress-poller.ts";
 import { advanceAggregateVersion, claimEvent } from "./processing-log.repo.ts";
 import { isTransientError, retryDelayMs } from "./transient-errors.ts";
 
@@ -62,7 +64,11 @@ export interface EventConsumerOptions<DB> {
   readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new messages; stop() can wait this long for the fetch in flight. Default 1 s. */
   readonly maxWaitTimeInMs?: number;
-  /** How often consumer_lag_seconds and consumer_dlq_depth are read from the broker (with a registry). Default 5 s. */
+  /**
+   * How often the group's offsets are read from the broker, by one poller for both of their readers:
+   * consumer_lag_seconds and consumer_dlq_depth (with a registry) and the progress (with one). Default
+   * 1 s with a progress (its readings go stale after 5 s), else 5 s.
+   */
   readonly lagIntervalMs?: number;
   /**
    * Test seam: runs after an event's transaction committed and before its offset is resolved. If it
@@ -70,7 +76,10 @@ export interface EventConsumerOptions<DB> {
    * pauses until stop().
    */
   readonly afterCommitForTest?: (event: ConsumedEvent) => Promise<void> | void;
-  /** Told of every batch (high watermark, messages) and every resolved message, for projection lag. */
+  /**
+   * Told of every batch (high watermark, messages) and every resolved message, for projection lag, and
+   * of the group's committed offsets for every partition (those other instances consume too).
+   */
   readonly progress?: PartitionProgress;
 }
 
@@ -115,7 +124,7 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
   let stopping = new AbortController();
   let halted = false;
   let started = false;
-  let lagMonitor: ConsumerLagMonitor | undefined;
+  let offsetsPoller: OffsetsPoller | undefined;
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, groupId, restart: payload.restart }, "event consumer crashed");
@@ -266,12 +275,30 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch,
     });
+    const readers: OffsetsReader[] = [];
     if (options.registry) {
-      lagMonitor = await startConsumerLagMonitor({
-        ...{ kafka, groupId, consumerName, topics: options.topics, dlqSuffix, logger },
-        registry: options.registry,
-        intervalMs: options.lagIntervalMs,
+      readers.push(
+        consumerLagReader({
+          groupId,
+          consumerName,
+          topics: options.topics,
+          dlqSuffix,
+          registry: options.registry,
+        }),
+      );
+    }
+    if (options.progress) {
+      readers.push(partitionProgressReader({ groupId, topics: options.topics, progress: options.progress }));
+    }
+    if (readers.length > 0) {
+      offsetsPoller = createOffsetsPoller({
+        kafka,
+        readers,
+        intervalMs: options.lagIntervalMs ?? (options.progress ? 1_000 : 5_000),
+        logger,
+        name: groupId,
       });
+      await offsetsPoller.start();
     }
   }
 
@@ -279,8 +306,8 @@ export function createEventConsumer<DB>(options: EventConsumerOptions<DB>): Even
     if (!started) return;
     started = false;
     stopping.abort();
-    await lagMonitor?.stop();
-    lagMonitor = undefined;
+    await offsetsPoller?.stop();
+    offsetsPoller = undefined;
     // Waits for the batch in flight (which ends after its current event), then kafkajs commits the
     // resolved offsets and leaves the group.
     await consumer.disconnect();

@@ -10,6 +10,7 @@ export {
   EventDecodeError,
   type EventHandler,
 } from "./event-consumer.ts";
+export { type GroupOffsets, type PartitionOffsets, readGroupOffsets } from "./group-offsets.ts";
 export {
   type CreateKafkaClientOptions,
   createKafkaClient,
@@ -18,6 +19,13 @@ export {
   kafkaLogCreator,
 } from "./kafka-client.ts";
 export { type DeadLetter, type ListDeadLettersOptions, listDeadLetters } from "./list-dead-letters.ts";
+export {
+  createOffsetsPoller,
+  type OffsetsPoller,
+  type OffsetsPollerOptions,
+  type OffsetsRead,
+  type OffsetsReader,
+} from "./offsets-poller.ts";
 export { partitionForKey } from "./partition-for-key.ts";
 export {
   createPartitionProgress,
@@ -30,6 +38,7 @@ export {
   createPartitionProgressPoller,
   type PartitionProgressPoller,
   type PartitionProgressPollerOptions,
+  partitionProgressReader,
 } from "./partition-progress-poller.ts";
 export { deleteProcessedEventsBefore } from "./processing-log.repo.ts";
 export {
@@ -40,12 +49,18 @@ export {
 } from "./replay-dead-letters.ts";
 export {
   CATALOG_PRODUCT_TOPIC,
+  CATALOG_RATING_PROJECTION_GROUP,
   CATALOG_STOCK_PROJECTION_GROUP,
   FULFILLMENT_ORDER_EVENTS_GROUP,
   FULFILLMENT_RETURN_TOPIC,
   FULFILLMENT_TOPIC,
+  ORDER_FULFILLMENT_EVENTS_GROUP,
+  ORDER_RETURN_EVENTS_GROUP,
   ORDER_TOPIC,
+  REVIEW_ORDER_EVENTS_GROUP,
   REVIEW_TOPIC,
+  SEARCH_PRODUCT_INDEX_GROUP,
+  SEARCH_STOCK_INDEX_GROUP,
   WAREHOUSE_RESERVATION_TOPIC,
   WAREHOUSE_STOCK_TOPIC,
 } from "./topics.ts";

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { DEFAULT_DLQ_SUFFIX, DLQ_HEADERS, dlqTopicOf } from "./dead-letter.ts";
+import { readGroupOffsets } from "./group-offsets.ts";
 import { headersToStrings } from "./kafka-headers.ts";
 
 export interface ListDeadLettersOptions {
@@ -44,15 +45,10 @@ export async function listDeadLetters(options: ListDeadLettersOptions): Promise<
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(dlqTopic);
-    const [replayOffsets] = await admin.fetchOffsets({ groupId: replayGroupId, topics: [dlqTopic] });
-    const replayedBefore = new Map(
-      (replayOffsets?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)] as const),
-    );
+    const { partitions } = await readGroupOffsets(admin, replayGroupId, dlqTopic);
+    const replayedBefore = new Map(partitions.map((p) => [p.partition, p.committed] as const));
     const remaining = new Map<number, bigint>();
-    for (const end of ends) {
-      if (BigInt(end.high) > BigInt(end.low)) remaining.set(end.partition, BigInt(end.high));
-    }
+    for (const p of partitions) if (p.high > p.low) remaining.set(p.partition, p.high);
     if (remaining.size === 0 || limit <= 0) return [];
 
     const letters: DeadLetter[] = [];

@@ -112,6 +112,8 @@ export function createPartitionProgress(options: PartitionProgressOptions = {}):
       state.end = maxOf(state.end, BigInt(reading.endOffset));
       const committed = BigInt(reading.committedOffset);
       if (committed >= 0n) state.applied = maxOf(state.applied, committed);
+      // A partition that never held a message has nothing to apply, even before the group commits there.
+      else if (reading.endOffset === "0") state.applied = maxOf(state.applied, 0n);
       dropApplied(state);
       confirmIfCaughtUp(state, reading.at);
     },

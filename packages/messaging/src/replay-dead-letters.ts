@@ -11,6 +11,7 @@ import {
   dlqTopicOf,
   toReplayedMessage,
 } from "./dead-letter.ts";
+import { readGroupOffsets } from "./group-offsets.ts";
 import { headersToStrings } from "./kafka-headers.ts";
 
 export interface ReplayDeadLettersOptions {
@@ -109,14 +110,9 @@ async function partitionsToRead(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(dlqTopic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [dlqTopic] });
+    const { partitions } = await readGroupOffsets(admin, groupId, dlqTopic);
     const remaining = new Map<number, bigint>();
-    for (const end of ends) {
-      const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? "-1";
-      const position = BigInt(done) >= 0n ? BigInt(done) : BigInt(end.low);
-      if (position < BigInt(end.high)) remaining.set(end.partition, BigInt(end.high));
-    }
+    for (const p of partitions) if (p.position < p.high) remaining.set(p.partition, p.high);
     return remaining;
   } finally {
     await admin.disconnect();

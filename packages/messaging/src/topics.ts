@@ -14,3 +14,15 @@ export const REVIEW_TOPIC = "review.review.v1";
 export const CATALOG_STOCK_PROJECTION_GROUP = "catalog.stock-projection";
 /** Fulfillment orders from ORDER_TOPIC: OrderConfirmed creates them, OrderCancelled cancels them. */
 export const FULFILLMENT_ORDER_EVENTS_GROUP = "fulfillment.order-events";
+/** The order's lines and payment from FULFILLMENT_TOPIC: shipped (capture), delivered, short. */
+export const ORDER_FULFILLMENT_EVENTS_GROUP = "order.fulfillment-events";
+/** Returns and their refunds from FULFILLMENT_RETURN_TOPIC. */
+export const ORDER_RETURN_EVENTS_GROUP = "order.return-events";
+/** Review's verified-purchase projection from ORDER_TOPIC: OrderDelivered and OrderReturned. */
+export const REVIEW_ORDER_EVENTS_GROUP = "review.purchase-projection";
+/** The catalog's rating figures per sku, from REVIEW_TOPIC's RatingSummaryChanged events. */
+export const CATALOG_RATING_PROJECTION_GROUP = "catalog.rating-projection";
+/** The search index's product documents, fed by CATALOG_PRODUCT_TOPIC. */
+export const SEARCH_PRODUCT_INDEX_GROUP = "search.product-index";
+/** The search index's in-stock flags, fed by WAREHOUSE_STOCK_TOPIC. */
+export const SEARCH_STOCK_INDEX_GROUP = "search.stock-index";

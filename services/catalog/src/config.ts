@@ -17,7 +17,12 @@ import {
   schemaName,
   z,
 } from "@stockroom/config";
-import { CATALOG_STOCK_PROJECTION_GROUP, WAREHOUSE_STOCK_TOPIC } from "@stockroom/messaging";
+import {
+  CATALOG_RATING_PROJECTION_GROUP,
+  CATALOG_STOCK_PROJECTION_GROUP,
+  REVIEW_TOPIC,
+  WAREHOUSE_STOCK_TOPIC,
+} from "@stockroom/messaging";
 
 export const CONFIG_PREFIX = "CATALOG_";
 
@@ -58,6 +63,9 @@ export const catalogConfigSchema = z
     STOCK_CONSUMER_GROUP: nonEmptyString().default(CATALOG_STOCK_PROJECTION_GROUP),
     // The warehouse's stock topic; a benchmark points it at a topic of its own.
     STOCK_EVENTS_TOPIC: nonEmptyString().default(WAREHOUSE_STOCK_TOPIC),
+    // The review service's topic, whose RatingSummaryChanged events feed the products' rating figures.
+    RATING_EVENTS_TOPIC: nonEmptyString().default(REVIEW_TOPIC),
+    RATING_CONSUMER_GROUP: nonEmptyString().default(CATALOG_RATING_PROJECTION_GROUP),
     // Prepended to every cache key (ioredis keyPrefix), e.g. to separate environments on one Redis.
     CACHE_KEY_PREFIX: z
       .string()

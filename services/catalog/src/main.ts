@@ -25,11 +25,9 @@ import type { CatalogDatabase } from "./data/database.ts";
 import { CATALOG_POLICY, createCatalogHandler } from "./transport/grpc/catalog.handler.ts";
 import { CATALOG_ADMIN_POLICY, createCatalogAdminHandler } from "./transport/grpc/catalog-admin.handler.ts";
 import { createWarehouseStockFetcher } from "./transport/grpc/warehouse-stock.client.ts";
+import { createRatingEventsConsumer } from "./transport/kafka/rating-events.consumer.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
-import {
-  createStockProjectionLag,
-  createStockProjectionPoller,
-} from "./transport/kafka/stock-projection-lag.ts";
+import { createStockProjectionLag } from "./transport/kafka/stock-projection-lag.ts";
 import { createCacheWarmer } from "./workers/cache-warmer.ts";
 
 const SERVICE = "catalog";
@@ -112,12 +110,18 @@ async function main(config: CatalogConfig): Promise<void> {
   server.register(CatalogService, createCatalogHandler(useCases.catalog), CATALOG_POLICY);
   server.register(CatalogAdminService, createCatalogAdminHandler(useCases.admin), CATALOG_ADMIN_POLICY);
 
-  // Topics up front (the broker does not auto-create them): the stock topic with its dead-letter topic,
-  // so the consumer can start before the warehouse ever ran; the relay creates the catalog's own.
+  // Topics up front (the broker does not auto-create them): the stock and review topics with their
+  // dead-letter topics, so the consumers can start before the warehouse or the review service ever ran;
+  // the relay creates the catalog's own.
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopicsWith(
     kafka,
-    [config.STOCK_EVENTS_TOPIC, dlqTopicOf(config.STOCK_EVENTS_TOPIC)].map((topic) => ({
+    [
+      config.STOCK_EVENTS_TOPIC,
+      dlqTopicOf(config.STOCK_EVENTS_TOPIC),
+      config.RATING_EVENTS_TOPIC,
+      dlqTopicOf(config.RATING_EVENTS_TOPIC),
+    ].map((topic) => ({
       topic,
       numPartitions: config.TOPIC_PARTITIONS,
     })),
@@ -142,12 +146,14 @@ async function main(config: CatalogConfig): Promise<void> {
     groupId: config.STOCK_CONSUMER_GROUP,
     progress: stockLag.progress,
   });
-  const stockLagPoller = createStockProjectionPoller({
+  const ratingConsumer = createRatingEventsConsumer({
     kafka,
-    topic: config.STOCK_EVENTS_TOPIC,
-    groupId: config.STOCK_CONSUMER_GROUP,
-    lag: stockLag,
+    topic: config.RATING_EVENTS_TOPIC,
+    db,
+    apply: useCases.ratingEvents.applyRatingSummaryChanged,
     logger,
+    registry,
+    groupId: config.RATING_CONSUMER_GROUP,
   });
 
   const warmer = cache
@@ -168,7 +174,7 @@ async function main(config: CatalogConfig): Promise<void> {
   warmer?.start();
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await stockConsumer.start();
-  await stockLagPoller.start();
+  await ratingConsumer.start();
   logger.info(
     {
       grpcPort: api.grpcPort,
@@ -186,7 +192,7 @@ async function main(config: CatalogConfig): Promise<void> {
       shutdown: async (graceMs) => {
         await Promise.all([
           stockConsumer.stop(),
-          stockLagPoller.stop(),
+          ratingConsumer.stop(),
           relay.stop(),
           warmer?.stop(),
           retention.stop(),

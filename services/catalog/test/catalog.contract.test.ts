@@ -115,6 +115,23 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
       expect(product?.availability?.projectionLag).toBeDefined();
     });
 
+    it("keeps a product's weight per unit: unset until given, set by create and update, 0 refused", async () => {
+      const plain = await admin.createProduct(createRequest("C-W0"), as("ops"));
+      expect(plain.product?.weightGrams).toBeUndefined();
+      await admin.createProduct({ ...createRequest("C-W1"), weightGrams: 250 }, as("ops"));
+      expect((await catalog.getProduct({ sku: "C-W1" }, as("storefront"))).product?.weightGrams).toBe(250);
+      const updated = await admin.updateProduct(
+        { idempotencyKey: "w-C-W1", sku: "C-W1", weightGrams: 300 },
+        as("ops"),
+      );
+      expect(updated.product?.weightGrams).toBe(300);
+      expect(
+        (await catalog.batchGetProducts({ skus: ["C-W1"] }, as("service"))).products[0]?.weightGrams,
+      ).toBe(300);
+      const bad = await failure(admin.createProduct({ ...createRequest("C-W2"), weightGrams: 0 }, as("ops")));
+      expect(bad).toEqual({ code: status.INVALID_ARGUMENT, field: "weight_grams" });
+    });
+
     it("answers a product's new price and stock once they change, after answering the old ones", async () => {
       await admin.createProduct(createRequest("C-5"), as("ops"));
       for (let read = 0; read < 3; read++) {

@@ -1,6 +1,7 @@
 // Fulfillment configuration from the environment. Variables may carry the FULFILLMENT_ prefix
 // (FULFILLMENT_GRPC_PORT before GRPC_PORT) so one shell can run several services.
 import {
+  apiServerConfigShape,
   authConfigShape,
   checkAuthConfig,
   commaList,
@@ -22,9 +23,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/warehouse-comma
 
 export const CONFIG_PREFIX = "FULFILLMENT_";
 
-// What one process runs: the order-events consumer, the warehouse command worker and the outbox relay
-// (the gRPC API joins them once its handlers exist).
-export const FULFILLMENT_COMPONENTS = ["consumer", "commands", "relay"] as const;
+// What one process runs: the gRPC (and Connect) API, the order-events consumer, the warehouse command
+// worker and the outbox relay.
+export const FULFILLMENT_COMPONENTS = ["api", "consumer", "commands", "relay"] as const;
 export type FulfillmentComponent = (typeof FULFILLMENT_COMPONENTS)[number];
 
 const fraction = () => z.coerce.number().min(0).max(1);
@@ -34,12 +35,14 @@ export const fulfillmentConfigSchema = z
     ...commonConfigShape,
     ...authConfigShape,
     ...outboxRelayConfigShape,
-    GRPC_PORT: port().default(50054),
-    METRICS_PORT: port().default(9454),
+    ...apiServerConfigShape({ grpc: 50054, http: 8454, metrics: 9454 }),
     DB_SCHEMA: schemaName().default("fulfillment"),
     // Where the warehouse's WarehouseService listens (host:port); calls are signed with JWT_SECRET.
-    WAREHOUSE_GRPC_ADDRESS: nonEmptyString(),
+    WAREHOUSE_GRPC_ADDRESS: nonEmptyString().default("127.0.0.1:50051"),
     WAREHOUSE_DEADLINE_MS: durationMs().default(10_000),
+    // Where the catalog's CatalogService listens: product weights for the pack weight check.
+    CATALOG_GRPC_ADDRESS: nonEmptyString().default("127.0.0.1:50052"),
+    CATALOG_DEADLINE_MS: durationMs().default(5_000),
     COMMAND_INTERVAL_MS: durationMs().default(500),
     COMMAND_BATCH_SIZE: positiveInt().default(50),
     // A claimed command is invisible to other workers this long while its call runs.
@@ -66,6 +69,10 @@ export const fulfillmentConfigSchema = z
     RETURN_WINDOW_MS: durationMs().default(DEFAULT_RETURN_WINDOW_MS),
     RESTOCKING_FEE_RATE: fraction().default(DEFAULT_REFUND_POLICY.restockingFeeRate),
     RETURN_TAX_RATE: fraction().default(DEFAULT_REFUND_POLICY.taxRate),
+    // The carriers' delivery webhook (POST /webhooks/carrier), served when its secret is set.
+    WEBHOOK_PORT: port().default(50064),
+    CARRIER_WEBHOOK_SECRET: nonEmptyString().optional(),
+    CARRIER_WEBHOOK_TOLERANCE_MS: durationMs().default(300_000),
     SHUTDOWN_GRACE_MS: durationMs().default(10_000),
     COMPONENTS: commaList()
       .pipe(z.array(z.enum(FULFILLMENT_COMPONENTS)).min(1))

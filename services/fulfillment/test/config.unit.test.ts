@@ -1,4 +1,4 @@
-// The fulfillment's settings: the warehouse address it cannot run without, the QC, refund and retry
+// The fulfillment's settings: the warehouse and catalog addresses (local defaults), the secret it signs with, the QC, refund and retry
 // policies built from their variables (defaults from the domain), the components one process runs.
 import { ConfigError } from "@stockroom/config";
 import { describe, expect, it } from "vitest";
@@ -19,7 +19,8 @@ describe("fulfillment config", () => {
     expect(config.DB_SCHEMA).toBe("fulfillment");
     expect(config.qcPolicy).toEqual(DEFAULT_QC_POLICY);
     expect(config.RETURN_WINDOW_MS).toBe(DEFAULT_RETURN_WINDOW_MS);
-    expect(config.COMPONENTS).toEqual(["consumer", "commands", "relay"]);
+    expect(config.COMPONENTS).toEqual(["api", "consumer", "commands", "relay"]);
+    expect([config.GRPC_PORT, config.HTTP_PORT, config.METRICS_PORT]).toEqual([50054, 8454, 9454]);
     expect(config.ORDER_EVENTS_TOPIC).toBe("order.order.v1");
     expect(config.ORDER_EVENTS_GROUP).toBe("fulfillment.order-events");
   });
@@ -35,13 +36,13 @@ describe("fulfillment config", () => {
     expect(config.COMPONENTS).toEqual(["commands"]);
   });
 
-  it("refuses to start without the warehouse address or the secret, or with a rate above 1, naming each", () => {
+  it("defaults the warehouse address; refuses to start without the secret, or with a rate above 1, naming each", () => {
     const { WAREHOUSE_GRPC_ADDRESS: _address, JWT_SECRET: _secret, ...rest } = BASE;
-    expect(() => loadFulfillmentConfig({ ...BASE, WAREHOUSE_GRPC_ADDRESS: "" })).toThrow(
-      /WAREHOUSE_GRPC_ADDRESS/,
+    expect(loadFulfillmentConfig({ ...rest, JWT_SECRET: BASE.JWT_SECRET }).WAREHOUSE_GRPC_ADDRESS).toBe(
+      "127.0.0.1:50051",
     );
     expect(() => loadFulfillmentConfig({ ...rest, WAREHOUSE_GRPC_ADDRESS: "w:1" })).toThrow(/JWT_SECRET/);
     expect(() => loadFulfillmentConfig({ ...BASE, QC_SAMPLE_RATE: "1.5" })).toThrow(ConfigError);
-    expect(() => loadFulfillmentConfig({ ...BASE, COMPONENTS: "api" })).toThrow(/COMPONENTS/);
+    expect(() => loadFulfillmentConfig({ ...BASE, COMPONENTS: "web" })).toThrow(/COMPONENTS/);
   });
 });

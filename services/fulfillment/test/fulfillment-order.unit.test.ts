@@ -28,7 +28,8 @@ describe("fulfillment order transitions", () => {
   it("holds for QC from picked, and leaves QC to packed or back to picking", () => {
     expect(assertFulfillmentCommand("f1", "picked", "hold_for_qc")).toBe("qc_hold");
     expect(assertFulfillmentCommand("f1", "qc_hold", "pass_qc")).toBe("packed");
-    expect(assertFulfillmentCommand("f1", "qc_hold", "repick_after_qc")).toBe("picking");
+    expect(assertFulfillmentCommand("f1", "qc_hold", "repick_after_qc")).toBe("open");
+    expect(assertFulfillmentCommand("f1", "qc_hold", "repack_after_qc")).toBe("picked");
   });
 
   it("cancels anything not yet shipped, and nothing shipped, delivered or cancelled", () => {

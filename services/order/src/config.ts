@@ -17,6 +17,7 @@ import {
   url,
   z,
 } from "@stockroom/config";
+import { type AfterCheckoutPolicy, DEFAULT_AFTER_CHECKOUT_POLICY } from "./domain/after-checkout-policy.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/checkout-saga.ts";
 import { DEFAULT_PAYMENT_HOLD, type PaymentHoldPolicy } from "./domain/payment-hold.ts";
 
@@ -74,6 +75,15 @@ export const orderConfigSchema = z
     HOLD_E_WALLET_MS: durationMs().default(DEFAULT_PAYMENT_HOLD.e_wallet),
     HOLD_BANK_TRANSFER_MS: durationMs().default(DEFAULT_PAYMENT_HOLD.bank_transfer),
     HOLD_CASH_ON_DELIVERY_MS: durationMs().default(DEFAULT_PAYMENT_HOLD.cash_on_delivery),
+    // After checkout: what a fulfillment short does, and the refund and order-calls workers (how often
+    // they look, how many they take, the backoff of one refund or call, and when its order needs
+    // attention instead).
+    SHORT_POLICY: z.enum(["refund"]).default(DEFAULT_AFTER_CHECKOUT_POLICY.shortPolicy),
+    AFTER_CHECKOUT_INTERVAL_MS: durationMs().default(500),
+    AFTER_CHECKOUT_BATCH_SIZE: positiveInt().default(32),
+    REFUND_RETRY_BASE_MS: durationMs().default(DEFAULT_AFTER_CHECKOUT_POLICY.baseDelayMs),
+    REFUND_RETRY_MAX_MS: durationMs().default(DEFAULT_AFTER_CHECKOUT_POLICY.maxDelayMs),
+    REFUND_GIVE_UP_AFTER_MS: durationMs().default(DEFAULT_AFTER_CHECKOUT_POLICY.giveUpAfterMs),
     SHUTDOWN_GRACE_MS: durationMs().default(10_000),
   })
   .superRefine(checkAuthConfig)
@@ -92,6 +102,7 @@ type RawOrderConfig = z.output<typeof orderConfigSchema>;
 export interface OrderConfig extends RawOrderConfig {
   paymentHold: PaymentHoldPolicy;
   retryPolicy: RetryPolicy;
+  afterCheckout: AfterCheckoutPolicy;
 }
 
 export function loadOrderConfig(env: Env = process.env): OrderConfig {
@@ -114,6 +125,13 @@ export function loadOrderConfig(env: Env = process.env): OrderConfig {
       maxAttempts: raw.SAGA_MAX_ATTEMPTS,
       baseDelayMs: raw.SAGA_RETRY_BASE_MS,
       unknownOutcomeDeadlineMs: raw.SAGA_UNKNOWN_OUTCOME_DEADLINE_MS,
+    },
+    afterCheckout: {
+      ...DEFAULT_AFTER_CHECKOUT_POLICY,
+      shortPolicy: raw.SHORT_POLICY,
+      baseDelayMs: raw.REFUND_RETRY_BASE_MS,
+      maxDelayMs: raw.REFUND_RETRY_MAX_MS,
+      giveUpAfterMs: raw.REFUND_GIVE_UP_AFTER_MS,
     },
   };
 }

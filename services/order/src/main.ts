@@ -9,7 +9,16 @@ import { ConfigError } from "@stockroom/config";
 import { openServiceDatabase } from "@stockroom/db";
 import { createGrpcServer, installSignalHandlers, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
-import { createKafkaClient, ORDER_TOPIC } from "@stockroom/messaging";
+import {
+  createKafkaClient,
+  dlqTopicOf,
+  ensureTopicsWith,
+  FULFILLMENT_RETURN_TOPIC,
+  FULFILLMENT_TOPIC,
+  ORDER_FULFILLMENT_EVENTS_GROUP,
+  ORDER_RETURN_EVENTS_GROUP,
+  ORDER_TOPIC,
+} from "@stockroom/messaging";
 import { createMetricsRegistry, registerPoolMetrics, startMetricsServer } from "@stockroom/metrics";
 import { startOutboxRelay } from "@stockroom/outbox";
 import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
@@ -28,10 +37,13 @@ import { createOrderHandler, ORDER_POLICY } from "./transport/grpc/order.handler
 import { createOrderAdminHandler, ORDER_ADMIN_POLICY } from "./transport/grpc/order-admin.handler.ts";
 import { createWarehouseClient } from "./transport/grpc/warehouse.client.ts";
 import { startPaymentWebhookServer } from "./transport/http/payment-webhook.server.ts";
+import { createFulfillmentEventConsumers } from "./transport/kafka/fulfillment-events.consumer.ts";
 import { createManualPaymentProvider } from "./transport/payments/manual-payment.provider.ts";
 import { createSandboxPaymentProvider } from "./transport/payments/sandbox-payment.provider.ts";
 import { createAbandonedCartWorker } from "./workers/abandoned-cart.worker.ts";
 import { createCheckoutSagaWorker } from "./workers/checkout-saga.worker.ts";
+import { createOrderCallsWorker } from "./workers/order-calls.worker.ts";
+import { createRefundRetryWorker } from "./workers/refund-retry.worker.ts";
 
 const SERVICE = "order";
 const VERSION = servicePackage.version;
@@ -108,6 +120,7 @@ async function main(config: OrderConfig): Promise<void> {
       captureTiming: DEFAULT_CAPTURE_TIMING,
       retryPolicy: config.retryPolicy,
       stepLeaseMs: config.SAGA_STEP_LEASE_MS,
+      afterCheckout: config.afterCheckout,
       checkoutStockAnswerWaitMs: config.CHECKOUT_STOCK_ANSWER_WAIT_MS,
       cartAbandonAfterMs: config.CART_ABANDON_AFTER_MS,
       cartHoldIntentTimeoutMs: config.CART_HOLD_INTENT_TIMEOUT_MS,
@@ -121,6 +134,21 @@ async function main(config: OrderConfig): Promise<void> {
   server.register(OrderAdminService, createOrderAdminHandler(useCases.admin), ORDER_ADMIN_POLICY);
 
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
+  // Topics up front (the broker does not auto-create them): the fulfillment's two topics and their
+  // dead-letter topics, so the consumers can start before the fulfillment service ever ran.
+  // A prefixed copy (OUTBOX_TOPIC_PREFIX: a benchmark's, a test's, staging) consumes the prefixed topics
+  // in prefixed groups, as it publishes to prefixed topics: it never takes the real consumers' events.
+  const prefix = config.OUTBOX_TOPIC_PREFIX;
+  const consumed = {
+    fulfillment: `${prefix}${FULFILLMENT_TOPIC}`,
+    returns: `${prefix}${FULFILLMENT_RETURN_TOPIC}`,
+  };
+  await ensureTopicsWith(
+    kafka,
+    [consumed.fulfillment, consumed.returns]
+      .flatMap((topic) => [topic, dlqTopicOf(topic)])
+      .map((topic) => ({ topic, numPartitions: config.TOPIC_PARTITIONS })),
+  );
   const relay = await startOutboxRelay({
     config,
     kafka,
@@ -139,6 +167,29 @@ async function main(config: OrderConfig): Promise<void> {
     logger,
   });
   wakeSaga = saga.wake;
+  // After checkout: the fulfillment's facts in, the captures, voids, releases and refunds they make due out.
+  const fulfillmentConsumers = createFulfillmentEventConsumers({
+    kafka,
+    db,
+    useCases: useCases.fulfillment,
+    logger,
+    registry,
+    topics: consumed,
+    groups: {
+      fulfillment: `${prefix}${ORDER_FULFILLMENT_EVENTS_GROUP}`,
+      returns: `${prefix}${ORDER_RETURN_EVENTS_GROUP}`,
+    },
+  });
+  const after = {
+    batchSize: config.AFTER_CHECKOUT_BATCH_SIZE,
+    intervalMs: config.AFTER_CHECKOUT_INTERVAL_MS,
+    logger,
+  };
+  const orderCalls = createOrderCallsWorker({
+    runDueOrderCalls: useCases.payments.runDueOrderCalls,
+    ...after,
+  });
+  const refunds = createRefundRetryWorker({ retryDueRefunds: useCases.payments.retryDueRefunds, ...after });
   const abandonedCarts = createAbandonedCartWorker({
     abandonIdleCarts: useCases.carts.abandonIdleCarts,
     batchSize: config.CART_ABANDON_BATCH_SIZE,
@@ -154,7 +205,10 @@ async function main(config: OrderConfig): Promise<void> {
   registerCheckoutsNeedingAttention(registry, useCases.saga.countNeedingAttention);
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   saga.start();
+  orderCalls.start();
+  refunds.start();
   abandonedCarts.start();
+  for (const consumer of fulfillmentConsumers) await consumer.start();
   const api = await startApiServers(server, {
     logger,
     grpcPort: config.GRPC_PORT,
@@ -176,8 +230,11 @@ async function main(config: OrderConfig): Promise<void> {
     {
       // Stop taking new work first: the saga pass in flight records its outcomes before the server drains.
       shutdown: async (graceMs) => {
+        await Promise.all(fulfillmentConsumers.map((c) => c.stop()));
         await Promise.all([
           saga.stop(),
+          orderCalls.stop(),
+          refunds.stop(),
           abandonedCarts.stop(),
           relay.stop(),
           webhooks.close(),

@@ -256,6 +256,16 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
         "order_id",
       ],
       [
+        "verifyPurchase without customer",
+        () => f.client.verifyPurchase({ sku: "SKU-1" }, f.as("service")),
+        "customer_id",
+      ],
+      [
+        "verifyPurchase bad sku",
+        () => f.client.verifyPurchase({ customerId: "c", sku: "bad sku" }, f.as("service")),
+        "sku",
+      ],
+      [
         "abandonCheckout without key",
         () => f.admin.abandonCheckout({ orderId: UUID }, f.as("ops")),
         "idempotency_key",

@@ -144,4 +144,71 @@ describe("request batcher", () => {
     gates.get("a2,d1,d2")?.resolve();
     await expect(Promise.all(answers)).resolves.toEqual(["a1", "a2", "b1", "c1", "d1", "d2"]);
   });
+
+  it("drops a caller that leaves: from the queue unrun, from a running batch answered at once; the batch stops only when all have gone", async () => {
+    const batches: string[][] = [];
+    const batchSignals: (AbortSignal | undefined)[] = [];
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const batcher = createRequestBatcher<string, string>({
+      maxBatch: 10,
+      concurrency: 1,
+      run: async (items, limits) => {
+        batches.push(items);
+        batchSignals.push(limits.signal);
+        const gate = deferred<void>();
+        gates.push(gate);
+        await gate.promise;
+        return items.map((item): BatchOutcome<string> => ({ ok: true, value: item }));
+      },
+    });
+    const callers = Object.fromEntries(["a", "b", "c", "d"].map((n) => [n, new AbortController()]));
+    const submit = (item: string) =>
+      batcher.submit(item, { signal: callers[item]?.signal }).then(
+        (value) => `ok ${value}`,
+        (err: { kind?: string }) => `stopped ${err.kind}`,
+      );
+    const a = submit("a");
+    const [b, c, d] = [submit("b"), submit("c"), submit("d")];
+    // b leaves the queue: it is answered at once and never runs.
+    callers.b?.abort();
+    expect(await b).toBe("stopped cancelled");
+    gates[0]?.resolve();
+    expect(await a).toBe("ok a");
+    expect(batches).toEqual([["a"], ["c", "d"]]);
+    // c leaves the running batch: answered at once; the batch is not stopped while d waits.
+    callers.c?.abort();
+    expect(await c).toBe("stopped cancelled");
+    expect(batchSignals[1]?.aborted).toBe(false);
+    // d leaves too: the batch's signal aborts (its transaction stops); d is answered.
+    callers.d?.abort();
+    expect(await d).toBe("stopped cancelled");
+    expect(batchSignals[1]?.aborted).toBe(true);
+    gates[1]?.resolve();
+    // A caller already past its deadline is refused before it queues.
+    await expect(batcher.submit("late", { deadline: new Date(Date.now() - 1) })).rejects.toMatchObject({
+      kind: "deadline_exceeded",
+    });
+    expect(batches).toHaveLength(2);
+  });
+
+  it("a batch's deadline is the latest of its callers', and none while one caller has none", async () => {
+    const deadlines: (Date | undefined)[] = [];
+    const gate = deferred<void>();
+    const batcher = createRequestBatcher<string, string>({
+      maxBatch: 10,
+      concurrency: 1,
+      run: async (items, limits) => {
+        deadlines.push(limits.deadline);
+        if (items[0] === "first") await gate.promise;
+        return items.map((item): BatchOutcome<string> => ({ ok: true, value: item }));
+      },
+    });
+    const soon = new Date(Date.now() + 5_000);
+    const later = new Date(Date.now() + 9_000);
+    const first = batcher.submit("first");
+    const answers = [batcher.submit("x", { deadline: soon }), batcher.submit("y", { deadline: later })];
+    gate.resolve();
+    await Promise.all([first, ...answers]);
+    expect(deadlines).toEqual([undefined, later]);
+  });
 });

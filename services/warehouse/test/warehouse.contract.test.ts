@@ -282,6 +282,32 @@ describe.each(CONTRACT_TRANSPORTS)("over $name", (transport) => {
       ]);
     });
 
+    it("ListUnitLocations: no skus, a bad sku or warehouse named; an unknown warehouse NOT_FOUND; a storefront refused", async () => {
+      const none = await failure(client.listUnitLocations({ warehouseCode: "W1", skus: [] }, as("service")));
+      expect(none.code).toBe(status.INVALID_ARGUMENT);
+      expect(none.errorDetail?.field).toBe("skus");
+      const bad = await failure(
+        client.listUnitLocations({ warehouseCode: "w1 lower", skus: [SKU, "bad sku!"] }, as("service")),
+      );
+      expect(bad.statusDetails?.badRequest?.fieldViolations.map((v) => v.field)).toEqual([
+        "warehouse_code",
+        "skus[1]",
+      ]);
+      expect(
+        (await failure(client.listUnitLocations({ warehouseCode: "NOPE", skus: [SKU] }, as("ops")))).code,
+      ).toBe(status.NOT_FOUND);
+      expect(
+        (await failure(client.listUnitLocations({ warehouseCode: "W1", skus: [SKU] }, as("storefront"))))
+          .code,
+      ).toBe(status.PERMISSION_DENIED);
+      // Units received without a bin are in no bin: nothing to list.
+      expect(
+        await client.listUnitLocations({ warehouseCode: "W1", skus: [SKU] }, as("service")),
+      ).toMatchObject({
+        locations: [],
+      });
+    });
+
     it("insufficient stock → FAILED_PRECONDITION with the available numbers, stock unchanged", async () => {
       const before = await stockOf(SKU);
       const err = await failure(

@@ -1,6 +1,6 @@
 // Every catalog use case, built once from the same deps: main.ts serves these, and the tests call these,
 // so what is tested is what runs. Grouped by caller: CatalogService, CatalogAdminService and the
-// warehouse stock events consumer. (The product cache's loader, loadProductViewsUseCase, is built
+// warehouse stock events consumer and the review rating events consumer. (The product cache's loader, loadProductViewsUseCase, is built
 // before the cache these reads go through.)
 import {
   archiveProductUseCase,
@@ -8,6 +8,7 @@ import {
   createProductUseCase,
   updateProductUseCase,
 } from "./admin/product-commands.ts";
+import { applyRatingSummaryChangedUseCase } from "./apply-rating-summary-changed.ts";
 import { applyStockLevelChangedUseCase } from "./apply-stock-level-changed.ts";
 import {
   batchGetProductsUseCase,
@@ -41,6 +42,9 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
     },
     stockEvents: {
       applyStockLevelChanged: applyStockLevelChangedUseCase(deps),
+    },
+    ratingEvents: {
+      applyRatingSummaryChanged: applyRatingSummaryChangedUseCase(deps),
     },
   };
 }

@@ -9,6 +9,7 @@ import {
 } from "@stockroom/proto/stockroom/catalog/v1/product_pb.js";
 import type { Availability } from "../domain/availability.ts";
 import type { Product, ProductStatus } from "../domain/product.ts";
+import type { ProductRating } from "../domain/product-rating.ts";
 import type { ProductView } from "../domain/product-view.ts";
 
 export const STATUS_TO_PROTO: Record<ProductStatus, ProtoStatus> = {
@@ -27,7 +28,11 @@ export function statusFromProto(status: ProtoStatus): ProductStatus | undefined 
   return STATUS_FROM_PROTO.get(status);
 }
 
-export function productMessage(product: Product, availability?: Availability): ProductMessage {
+export function productMessage(
+  product: Product,
+  availability?: Availability,
+  rating?: ProductRating,
+): ProductMessage {
   return create(ProductSchema, {
     sku: product.sku,
     name: product.name,
@@ -37,6 +42,7 @@ export function productMessage(product: Product, availability?: Availability): P
     attributes: product.attributes as JsonObject,
     status: STATUS_TO_PROTO[product.status],
     price: { amountMinor: product.price.amountMinor, currency: product.price.currency },
+    ...(product.weightGrams !== undefined && { weightGrams: product.weightGrams }),
     version: BigInt(product.version),
     createdAt: timestampFromDate(product.createdAt),
     updatedAt: timestampFromDate(product.updatedAt),
@@ -56,6 +62,15 @@ export function productMessage(product: Product, availability?: Availability): P
         projectionLag: durationFromMs(availability.lagMs),
       },
     }),
+    ...(rating && {
+      rating: {
+        reviewCount: BigInt(rating.reviewCount),
+        averageRating: rating.averageRating,
+        verifiedReviewCount: BigInt(rating.verifiedReviewCount),
+        verifiedAverageRating: rating.verifiedAverageRating,
+        summaryVersion: BigInt(rating.summaryVersion),
+      },
+    }),
   });
 }
 
@@ -71,6 +86,7 @@ export function viewFromMessage(message: ProductMessage): ProductView {
       attributes: (message.attributes ?? {}) as Record<string, unknown>,
       status: statusFromProto(message.status) ?? "draft",
       price: { amountMinor: message.price?.amountMinor ?? 0n, currency: message.price?.currency ?? "" },
+      ...(message.weightGrams !== undefined && { weightGrams: message.weightGrams }),
       version: Number(message.version),
       createdAt: message.createdAt ? timestampDate(message.createdAt) : new Date(0),
       updatedAt: message.updatedAt ? timestampDate(message.updatedAt) : new Date(0),
@@ -92,11 +108,20 @@ export function viewFromMessage(message: ProductMessage): ProductView {
           Math.trunc(availability.projectionLag.nanos / 1e6)
         : 0,
     },
+    ...(message.rating && {
+      rating: {
+        reviewCount: Number(message.rating.reviewCount),
+        averageRating: message.rating.averageRating,
+        verifiedReviewCount: Number(message.rating.verifiedReviewCount),
+        verifiedAverageRating: message.rating.verifiedAverageRating,
+        summaryVersion: Number(message.rating.summaryVersion),
+      },
+    }),
   };
 }
 
 export function encodeView(view: ProductView): Uint8Array {
-  return toBinary(ProductSchema, productMessage(view.product, view.availability));
+  return toBinary(ProductSchema, productMessage(view.product, view.availability, view.rating));
 }
 
 export function decodeView(bytes: Uint8Array): ProductView {

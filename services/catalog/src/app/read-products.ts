@@ -20,7 +20,7 @@ export function loadProductViewsUseCase(deps: Pick<UseCaseDeps, "db" | "clock">)
     return new Map(
       rows.map((row) => [
         row.product.sku,
-        { product: row.product, availability: availabilityFrom(row.levels, asOf) },
+        { product: row.product, availability: availabilityFrom(row.levels, asOf), rating: row.rating },
       ]),
     );
   };

@@ -6,7 +6,7 @@
 // A rebuild spans many transactions and warehouse calls, so its idempotency key is held by a lease while
 // it runs (runLeasedIdempotent): a retry after it ends replays its answer, a second call while it runs is
 // refused with ABORTED (see RebuildAvailabilityRequest in the proto).
-import { unavailable } from "@stockroom/errors";
+import { type CallLimits, throwIfStopped, unavailable } from "@stockroom/errors";
 import { fingerprintOf, runLeasedIdempotent } from "@stockroom/idempotency";
 import { databaseNow, deleteLevelsNotIn, upsertLevelIfNewer } from "../data/availability.repo.ts";
 import { listAllSkus } from "../data/product.repo.ts";
@@ -14,8 +14,12 @@ import { projectionVersion } from "../data/product-view.repo.ts";
 import type { WarehouseStockLevel } from "../domain/availability.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 
-// The warehouse's BatchGetStock, behind a function so tests and main.ts decide how it is reached.
-export type FetchStockLevels = (skus: readonly string[]) => Promise<WarehouseStockLevel[]>;
+// The warehouse's BatchGetStock, behind a function so tests and main.ts decide how it is reached. The
+// call is made within the limits of the caller it is made for (its remaining deadline, its signal).
+export type FetchStockLevels = (
+  skus: readonly string[],
+  limits?: CallLimits,
+) => Promise<WarehouseStockLevel[]>;
 
 export interface RebuildResult {
   skusRebuilt: number;
@@ -35,21 +39,24 @@ export function rebuildAvailabilityUseCase(
   deps: UseCaseDeps,
   fetchStockLevels: FetchStockLevels | undefined,
 ) {
-  // signal aborts when the run loses its key's lease to another run: it stops between batches.
+  // lease aborts when the run loses its key's lease to another run: it stops between batches. It stops
+  // too when its caller goes (ctx), and each warehouse call and transaction has the caller's time left.
   async function rebuild(
     fetchLevels: FetchStockLevels,
     skus: readonly string[],
-    signal: AbortSignal,
+    lease: AbortSignal,
+    ctx: RequestContext,
   ): Promise<RebuildResult> {
     const targets = skus.length > 0 ? [...new Set(skus)] : await listAllSkus(deps.db);
     let rowsWritten = 0;
     let rowsRemoved = 0;
     for (let start = 0; start < targets.length; start += REBUILD_BATCH) {
-      signal.throwIfAborted();
+      lease.throwIfAborted();
+      throwIfStopped(ctx);
       const batch = targets.slice(start, start + REBUILD_BATCH);
       // Read on the database's clock, which also stamps applied_at, before the warehouse is asked.
       const askedAt = await databaseNow(deps.db);
-      const levels = await fetchLevels(batch);
+      const levels = await fetchLevels(batch, ctx);
       const invalidations = await deps.transaction(async (trx) => {
         const changed = new Set<string>();
         for (const level of levels) {
@@ -76,7 +83,7 @@ export function rebuildAvailabilityUseCase(
             return { sku, version: removedVersion === undefined ? version : version + removedVersion + 1 };
           }),
         );
-      });
+      }, ctx);
       for (const { sku, version } of invalidations) await deps.cache?.invalidate(sku, version);
     }
     return { skusRebuilt: targets.length, rowsWritten, rowsRemoved };
@@ -97,7 +104,7 @@ export function rebuildAvailabilityUseCase(
         // The same skus in another order or repeated are the same request.
         fingerprint: fingerprintOf({ skus: [...new Set(command.skus)].sort() }),
       },
-      (signal) => rebuild(fetchLevels, command.skus, signal),
+      (lease) => rebuild(fetchLevels, command.skus, lease, ctx),
     );
   };
 }

@@ -1,5 +1,6 @@
 // What every catalog use case is built with (wired by hand in main.ts).
 import { type TransactionalDeps, transactionalDeps } from "@stockroom/db";
+import type { CallLimits } from "@stockroom/errors";
 import type { EventContext } from "@stockroom/outbox";
 import type { Kysely } from "kysely";
 import type { CatalogDatabase } from "../data/database.ts";
@@ -20,7 +21,9 @@ export function createUseCaseDeps(
   return { ...transactionalDeps(db, options.clock), cache: options.cache };
 }
 
-export interface RequestContext extends EventContext {
+// Who asks, whose idempotency keys these are, the ids the events carry, and how long the caller waits
+// (its deadline and abort signal: pass the context to deps.transaction and to downstream calls).
+export interface RequestContext extends EventContext, CallLimits {
   actor: string;
   // The authenticated caller that scopes idempotency keys.
   principal: string;

@@ -22,6 +22,8 @@ export interface ProductsTable {
   version: VersionColumn;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  // Grams per unit as shipped; NULL: not known.
+  weight_grams: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface AvailabilityByWarehouseTable {
@@ -36,6 +38,17 @@ export interface AvailabilityByWarehouseTable {
   applied_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export interface ProductRatingsTable {
+  sku: string;
+  review_count: BigIntColumn;
+  average_rating: number;
+  verified_review_count: BigIntColumn;
+  verified_average_rating: number;
+  summary_version: BigIntColumn;
+  updated_at: Date;
+  applied_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface EventProcessingLogTable {
   event_id: string;
   consumer: string;
@@ -46,5 +59,6 @@ export interface EventProcessingLogTable {
 export interface CatalogDatabase extends OutboxDatabase, IdempotencyDatabase {
   products: ProductsTable;
   availability_by_warehouse: AvailabilityByWarehouseTable;
+  product_ratings: ProductRatingsTable;
   event_processing_log: EventProcessingLogTable;
 }

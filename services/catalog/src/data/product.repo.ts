@@ -16,6 +16,7 @@ const PRODUCT_COLUMNS = [
   "status",
   "price_minor",
   "currency",
+  "weight_grams",
   "version",
   "created_at",
   "updated_at",
@@ -31,6 +32,7 @@ interface ProductRow {
   status: ProductStatus;
   price_minor: string;
   currency: string;
+  weight_grams: number | null;
   version: string;
   created_at: Date;
   updated_at: Date;
@@ -46,6 +48,7 @@ export function productFromRow(row: ProductRow): Product {
     attributes: row.attributes,
     status: row.status,
     price: { amountMinor: BigInt(row.price_minor), currency: row.currency },
+    ...(row.weight_grams !== null && { weightGrams: row.weight_grams }),
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -61,6 +64,7 @@ export interface NewProduct {
   attributes: Record<string, unknown>;
   status: ProductStatus;
   price: { amountMinor: bigint; currency: string };
+  weightGrams?: number | undefined;
   now: Date;
 }
 
@@ -78,6 +82,7 @@ export async function insertProduct(db: Db, product: NewProduct): Promise<Produc
       status: product.status,
       price_minor: product.price.amountMinor.toString(),
       currency: product.price.currency,
+      weight_grams: product.weightGrams ?? null,
       created_at: product.now,
       updated_at: product.now,
     })
@@ -115,6 +120,7 @@ export interface ProductChanges {
   attributes?: Record<string, unknown> | undefined;
   status?: ProductStatus | undefined;
   price?: { amountMinor: bigint; currency: string } | undefined;
+  weightGrams?: number | undefined;
 }
 
 // The caller holds the row lock (findProductForUpdate); the version moves by one per change.
@@ -137,6 +143,7 @@ export async function saveProductChanges(
         price_minor: changes.price.amountMinor.toString(),
         currency: changes.price.currency,
       }),
+      ...(changes.weightGrams !== undefined && { weight_grams: changes.weightGrams }),
       version: sql<string>`version + 1`,
       updated_at: now,
     }))

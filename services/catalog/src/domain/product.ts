@@ -22,6 +22,8 @@ export interface Product {
   attributes: Record<string, unknown>;
   status: ProductStatus;
   price: Price;
+  // Grams per unit as shipped (the fulfillment's pack weight check); undefined: not known.
+  weightGrams?: number | undefined;
   version: number;
   createdAt: Date;
   updatedAt: Date;

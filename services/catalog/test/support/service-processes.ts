@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient, type TypedClient } from "@stockroom/grpc";
+import { CatalogAdminService } from "@stockroom/proto/stockroom/catalog/v1/catalog_admin_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { requireTestEnv, uniqueSuffix } from "@stockroom/testkit";
 import pg from "pg";
@@ -35,6 +36,7 @@ export interface ServicePair {
   startWarehouse(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   startCatalog(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   warehouseAdmin(process: ServiceProcess): Promise<TypedClient<typeof WarehouseAdminService>>;
+  catalogAdmin(process: ServiceProcess): Promise<TypedClient<typeof CatalogAdminService>>;
   /** The catalog's projected availability of a sku (summed over warehouses), 0 when it has none. */
   catalogAvailable(sku: string): Promise<number>;
   /** Drops both schemas (the topics and group are the caller's, with its admin client). */
@@ -64,12 +66,16 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
     env: Record<string, string>,
     startedMsg: string,
   ): Promise<ServiceProcess> {
-    const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+    // Every port the process binds, the Connect (HTTP) port included: a running service holds the defaults.
+    const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const prefix = name === "warehouse" ? "WAREHOUSE_" : "CATALOG_";
+    const ports = {
+      GRPC_PORT: String(grpcPort),
+      HTTP_PORT: String(httpPort),
+      METRICS_PORT: String(metricsPort),
+    };
     const prefixed = Object.fromEntries(
-      Object.entries({ ...env, GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort) }).map(
-        ([key, value]) => [`${prefix}${key}`, value],
-      ),
+      Object.entries({ ...env, ...ports }).map(([key, value]) => [`${prefix}${key}`, value]),
     );
     const child = spawn(process.execPath, ["src/main.ts"], {
       cwd: `${SERVICES_DIR}${name}`,
@@ -92,6 +98,8 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
       `${stockTopic}.dlq`,
       `${topicPrefix}warehouse.reservation.v1`,
       `${topicPrefix}catalog.product.v1`,
+      `${topicPrefix}review.review.v1`,
+      `${topicPrefix}review.review.v1.dlq`,
     ],
     startWarehouse: (extraEnv = {}) =>
       start(
@@ -107,6 +115,8 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
           OUTBOX_TOPIC_PREFIX: topicPrefix,
           STOCK_EVENTS_TOPIC: stockTopic,
           STOCK_CONSUMER_GROUP: consumerGroup,
+          RATING_EVENTS_TOPIC: `${topicPrefix}review.review.v1`,
+          RATING_CONSUMER_GROUP: `${consumerGroup}-rating`,
           CACHE_ENABLED: "false",
           REDIS_URL: "redis://127.0.0.1:6379",
           ...extraEnv,
@@ -117,6 +127,11 @@ export function createServicePair(brokers: readonly string[]): ServicePair {
       const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
       const token = await issuer.issue({ subject: "startup-test", roles: ["admin"], ttlSec: 600 });
       return createClient(WarehouseAdminService, service.grpcAddress, { token, defaultDeadlineMs: 10_000 });
+    },
+    async catalogAdmin(service) {
+      const issuer = createTokenIssuer({ secret: JWT_SECRET, issuer: "stockroom", audience: "stockroom" });
+      const token = await issuer.issue({ subject: "process-test", roles: ["admin"], ttlSec: 600 });
+      return createClient(CatalogAdminService, service.grpcAddress, { token, retry: { maxAttempts: 1 } });
     },
     async catalogAvailable(sku) {
       const client = new pg.Client({ connectionString: databaseUrl });

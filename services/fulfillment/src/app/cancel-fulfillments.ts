@@ -1,6 +1,7 @@
 // OrderCancelled → every fulfillment of the order that has not shipped is cancelled: what was neither
 // shipped nor short is cancelled, exactly what was picked is put back (its pending pick lines are
-// cancelled too), and FulfillmentCancelled says so. The order service releases the reservation's
+// cancelled too, a list left with nothing pending completes, a packed or held package is opened), and
+// FulfillmentCancelled says so. The order service releases the reservation's
 // committed units itself (its cancellation saga); this service moves no stock for a cancel, so
 // nothing can be released twice (vendure#1198, medusa#11703). A redelivery finds nothing to cancel.
 import type { Transaction } from "@stockroom/db";
@@ -12,7 +13,8 @@ import {
   findFulfillmentIdsOfOrder,
   transitionFulfillment,
 } from "../data/fulfillment-order.repo.ts";
-import { cancelPendingPickLines } from "../data/pick-list.repo.ts";
+import { voidLivePackages } from "../data/package.repo.ts";
+import { cancelPendingPickLines, completeListsWithoutPendingLines } from "../data/pick-list.repo.ts";
 import { FULFILLMENT_TRANSITIONS } from "../domain/fulfillment-order.ts";
 import { canTransition } from "../domain/transition-table.ts";
 import { fulfillmentCancelledEvent } from "./fulfillment-events.ts";
@@ -39,6 +41,8 @@ export function cancelFulfillmentsUseCase(deps: UseCaseDeps) {
       if (version === undefined) continue;
       const lines = await cancelUnshippedLines(trx, fulfillmentId);
       await cancelPendingPickLines(trx, fulfillmentId, now);
+      await completeListsWithoutPendingLines(trx, fulfillmentId, now);
+      await voidLivePackages(trx, fulfillmentId, now);
       await appendToOutbox(trx, { producer: deps.producer }, [
         fulfillmentCancelledEvent(
           {

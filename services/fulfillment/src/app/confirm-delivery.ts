@@ -5,7 +5,7 @@ import { ErrorReason, invalidArgument, notFound } from "@stockroom/errors";
 import { fingerprintOf, runIdempotent } from "@stockroom/idempotency";
 import { appendToOutbox } from "@stockroom/outbox";
 import { findFulfillment, transitionFulfillment } from "../data/fulfillment-order.repo.ts";
-import { markDelivered } from "../data/shipment.repo.ts";
+import { findShipment, markDelivered } from "../data/shipment.repo.ts";
 import { assertFulfillmentCommand } from "../domain/fulfillment-order.ts";
 import { fulfillmentDeliveredEvent } from "./fulfillment-events.ts";
 import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
@@ -45,6 +45,13 @@ export function confirmDeliveryUseCase(deps: UseCaseDeps) {
             );
           }
           assertFulfillmentCommand(fulfillment.fulfillmentId, fulfillment.status, "deliver");
+          const shipment = await findShipment(trx, fulfillment.fulfillmentId);
+          if (shipment && deliveredAt.getTime() < shipment.shipped_at.getTime()) {
+            throw invalidArgument(
+              "delivered_at",
+              `delivered_at cannot be before the parcel shipped (${shipment.shipped_at.toISOString()})`,
+            );
+          }
           const version = await transitionFulfillment(trx, fulfillment.fulfillmentId, "deliver", deliveredAt);
           if (version === undefined) {
             assertFulfillmentCommand(fulfillment.fulfillmentId, "delivered", "deliver");

@@ -8,6 +8,9 @@ import {
   FulfillmentDeliveredSchema,
   type FulfillmentLine,
   FulfillmentLineSchema,
+  FulfillmentPackedSchema,
+  FulfillmentPickedSchema,
+  FulfillmentQcFailedSchema,
   FulfillmentShippedSchema,
   FulfillmentShortSchema,
   ShortReason,
@@ -152,6 +155,72 @@ export function fulfillmentDeliveredEvent(
       shipmentId,
       lines: linesOf(subject, lines),
       deliveredAt: timestampFromDate(deliveredAt),
+    }),
+  };
+}
+
+export function fulfillmentPickedEvent(
+  subject: Subject,
+  pickListId: string,
+  lines: readonly EventLine[],
+  now: Date,
+): OutboxEvent {
+  return {
+    ...envelopeOf(subject, "FulfillmentPicked", now),
+    payloadSchema: FulfillmentPickedSchema,
+    payload: create(FulfillmentPickedSchema, {
+      fulfillmentId: subject.fulfillmentId,
+      orderId: subject.orderId,
+      pickListId,
+      lines: linesOf(subject, lines),
+      pickedAt: timestampFromDate(now),
+    }),
+  };
+}
+
+export function fulfillmentPackedEvent(
+  subject: Subject,
+  parcel: {
+    packageId: string;
+    expectedWeightGrams: number;
+    measuredWeightGrams: number;
+    qcTriggers: readonly string[];
+  },
+  now: Date,
+): OutboxEvent {
+  return {
+    ...envelopeOf(subject, "FulfillmentPacked", now),
+    payloadSchema: FulfillmentPackedSchema,
+    payload: create(FulfillmentPackedSchema, {
+      fulfillmentId: subject.fulfillmentId,
+      orderId: subject.orderId,
+      packageId: parcel.packageId,
+      expectedWeightGrams: parcel.expectedWeightGrams,
+      measuredWeightGrams: parcel.measuredWeightGrams,
+      qcHold: parcel.qcTriggers.length > 0,
+      qcTriggers: [...parcel.qcTriggers],
+      packedAt: timestampFromDate(now),
+    }),
+  };
+}
+
+export function fulfillmentQcFailedEvent(
+  subject: Subject,
+  packageId: string,
+  lines: readonly EventLine[],
+  replacementPicked: boolean,
+  now: Date,
+): OutboxEvent {
+  return {
+    ...envelopeOf(subject, "FulfillmentQcFailed", now),
+    payloadSchema: FulfillmentQcFailedSchema,
+    payload: create(FulfillmentQcFailedSchema, {
+      fulfillmentId: subject.fulfillmentId,
+      orderId: subject.orderId,
+      packageId,
+      lines: linesOf(subject, lines),
+      replacementPicked,
+      inspectedAt: timestampFromDate(now),
     }),
   };
 }

@@ -15,8 +15,8 @@ import type { RequestContext, UseCaseDeps } from "./use-case-deps.ts";
 export interface RequestReturnCommand {
   idempotencyKey: string;
   fulfillmentId: string;
-  // The customer the storefront acts for; another customer's fulfillment is not found.
-  customerId: string;
+  // The customer the storefront acts for; another customer's fulfillment is not found. Undefined: ops.
+  customerId?: string | undefined;
   lines: { orderLineNumber: number; quantity: number }[];
   reason: ReturnReason;
   note: string;
@@ -37,7 +37,10 @@ export function requestReturnUseCase(deps: UseCaseDeps, settings: { returnWindow
         async () => {
           const now = deps.clock();
           const fulfillment = await findFulfillment(trx, command.fulfillmentId);
-          if (!fulfillment || fulfillment.customerId !== command.customerId) {
+          if (
+            !fulfillment ||
+            (command.customerId !== undefined && fulfillment.customerId !== command.customerId)
+          ) {
             throw notFound(
               ErrorReason.FULFILLMENT_NOT_FOUND,
               `fulfillment ${command.fulfillmentId} not found`,

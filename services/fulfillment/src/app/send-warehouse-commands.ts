@@ -222,6 +222,69 @@ export function sendWarehouseCommandsUseCase(deps: UseCaseDeps, settings: Comman
     await deps.transaction((trx) => markCommandSent(trx, command.commandId, deps.clock()));
   }
 
+  // A short pick's missing units, posted as a LOSS on their lot (the bin in the note).
+  async function postShortPick(command: ClaimedCommand): Promise<void> {
+    const p = command.payload as {
+      warehouseCode: string;
+      sku: string;
+      lotCode: string;
+      quantity: number;
+      note: string;
+    };
+    await deps.warehouse.postStockLoss({
+      idempotencyKey: command.idempotencyKey,
+      warehouseCode: p.warehouseCode,
+      sku: p.sku,
+      lotCode: p.lotCode,
+      quantity: p.quantity,
+      note: p.note,
+    });
+    await deps.transaction((trx) => markCommandSent(trx, command.commandId, deps.clock()));
+  }
+
+  // A packed unit that failed QC: on_hand → quality_control; a damaged one then → damaged, as a command
+  // of its own queued when the first is marked sent (so the second never runs before the first).
+  async function moveFailedUnits(command: ClaimedCommand): Promise<void> {
+    const p = command.payload as {
+      warehouseCode: string;
+      sku: string;
+      lotCode: string;
+      quantity: number;
+      outcome: "hold" | "fail";
+      followUp: "fail" | "none";
+      reason: string;
+      packageId: string;
+    };
+    await deps.warehouse.recordQualityCheck({
+      idempotencyKey: command.idempotencyKey,
+      warehouseCode: p.warehouseCode,
+      sku: p.sku,
+      lotCode: p.lotCode,
+      quantity: p.quantity,
+      outcome: p.outcome,
+      reason: p.reason,
+      reference: { type: "fulfillment", id: command.aggregateId },
+    });
+    await deps.transaction(async (trx) => {
+      const now = deps.clock();
+      if (!(await markCommandSent(trx, command.commandId, now))) return;
+      if (p.outcome === "hold" && p.followUp === "fail") {
+        await enqueueWarehouseCommand(
+          trx,
+          {
+            commandId: uuidv7(),
+            idempotencyKey: `${command.idempotencyKey}:fail`,
+            kind: "record_quality_check",
+            aggregateType: "fulfillment",
+            aggregateId: command.aggregateId,
+            payload: { ...p, outcome: "fail", followUp: "none" },
+          },
+          now,
+        );
+      }
+    });
+  }
+
   async function perform(command: ClaimedCommand): Promise<void> {
     switch (command.kind) {
       case "verify_reservation":
@@ -231,7 +294,11 @@ export function sendWarehouseCommandsUseCase(deps: UseCaseDeps, settings: Comman
       case "restock_return":
         return restockReturn(command);
       case "record_quality_check":
-        return holdReturnedUnits(command);
+        return command.aggregateType === "fulfillment"
+          ? moveFailedUnits(command)
+          : holdReturnedUnits(command);
+      case "adjust_stock":
+        return postShortPick(command);
       default:
         throw new WarehouseRefusedError(`no sender for warehouse command kind ${command.kind} yet`);
     }

@@ -23,6 +23,26 @@ export interface WarehousePort {
       lotCode: string;
     }[];
   }): Promise<void>;
+  // A short pick's missing units: on_hand down (LOSS) with the bin and pick list in the note.
+  postStockLoss(input: {
+    idempotencyKey: string;
+    warehouseCode: string;
+    sku: string;
+    lotCode: string;
+    quantity: number;
+    note: string;
+  }): Promise<void>;
+  // A packed unit that failed QC: on_hand -> quality_control ("hold"), then -> damaged ("fail").
+  recordQualityCheck(input: {
+    idempotencyKey: string;
+    warehouseCode: string;
+    sku: string;
+    lotCode: string;
+    quantity: number;
+    outcome: "hold" | "fail";
+    reason: string;
+    reference: { type: string; id: string };
+  }): Promise<void>;
   // on_hand -> quality_control for returned units that need inspection (after their restock).
   holdForQualityCheck(input: {
     idempotencyKey: string;
@@ -33,6 +53,23 @@ export interface WarehousePort {
     reason: string;
     returnId: string;
   }): Promise<void>;
+}
+
+export interface UnitLocation {
+  sku: string;
+  lotCode: string;
+  binCode: string;
+  zone: string;
+  aisle: string;
+  position: string;
+  pickSequence: number;
+  units: number;
+}
+
+// A read the worker does not need: BuildWave asks where the units are before its transaction.
+export interface WarehouseLocationsPort {
+  // In pick order (the bins' pick sequence).
+  listUnitLocations(warehouseCode: string, skus: readonly string[]): Promise<UnitLocation[]>;
 }
 
 // A refusal the warehouse will repeat however often it is asked (not found, failed precondition,

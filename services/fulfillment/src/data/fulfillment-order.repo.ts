@@ -140,7 +140,7 @@ export async function transitionFulfillment(
   fulfillmentId: string,
   command: FulfillmentCommand,
   now: Date,
-  extra: { cancelReason?: string } = {},
+  extra: { cancelReason?: string; pickListId?: string } = {},
 ): Promise<number | undefined> {
   const rule = FULFILLMENT_TRANSITIONS[command];
   const to = rule.to;
@@ -153,6 +153,7 @@ export async function transitionFulfillment(
       ...(to === "cancelled" && { cancelled_at: now, cancel_reason: extra.cancelReason ?? null }),
       ...(to === "shipped" && { shipped_at: now }),
       ...(to === "delivered" && { delivered_at: now }),
+      ...(extra.pickListId !== undefined && { pick_list_id: extra.pickListId }),
     })
     .where("fulfillment_id", "=", fulfillmentId)
     .where("status", "in", [...rule.from])
@@ -221,4 +222,43 @@ export async function cancelUnshippedLines(
     cancelled: Number(r.cancelled_now),
     putBack: Number(r.put_back),
   }));
+}
+
+// OPEN fulfillments of a warehouse for a wave, oldest first (or exactly `ids`); `lock` skips rows
+// another BuildWave holds, so two waves never take one fulfillment.
+export async function listOpenFulfillmentIds(
+  db: Db,
+  warehouseCode: string,
+  options: { limit: number; ids?: readonly string[] | undefined; lock?: boolean },
+): Promise<string[]> {
+  let query = db
+    .selectFrom("fulfillment_orders")
+    .select("fulfillment_id")
+    .where("warehouse_code", "=", warehouseCode)
+    .where("status", "=", "open")
+    .orderBy("created_at")
+    .orderBy("fulfillment_id")
+    .limit(options.limit);
+  if (options.ids !== undefined) query = query.where("fulfillment_id", "in", [...options.ids]);
+  if (options.lock) query = query.forUpdate().skipLocked();
+  return (await query.execute()).map((r) => r.fulfillment_id);
+}
+
+// A scan's units on the fulfillment line (the line's CHECKs bound them).
+export async function addPickedUnits(
+  trx: Transaction<FulfillmentDatabase>,
+  fulfillmentId: string,
+  orderLineNumber: number,
+  picked: number,
+  short: number,
+): Promise<void> {
+  await trx
+    .updateTable("fulfillment_lines")
+    .set({
+      picked: sql<number>`picked + ${picked}`,
+      short_quantity: sql<number>`short_quantity + ${short}`,
+    })
+    .where("fulfillment_id", "=", fulfillmentId)
+    .where("order_line_number", "=", orderLineNumber)
+    .execute();
 }

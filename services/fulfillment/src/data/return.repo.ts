@@ -25,6 +25,10 @@ export interface ReturnRow {
   currency: string;
   refundMinor: number | null;
   version: number;
+  note: string;
+  // ISO 8601 (the row is also a stored idempotent answer, JSON).
+  requestedAt: string;
+  updatedAt: string;
   lines: {
     orderLineNumber: number;
     sku: string;
@@ -109,6 +113,9 @@ export async function findReturn(db: Db, returnId: string): Promise<ReturnRow | 
     currency: r.currency,
     refundMinor: r.refund_minor === null ? null : Number(r.refund_minor),
     version: Number(r.version),
+    note: r.note,
+    requestedAt: r.requested_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
     lines: lines.map((l) => ({
       orderLineNumber: l.order_line_number,
       sku: l.sku,
@@ -224,4 +231,22 @@ export async function addRestockedUnits(
     .where("fulfillment_id", "=", r.fulfillmentId)
     .where("order_line_number", "=", r.orderLineNumber)
     .execute();
+}
+
+// ListReturnsAwaitingAction: by status (and warehouse), oldest first (UUIDv7 ids: id order is request
+// order), keyset-paged after an id.
+export async function listReturnIds(
+  db: Db,
+  filter: { statuses: readonly ReturnStatus[]; warehouseCode?: string | undefined },
+  page: { size: number; afterId?: string | undefined },
+): Promise<string[]> {
+  let query = db
+    .selectFrom("returns")
+    .select("return_id")
+    .where("status", "in", [...filter.statuses])
+    .orderBy("return_id")
+    .limit(page.size);
+  if (filter.warehouseCode !== undefined) query = query.where("warehouse_code", "=", filter.warehouseCode);
+  if (page.afterId !== undefined) query = query.where("return_id", ">", page.afterId);
+  return (await query.execute()).map((r) => r.return_id);
 }

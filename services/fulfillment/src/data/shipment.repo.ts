@@ -1,6 +1,6 @@
 // Packages and shipments: the live package of a fulfillment, the ship transition (guarded by status),
 // the shipment row (one per fulfillment, UNIQUE) and the lines' shipped units.
-import { sql, type Transaction } from "@stockroom/db";
+import { type Kysely, sql, type Transaction } from "@stockroom/db";
 import { PACKAGE_TRANSITIONS } from "../domain/package.ts";
 import type { FulfillmentDatabase } from "./database.ts";
 
@@ -118,4 +118,19 @@ export async function findDeliveredAt(
     .where("fulfillment_id", "=", fulfillmentId)
     .executeTakeFirst();
   return row?.delivered_at ?? null;
+}
+
+// A carrier's webhook names its shipment by (carrier, tracking number), UNIQUE together.
+export async function findShipmentByTracking(
+  db: Kysely<FulfillmentDatabase>,
+  carrier: string,
+  trackingNumber: string,
+): Promise<{ fulfillmentId: string; shipmentId: string } | undefined> {
+  const row = await db
+    .selectFrom("shipments")
+    .select(["fulfillment_id", "shipment_id"])
+    .where("carrier", "=", carrier)
+    .where("tracking_number", "=", trackingNumber)
+    .executeTakeFirst();
+  return row && { fulfillmentId: row.fulfillment_id, shipmentId: row.shipment_id };
 }

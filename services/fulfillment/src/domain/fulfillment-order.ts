@@ -31,8 +31,10 @@ export type FulfillmentCommand =
   | "hold_for_qc"
   // Every held unit passed.
   | "pass_qc"
-  // A unit failed and a replacement must be picked.
+  // A unit failed and a replacement must be picked: back to open, for the next wave.
   | "repick_after_qc"
+  // A unit failed with no replacement (the line goes short): the good units are packed again.
+  | "repack_after_qc"
   | "ship"
   | "deliver"
   | "cancel";
@@ -45,7 +47,8 @@ export const FULFILLMENT_TRANSITIONS: TransitionTable<FulfillmentStatus, Fulfill
   pack: { from: ["picked"], to: "packed" },
   hold_for_qc: { from: ["picked"], to: "qc_hold" },
   pass_qc: { from: ["qc_hold"], to: "packed" },
-  repick_after_qc: { from: ["qc_hold"], to: "picking" },
+  repick_after_qc: { from: ["qc_hold"], to: "open" },
+  repack_after_qc: { from: ["qc_hold"], to: "picked" },
   ship: { from: ["packed"], to: "shipped" },
   deliver: { from: ["shipped"], to: "delivered" },
   // Everything before the parcel leaves: picked units are put back, committed stock released.

@@ -1,5 +1,6 @@
-// CancelOrder: before shipment, releases or un-commits exactly the order's stock and voids or refunds
-// the payment, through the saga's persisted compensation. Cancelling twice acts once: a second call finds
+// CancelOrder: releases or un-commits exactly the order's unshipped stock and voids or refunds the
+// payment for exactly those units (after a partial shipment only what has not shipped is cancelled),
+// through the saga's persisted compensation. Cancelling twice acts once: a second call finds
 // the cancellation requested (or done) and answers with the order as it is. A checkout still running is
 // refused (CHECKOUT_IN_PROGRESS): the saga is mid-step; the caller retries once it settled.
 import { aborted, ErrorReason, failedPrecondition } from "@stockroom/errors";
@@ -49,12 +50,6 @@ export function cancelOrderUseCase(deps: UseCaseDeps, onDue?: () => void) {
               ErrorReason.CHECKOUT_IN_PROGRESS,
               `order ${order.orderId}'s checkout is ${saga.status}; cancel it once the checkout settled`,
               { status: saga.status },
-            );
-          }
-          if (order.lines.some((l) => l.shipped > 0)) {
-            throw failedPrecondition(
-              ErrorReason.ORDER_NOT_CANCELLABLE,
-              `order ${order.orderId} has shipped units; partial cancellation after shipment is not supported yet`,
             );
           }
           const moved = await requestCancellation(trx, saga, {

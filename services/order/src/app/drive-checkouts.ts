@@ -11,7 +11,6 @@ import { moveCartStatus } from "../data/cart.repo.ts";
 import type { OrderDatabase } from "../data/database.ts";
 import {
   bumpOrderVersion,
-  cancelUnshippedLines,
   findOrder,
   insertAllocations,
   moveOrderStatus,
@@ -30,15 +29,14 @@ import {
   type ConfirmReservationOutput,
   decide,
   RESERVE_STOCK,
-  type ReserveStockOutput,
   retryDelayMs,
   type SagaDecision,
   type StepOutcome,
-  undoKey,
   VALIDATE_CART,
   type ValidateCartOutput,
 } from "../domain/checkout-saga.ts";
 import { requiredOrderStatuses } from "../domain/order-status.ts";
+import { cancelUnshippedUnits } from "./cancel-unshipped-units.ts";
 import {
   authorizePaymentStep,
   confirmReservationStep,
@@ -49,6 +47,7 @@ import {
   validateCartStep,
 } from "./checkout-steps.ts";
 import { orderCancelled, orderConfirmed, orderShortfallDetected } from "./order-events.ts";
+import { undoCheckoutStep } from "./undo-checkout-step.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 
 const PRODUCER = { producer: "order" };
@@ -288,90 +287,6 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
     });
   }
 
-  async function undo(saga: SagaRecord, step: CheckoutStepId): Promise<void> {
-    if (step === RESERVE_STOCK) {
-      const ids = [
-        (saga.stepOutputs[RESERVE_STOCK] as ReserveStockOutput | undefined)?.reservationId,
-        (saga.stepOutputs[`${RESERVE_STOCK}:again`] as { reservationId?: string } | undefined)?.reservationId,
-      ].filter((id): id is string => typeof id === "string");
-      // A confirmed order being cancelled: its stock is committed, so it is un-committed, not released.
-      const confirmed = (saga.stepOutputs[CONFIRM_RESERVATION] as ConfirmReservationOutput | undefined)
-        ?.reservationId;
-      if (confirmed) {
-        await deps.warehouse.cancel({
-          idempotencyKey: `${undoKey(saga.checkoutId, step)}:cancel`,
-          reservationId: confirmed,
-          reason: "order cancelled",
-        });
-        return;
-      }
-      for (const reservationId of ids) {
-        await deps.warehouse.release({
-          idempotencyKey: `${undoKey(saga.checkoutId, step)}:${reservationId}`,
-          reservationId,
-          reason: "checkout compensated",
-        });
-      }
-      return;
-    }
-    if (step === AUTHORIZE_PAYMENT) {
-      const payment = await findPaymentOfOrder(deps.db, saga.orderId);
-      if (!payment || payment.status === "declined" || payment.status === "voided") return;
-      const provider = deps.paymentProviders.find((p) => p.name === payment.provider);
-      if (!provider) throw new Error(`no provider ${payment.provider}`);
-      let providerPaymentId = payment.providerPaymentId ?? undefined;
-      let state = payment.status;
-      if (provider.name !== "manual") {
-        const found = await provider.retrieve(
-          providerPaymentId
-            ? { providerPaymentId }
-            : { authorizeIdempotencyKey: payment.authorizeIdempotencyKey },
-        );
-        if (found.status === "not_found" || found.status === "declined" || found.status === "voided")
-          state = "voided";
-        else state = found.status;
-        providerPaymentId = found.providerPaymentId ?? providerPaymentId;
-      }
-      if (
-        (state === "authorized" || state === "pending") &&
-        providerPaymentId &&
-        provider.name !== "manual"
-      ) {
-        const result = await provider.void({
-          idempotencyKey: undoKey(saga.checkoutId, step),
-          providerPaymentId,
-        });
-        if (result.status !== "succeeded")
-          throw new Error(`void ${result.status} (${result.failureCode ?? ""})`);
-      }
-      if (state === "captured" && providerPaymentId) {
-        const result = await provider.refund({
-          idempotencyKey: undoKey(saga.checkoutId, step),
-          providerPaymentId,
-          reason: "checkout compensated",
-        });
-        if (result.status !== "succeeded")
-          throw new Error(`refund ${result.status} (${result.failureCode ?? ""})`);
-        await deps.transaction((trx) =>
-          movePayment(trx, payment.paymentId, ["pending", "authorized", "captured"], {
-            status: "refunded",
-            authorizedMinor: payment.amountMinor,
-            capturedMinor: payment.amountMinor,
-            refundedMinor: payment.amountMinor,
-            ...(providerPaymentId ? { providerPaymentId } : {}),
-          }),
-        );
-        return;
-      }
-      await deps.transaction(async (trx) => {
-        await movePayment(trx, payment.paymentId, ["pending", "authorized"], {
-          status: payment.status === "pending" ? "declined" : "voided",
-          ...(providerPaymentId && !payment.providerPaymentId ? { providerPaymentId } : {}),
-        });
-      });
-    }
-  }
-
   async function finishCompensation(saga: SagaRecord, now: Date) {
     await deps.transaction(async (trx) => {
       const payment = await findPaymentOfOrder(trx, saga.orderId);
@@ -393,7 +308,7 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
             }
           : { status: "rejected", ...(payment ? { paymentStatus: payment.status } : {}) },
       );
-      if (cancel && version !== undefined) await cancelUnshippedLines(trx, saga.orderId);
+      if (cancel && version !== undefined) await cancelUnshippedUnits(trx, saga);
       await moveCartStatus(trx, saga.cartId, "checking_out", "open");
       await save(trx, saga, {
         // A confirmed checkout stays confirmed when its order is cancelled later (the order says so).
@@ -422,8 +337,9 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
   async function compensate(saga: SagaRecord, now: Date) {
     const [step, ...rest] = saga.pendingUndo;
     if (!step) return finishCompensation(saga, now);
+    let output: Record<string, unknown> | undefined;
     try {
-      await undo(saga, step);
+      output = await undoCheckoutStep(deps, saga, step);
     } catch (err) {
       const error = `undo ${step}: ${describeError(err)}`;
       await deps.transaction(async (trx) => {
@@ -444,7 +360,12 @@ export function driveCheckoutsUseCase(deps: UseCaseDeps, settings: OrderSettings
       return;
     }
     await deps.transaction((trx) =>
-      save(trx, saga, { pendingUndo: rest, resetAttempts: true, nextAttemptAt: now }),
+      save(trx, saga, {
+        pendingUndo: rest,
+        resetAttempts: true,
+        nextAttemptAt: now,
+        ...(output ? { stepOutputs: { ...saga.stepOutputs, ...output } } : {}),
+      }),
     );
     if (rest.length === 0) {
       const fresh = await findSagaByOrder(deps.db, saga.orderId);

@@ -79,6 +79,10 @@ export const ATTENTION_TO_PROTO: Record<string, AttentionReason> = {
   dependency_unavailable: AttentionReason.DEPENDENCY_UNAVAILABLE,
   stock_lost_after_payment: AttentionReason.STOCK_LOST_AFTER_PAYMENT,
   unexpected_error: AttentionReason.UNEXPECTED_ERROR,
+  refund_failed: AttentionReason.REFUND_FAILED,
+  capture_failed: AttentionReason.CAPTURE_FAILED,
+  void_failed: AttentionReason.VOID_FAILED,
+  release_stock_failed: AttentionReason.RELEASE_STOCK_FAILED,
 };
 
 export const PAYMENT_METHOD_TO_PROTO: Record<string, PaymentMethodType> = {
@@ -168,9 +172,10 @@ export function orderMessage({ order, payment, saga }: OrderAggregate): Order {
             step: STEP_TO_PROTO[saga.step] ?? CheckoutStep.UNSPECIFIED,
             attempts: saga.attempts,
             ...(saga.nextAttemptAt ? { nextAttemptAt: timestampFromDate(saga.nextAttemptAt) } : {}),
-            attentionReason: saga.attentionReason
-              ? ATTENTION_TO_PROTO[saga.attentionReason]
-              : AttentionReason.UNSPECIFIED,
+            // The saga's own, else one from after checkout (a refund or call that kept failing).
+            attentionReason:
+              ATTENTION_TO_PROTO[saga.attentionReason ?? order.attentionReason ?? ""] ??
+              AttentionReason.UNSPECIFIED,
             lastError: saga.lastError ?? "",
             reservationId: reservation?.reservationId ?? "",
             startedAt: timestampFromDate(saga.startedAt),

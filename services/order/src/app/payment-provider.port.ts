@@ -137,6 +137,10 @@ export interface PaymentWebhookEvent {
 
 export interface PaymentProvider {
   readonly name: ProviderName;
+  // The provider captures one payment many times (multicapture): captured per shipment. Otherwise (the
+  // default, Stripe's and the sandbox's) the first capture takes what the order still delivers and
+  // releases the rest; what goes short or is cancelled later is refunded.
+  readonly multipleCaptures?: boolean;
   supports(method: PaymentMethodType): boolean;
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
   capture(request: CaptureRequest): Promise<CaptureResult>;

@@ -35,7 +35,11 @@ export function recordPaymentWebhookUseCase(deps: UseCaseDeps, onDue?: () => voi
         payment !== undefined &&
         order !== undefined &&
         (order.status === "rejected" || order.status === "cancelled") &&
-        (event.type === "authorized" || event.type === "captured");
+        (event.type === "authorized" || event.type === "captured") &&
+        // Our own authorization or capture (a cancelled order keeps what shipped and is captured for it)
+        // is not late: only one the order never took (its payment still pending, declined or voided).
+        ["pending", "declined", "voided"].includes(payment.status) &&
+        !order.lines.some((l) => l.shipped > 0);
       const outcome: WebhookOutcome = !payment ? "ignored_unknown_payment" : late ? "compensated" : "applied";
       const fresh = await recordPaymentEvent(trx, {
         provider: provider.name,

@@ -4,7 +4,12 @@
 import type { Transaction } from "kysely";
 import type { OrderDatabase } from "../data/database.ts";
 import { type SagaRecord, updateSaga } from "../data/saga.repo.ts";
-import { AUTHORIZE_PAYMENT, type CheckoutStepId, RESERVE_STOCK } from "../domain/checkout-saga.ts";
+import {
+  AUTHORIZE_PAYMENT,
+  type CheckoutStepId,
+  CONFIRM_ORDER,
+  RESERVE_STOCK,
+} from "../domain/checkout-saga.ts";
 import { CANCEL_REQUEST } from "./drive-checkouts.ts";
 
 export async function requestCancellation(
@@ -14,6 +19,8 @@ export async function requestCancellation(
 ): Promise<boolean> {
   const undo: CheckoutStepId[] = [AUTHORIZE_PAYMENT];
   if (saga.stepOutputs[RESERVE_STOCK]) undo.push(RESERVE_STOCK);
+  // A confirmed order: the stock is un-committed first, so the payment's undo knows what had shipped.
+  if (saga.stepOutputs[CONFIRM_ORDER]) undo.reverse();
   return updateSaga(trx, saga.checkoutId, saga.version, {
     status: "compensating",
     pendingUndo: undo,

@@ -5,6 +5,7 @@ import { internal } from "@stockroom/errors";
 import type { EventContext } from "@stockroom/outbox";
 import type { Kysely } from "kysely";
 import type { OrderDatabase } from "../data/database.ts";
+import type { AfterCheckoutPolicy } from "../domain/after-checkout-policy.ts";
 import type { RetryPolicy } from "../domain/checkout-saga.ts";
 import type { CaptureTiming, PaymentHoldPolicy } from "../domain/payment-hold.ts";
 import type { PaymentMethodType } from "../domain/payment-status.ts";
@@ -30,6 +31,8 @@ export interface OrderSettings {
   retryPolicy: RetryPolicy;
   // How long a claimed saga step is leased to the worker that claimed it before another may take it.
   stepLeaseMs: number;
+  // Shorts, refund and call retries after checkout; unset: DEFAULT_AFTER_CHECKOUT_POLICY.
+  afterCheckout?: AfterCheckoutPolicy;
   // How long StartCheckout waits for the stock answer (a shortfall is then its error); absent or 0: it
   // answers at once with the pending order.
   checkoutStockAnswerWaitMs?: number;

@@ -59,6 +59,11 @@ export interface WarehousePort {
     reservationId: string;
     orderId: string;
   }): Promise<ConfirmResult>;
-  // committed -> released (a cancelled order); safe to repeat.
-  cancel(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<void>;
+  // committed -> released (a cancelled order, or what is left of one after a short); safe to repeat.
+  // Lines that had already shipped stay shipped: their skus come back (allShipped: every line had).
+  cancel(request: { idempotencyKey: string; reservationId: string; reason: string }): Promise<{
+    anyShipped: boolean;
+    allShipped: boolean;
+    shippedSkus: string[];
+  }>;
 }

@@ -59,6 +59,7 @@ export interface OrdersTable {
   confirmed_at: Date | null;
   cancelled_at: Date | null;
   updated_at: UpdatedAt;
+  attention_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OrderLinesTable {
@@ -123,6 +124,38 @@ export interface RefundsTable {
   provider_refund_id: string | null;
   lines: ColumnType<unknown[], string | undefined, string>;
   return_id: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  source_key: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrderLineMovementsTable {
+  order_id: string;
+  line_number: number;
+  kind: "shipped" | "delivered" | "short" | "returned" | "uncancelled";
+  source_key: string;
+  quantity: number;
+  warehouse_code: string | null;
+  occurred_at: Date;
+  recorded_at: CreatedAt;
+}
+
+export interface OrderRemoteCallsTable {
+  call_id: string;
+  order_id: string;
+  payment_id: string | null;
+  kind: "capture" | "void" | "release_stock";
+  source_key: string;
+  amount_minor: ColumnType<string | null, number | null, number | null>;
+  currency: string | null;
+  status: Generated<"requested" | "unknown" | "succeeded" | "skipped" | "needs_attention">;
+  idempotency_key: string;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -196,6 +229,8 @@ export interface OrderDatabase extends OutboxDatabase, IdempotencyDatabase {
   order_line_allocations: OrderLineAllocationsTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
+  order_line_movements: OrderLineMovementsTable;
+  order_remote_calls: OrderRemoteCallsTable;
   payment_events: PaymentEventsTable;
   checkout_sagas: CheckoutSagasTable;
   cart_holds: CartHoldsTable;

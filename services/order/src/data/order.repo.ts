@@ -44,6 +44,8 @@ export interface OrderRecord {
   confirmedAt: Date | null;
   cancelledAt: Date | null;
   updatedAt: Date;
+  // Set when a refund or provider call after checkout kept failing (ops must look).
+  attentionReason: string | null;
   lines: OrderLineRecord[];
 }
 
@@ -228,6 +230,7 @@ export async function findOrder(db: Db, orderId: string): Promise<OrderRecord | 
     confirmedAt: row.confirmed_at,
     cancelledAt: row.cancelled_at,
     updatedAt: row.updated_at,
+    attentionReason: row.attention_reason,
     lines: lines.map((l) => ({
       lineNumber: l.line_number,
       sku: l.sku,

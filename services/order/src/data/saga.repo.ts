@@ -179,18 +179,29 @@ export async function makeSagaDue(db: Db, orderId: string, now: Date): Promise<v
     .execute();
 }
 
+// Checkouts needing ops: the saga's own (exhausted attempts) and, after checkout, orders whose refund or
+// provider call kept failing (orders.attention_reason), by checkout id.
 export async function listSagasNeedingAttention(
   db: Db,
   query: { reasons: readonly string[]; afterCheckoutId?: string; limit: number },
 ): Promise<{ orderId: string; checkoutId: string }[]> {
   let q = db
-    .selectFrom("checkout_sagas")
-    .select(["order_id", "checkout_id"])
-    .where("status", "=", "needs_attention")
-    .orderBy("checkout_id")
+    .selectFrom("checkout_sagas as s")
+    .innerJoin("orders as o", "o.order_id", "s.order_id")
+    .select(["s.order_id", "s.checkout_id"])
+    .where((eb) => eb.or([eb("s.status", "=", "needs_attention"), eb("o.attention_reason", "is not", null)]))
+    .orderBy("s.checkout_id")
     .limit(query.limit);
-  if (query.reasons.length > 0) q = q.where("attention_reason", "in", [...query.reasons]);
-  if (query.afterCheckoutId) q = q.where("checkout_id", ">", query.afterCheckoutId);
+  if (query.reasons.length > 0) {
+    const reasons = [...query.reasons];
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb("s.status", "=", "needs_attention"), eb("s.attention_reason", "in", reasons)]),
+        eb("o.attention_reason", "in", reasons),
+      ]),
+    );
+  }
+  if (query.afterCheckoutId) q = q.where("s.checkout_id", ">", query.afterCheckoutId);
   return (await q.execute()).map((r) => ({ orderId: r.order_id, checkoutId: r.checkout_id }));
 }
 

@@ -24,6 +24,7 @@ import {
 } from "./expire-reservations.ts";
 import { getReservationUseCase } from "./get-reservation.ts";
 import { getStockUseCase } from "./get-stock.ts";
+import { listUnitLocationsUseCase } from "./list-unit-locations.ts";
 import { receiveStockUseCase } from "./receive-stock.ts";
 import { recordQualityCheckUseCase } from "./record-quality-check.ts";
 import {
@@ -61,6 +62,7 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
       ship: shipReservationUseCase(deps),
       restockReturn: restockReturnUseCase(deps),
       recordQualityCheck: recordQualityCheckUseCase(deps),
+      listUnitLocations: listUnitLocationsUseCase(deps),
     },
     admin: {
       createWarehouse: createWarehouseUseCase(deps),

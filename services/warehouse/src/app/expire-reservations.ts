@@ -29,7 +29,7 @@ export function expireReservationsUseCase(deps: UseCaseDeps) {
       );
       for (const header of due) await transitionReservation(trx, header, EXPIRE, context, now);
       return due.length;
-    });
+    }, context);
     deps.metrics?.expired.inc(expired);
     return expired;
   };

@@ -49,85 +49,87 @@ export function receiveStockUseCase(deps: UseCaseDeps) {
     context: RequestContext,
   ): Promise<ReceiveStockResult> {
     const { idempotencyKey, ...request } = command;
-    return deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "receive",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        async () => {
-          const now = deps.clock();
-          const warehouse = await lockWarehouseCapacity(trx, command.warehouseCode);
-          if (!warehouse?.active) {
-            throw notFound(
-              ErrorReason.WAREHOUSE_NOT_FOUND,
-              `warehouse ${command.warehouseCode} does not exist or is inactive`,
+    return deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "receive",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          async () => {
+            const now = deps.clock();
+            const warehouse = await lockWarehouseCapacity(trx, command.warehouseCode);
+            if (!warehouse?.active) {
+              throw notFound(
+                ErrorReason.WAREHOUSE_NOT_FOUND,
+                `warehouse ${command.warehouseCode} does not exist or is inactive`,
+                {
+                  warehouse_code: command.warehouseCode,
+                },
+              );
+            }
+            await requireBins(trx, command.warehouseCode, command.lines);
+            const units = command.lines.reduce((sum, line) => sum + line.quantity, 0);
+            const capacity = decideCapacity(warehouse, units);
+            if (capacity.refused) {
+              throw failedPrecondition(
+                ErrorReason.CAPACITY_EXCEEDED,
+                `warehouse ${warehouse.code} holds ${warehouse.unitsStored} of ${warehouse.capacityUnits} units; receiving ${units} would exceed its capacity`,
+                {
+                  warehouse_code: warehouse.code,
+                  free_units: String(Math.max(0, warehouse.capacityUnits - warehouse.unitsStored)),
+                },
+              );
+            }
+            const keys: StockLevelKey[] = [
+              ...new Map(
+                command.lines.map((l) => [l.sku, { warehouseCode: command.warehouseCode, sku: l.sku }]),
+              ).values(),
+            ];
+            await ensureStockLevels(trx, keys);
+            const levels = await lockStockLevels(trx, keys);
+            const changes: StockChange[] = command.lines.map((line) => ({
+              key: { warehouseCode: command.warehouseCode, sku: line.sku },
+              deltas: { onHand: line.quantity },
+              reason: "receipt",
+              lotCode: line.lotCode,
+            }));
+            const lots: LotWrite[] = command.lines.map((line) => ({
+              warehouseCode: command.warehouseCode,
+              sku: line.sku,
+              lotCode: line.lotCode,
+              expiresOn: line.expiresOn,
+              onHandDelta: line.quantity,
+              allocatedDelta: 0,
+            }));
+            const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
+            const planned = planStockChanges(levels, changes, {
+              eventContext: context,
+              reference: command.reference,
+              now,
+              lots,
+              extraEvents,
+            });
+            await writeStockChanges(
+              trx,
               {
-                warehouse_code: command.warehouseCode,
+                actor: context.actor,
+                referenceType: command.reference.type,
+                referenceId: command.reference.id,
               },
+              planned.writeSet,
             );
-          }
-          await requireBins(trx, command.warehouseCode, command.lines);
-          const units = command.lines.reduce((sum, line) => sum + line.quantity, 0);
-          const capacity = decideCapacity(warehouse, units);
-          if (capacity.refused) {
-            throw failedPrecondition(
-              ErrorReason.CAPACITY_EXCEEDED,
-              `warehouse ${warehouse.code} holds ${warehouse.unitsStored} of ${warehouse.capacityUnits} units; receiving ${units} would exceed its capacity`,
-              {
-                warehouse_code: warehouse.code,
-                free_units: String(Math.max(0, warehouse.capacityUnits - warehouse.unitsStored)),
-              },
-            );
-          }
-          const keys: StockLevelKey[] = [
-            ...new Map(
-              command.lines.map((l) => [l.sku, { warehouseCode: command.warehouseCode, sku: l.sku }]),
-            ).values(),
-          ];
-          await ensureStockLevels(trx, keys);
-          const levels = await lockStockLevels(trx, keys);
-          const changes: StockChange[] = command.lines.map((line) => ({
-            key: { warehouseCode: command.warehouseCode, sku: line.sku },
-            deltas: { onHand: line.quantity },
-            reason: "receipt",
-            lotCode: line.lotCode,
-          }));
-          const lots: LotWrite[] = command.lines.map((line) => ({
-            warehouseCode: command.warehouseCode,
-            sku: line.sku,
-            lotCode: line.lotCode,
-            expiresOn: line.expiresOn,
-            onHandDelta: line.quantity,
-            allocatedDelta: 0,
-          }));
-          const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
-          const planned = planStockChanges(levels, changes, {
-            eventContext: context,
-            reference: command.reference,
-            now,
-            lots,
-            extraEvents,
-          });
-          await writeStockChanges(
-            trx,
-            {
-              actor: context.actor,
-              referenceType: command.reference.type,
-              referenceId: command.reference.id,
-            },
-            planned.writeSet,
-          );
-          await addLotBinUnits(trx, binUnitsOf(command.warehouseCode, command.lines));
-          return {
-            levels: keys.flatMap((key) => planned.levels.filter((l) => levelKey(l) === levelKey(key))),
-            overCapacity: capacity.overCapacity,
-          };
-        },
-      ),
+            await addLotBinUnits(trx, binUnitsOf(command.warehouseCode, command.lines));
+            return {
+              levels: keys.flatMap((key) => planned.levels.filter((l) => levelKey(l) === levelKey(key))),
+              overCapacity: capacity.overCapacity,
+            };
+          },
+        ),
+      context,
     );
   };
 }

@@ -45,53 +45,55 @@ export function recordQualityCheckUseCase(deps: UseCaseDeps) {
   ): Promise<RecordQualityCheckResult> {
     const { idempotencyKey, ...request } = command;
     const move = MOVES[command.outcome];
-    return deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "quality_check",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        async () => {
-          const now = deps.clock();
-          const key = { warehouseCode: command.warehouseCode, sku: command.sku };
-          const levels = await lockStockLevels(trx, [key]);
-          if (command.outcome === "hold")
-            await assertLotHasFreeUnits(trx, key, command.lotCode, command.quantity);
-          const lotDelta = move.lotDelta(command.quantity);
-          const lots: LotWrite[] =
-            lotDelta === 0
-              ? []
-              : [
-                  {
-                    ...key,
-                    lotCode: command.lotCode,
-                    expiresOn: null,
-                    onHandDelta: lotDelta,
-                    allocatedDelta: 0,
-                  },
-                ];
-          const planned = planStockChanges(
-            levels,
-            [{ key, deltas: move.deltas(command.quantity), reason: move.reason, lotCode: command.lotCode }],
-            { eventContext: context, reference: command.reference, now, lots },
-          );
-          await writeStockChanges(
-            trx,
-            {
-              actor: context.actor,
-              referenceType: command.reference.type,
-              referenceId: command.reference.id,
-            },
-            planned.writeSet,
-          );
-          const level = planned.levels.find((l) => levelKey(l) === levelKey(key));
-          if (!level) throw internal("planned quality check lost its level");
-          return { level };
-        },
-      ),
+    return deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "quality_check",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          async () => {
+            const now = deps.clock();
+            const key = { warehouseCode: command.warehouseCode, sku: command.sku };
+            const levels = await lockStockLevels(trx, [key]);
+            if (command.outcome === "hold")
+              await assertLotHasFreeUnits(trx, key, command.lotCode, command.quantity);
+            const lotDelta = move.lotDelta(command.quantity);
+            const lots: LotWrite[] =
+              lotDelta === 0
+                ? []
+                : [
+                    {
+                      ...key,
+                      lotCode: command.lotCode,
+                      expiresOn: null,
+                      onHandDelta: lotDelta,
+                      allocatedDelta: 0,
+                    },
+                  ];
+            const planned = planStockChanges(
+              levels,
+              [{ key, deltas: move.deltas(command.quantity), reason: move.reason, lotCode: command.lotCode }],
+              { eventContext: context, reference: command.reference, now, lots },
+            );
+            await writeStockChanges(
+              trx,
+              {
+                actor: context.actor,
+                referenceType: command.reference.type,
+                referenceId: command.reference.id,
+              },
+              planned.writeSet,
+            );
+            const level = planned.levels.find((l) => levelKey(l) === levelKey(key));
+            if (!level) throw internal("planned quality check lost its level");
+            return { level };
+          },
+        ),
+      context,
     );
   };
 }

@@ -7,6 +7,14 @@
 // at least a quarter of maxBatch of them are waiting. Requests that would wait for a running batch's
 // locks stay queued for a later batch instead, so one hot sku still goes through one large batch at a
 // time, while spread traffic overlaps one batch's statements with the next one's.
+//
+// A caller may go (cancel, or its deadline pass) while its request waits: a request still queued leaves
+// the queue and is never run; one in a running batch is answered at once with its stop reason, and the
+// batch goes on for the others (what it does with a gone caller's request is run's business: the
+// reserve batch skips it if it has not planned it yet). A batch's limits are its callers': it is
+// cancelled only when every one of them has gone, and its deadline is the latest of theirs.
+import { type CallLimits, stopReasonOf } from "@stockroom/errors";
+
 export type BatchOutcome<O> =
   | { ok: true; value: O }
   | { ok: false; error: unknown }
@@ -19,8 +27,9 @@ export interface RequestBatcherOptions<I, O> {
   // with fewer than that waits up to this long for the callers just answered to send their next
   // requests. At low load (small batches) and when idle the batcher never waits. 0 turns it off.
   lingerMs?: number;
-  // Returns one outcome per item, in order; `retry` puts the item back for the next batch.
-  run: (items: I[]) => Promise<BatchOutcome<O>[]>;
+  // Returns one outcome per item, in order; `retry` puts the item back for the next batch. `limits`
+  // stop the batch once all its callers have gone (pass them to the transaction).
+  run: (items: I[], limits: CallLimits) => Promise<BatchOutcome<O>[]>;
   onBatch?: (size: number) => void;
   // What an item locks; two items sharing a key never run in concurrent batches. Without it, any two
   // items may.
@@ -29,8 +38,13 @@ export interface RequestBatcherOptions<I, O> {
 
 interface Pending<I, O> {
   item: I;
+  limits: CallLimits | undefined;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
+  // Set once the caller went and was answered: the batch's outcome for it is dropped.
+  gone: boolean;
+  // Told when the caller goes while its request is in a running batch.
+  onGone?: (() => void) | undefined;
 }
 
 export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>) {
@@ -68,37 +82,59 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
     }
   }
 
+  // Callers whose deadline passed with no signal to say so (a signal's abort removes them at once).
+  function dropStopped(): void {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const pending = queue[i] as Pending<I, O>;
+      const reason = stopReasonOf(pending.limits);
+      if (reason === undefined) continue;
+      queue.splice(i, 1);
+      pending.gone = true;
+      pending.reject(reason);
+    }
+  }
+
   function pump(): void {
     if (lingering !== undefined && queue.length < options.maxBatch) return;
     clearTimeout(lingering);
     lingering = undefined;
+    dropStopped();
     while (running < options.concurrency && queue.length > 0) {
       const batch = takeBatch();
       if (batch.length === 0) return;
       running += 1;
       hold(batch, 1);
       options.onBatch?.(batch.length);
-      options.run(batch.map((pending) => pending.item)).then(
-        (outcomes) => {
-          const settle: (() => void)[] = [];
-          const retry: Pending<I, O>[] = [];
-          batch.forEach((pending, i) => {
-            const outcome = outcomes[i];
-            if (!outcome)
-              settle.push(() => pending.reject(new Error("batch returned no outcome for a request")));
-            else if (outcome.ok) settle.push(() => pending.resolve(outcome.value));
-            else if ("retry" in outcome) retry.push(pending);
-            else settle.push(() => pending.reject(outcome.error));
-          });
-          queue.unshift(...retry);
-          finish(batch, settle);
-        },
-        (error: unknown) =>
-          finish(
-            batch,
-            batch.map((pending) => () => pending.reject(error)),
-          ),
-      );
+      options
+        .run(
+          batch.map((pending) => pending.item),
+          batchLimits(batch),
+        )
+        .then(
+          (outcomes) => {
+            const settle: (() => void)[] = [];
+            const retry: Pending<I, O>[] = [];
+            batch.forEach((pending, i) => {
+              pending.onGone = undefined;
+              const outcome = outcomes[i];
+              if (pending.gone) return;
+              if (!outcome)
+                settle.push(() => pending.reject(new Error("batch returned no outcome for a request")));
+              else if (outcome.ok) settle.push(() => pending.resolve(outcome.value));
+              else if ("retry" in outcome) retry.push(pending);
+              else settle.push(() => pending.reject(outcome.error));
+            });
+            queue.unshift(...retry);
+            finish(batch, settle);
+          },
+          (error: unknown) => {
+            for (const pending of batch) pending.onGone = undefined;
+            finish(
+              batch,
+              batch.filter((pending) => !pending.gone).map((pending) => () => pending.reject(error)),
+            );
+          },
+        );
     }
   }
 
@@ -118,10 +154,58 @@ export function createRequestBatcher<I, O>(options: RequestBatcherOptions<I, O>)
     for (const answer of settle) answer();
   }
 
+  // The batch's limits: aborted once every caller in it has gone (never while one has no signal), with
+  // the latest of their deadlines (none while one has none).
+  function batchLimits(batch: Pending<I, O>[]): CallLimits {
+    let latest: Date | undefined = new Date(0);
+    for (const { limits } of batch) {
+      const deadline = limits?.deadline;
+      if (deadline === undefined) latest = undefined;
+      else if (latest !== undefined && deadline > latest) latest = deadline;
+      if (latest === undefined) break;
+    }
+    if (!batch.every((pending) => pending.limits?.signal !== undefined)) return { deadline: latest };
+    const controller = new AbortController();
+    let waiting = batch.length;
+    for (const pending of batch) {
+      pending.onGone = () => {
+        waiting -= 1;
+        if (waiting === 0) controller.abort(pending.limits?.signal?.reason);
+      };
+    }
+    return { deadline: latest, signal: controller.signal };
+  }
+
+  function leave(pending: Pending<I, O>): void {
+    if (pending.gone) return;
+    pending.gone = true;
+    const index = queue.indexOf(pending);
+    if (index >= 0) queue.splice(index, 1);
+    else pending.onGone?.();
+    pending.reject(stopReasonOf(pending.limits));
+  }
+
   return {
-    submit(item: I): Promise<O> {
+    /** limits: the caller's; once it goes, its request leaves the queue or is dropped from its batch. */
+    submit(item: I, limits?: CallLimits): Promise<O> {
+      const stopped = stopReasonOf(limits);
+      if (stopped !== undefined) return Promise.reject(stopped);
       return new Promise<O>((resolve, reject) => {
-        queue.push({ item, resolve, reject });
+        const pending: Pending<I, O> = { item, limits, resolve, reject, gone: false };
+        const signal = limits?.signal;
+        if (signal !== undefined) {
+          const onAbort = () => leave(pending);
+          signal.addEventListener("abort", onAbort, { once: true });
+          const settle =
+            <T>(answer: (value: T) => void) =>
+            (value: T) => {
+              signal.removeEventListener("abort", onAbort);
+              answer(value);
+            };
+          pending.resolve = settle(resolve);
+          pending.reject = settle(reject);
+        }
+        queue.push(pending);
         pump();
       });
     },

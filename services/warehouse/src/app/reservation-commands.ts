@@ -68,27 +68,29 @@ function runCommand<C extends CommandBase>(
   return async (command: C, context: RequestContext): Promise<ReservationView> => {
     const { idempotencyKey, ...request } = command;
     const outcome = await deps
-      .transaction((trx) =>
-        runIdempotent(
-          trx,
-          {
-            principal: context.principal,
-            operation,
-            key: idempotencyKey,
-            fingerprint: fingerprintOf(request),
-          },
-          async () => {
-            const now = deps.clock();
-            const transition = spec(command, now);
-            const header = await loadReservationForCommand(
-              trx,
-              command.reservationId,
-              transition.command,
-              now,
-            );
-            return transitionReservation(trx, header, transition, context, now);
-          },
-        ),
+      .transaction(
+        (trx) =>
+          runIdempotent(
+            trx,
+            {
+              principal: context.principal,
+              operation,
+              key: idempotencyKey,
+              fingerprint: fingerprintOf(request),
+            },
+            async () => {
+              const now = deps.clock();
+              const transition = spec(command, now);
+              const header = await loadReservationForCommand(
+                trx,
+                command.reservationId,
+                transition.command,
+                now,
+              );
+              return transitionReservation(trx, header, transition, context, now);
+            },
+          ),
+        context,
       )
       .catch((err: unknown) => {
         deps.metrics?.transitions.inc({ command: operation, outcome: "refused" });

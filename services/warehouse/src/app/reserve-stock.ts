@@ -4,7 +4,16 @@
 // left (across warehouses, FEFO over lots), and writes every reservation, balance, ledger row and event
 // in a second one. Each request is
 // all-or-nothing unless allow_partial; one request's shortage never fails the others in its batch.
-import { ErrorReason, failedPrecondition } from "@stockroom/errors";
+//
+// A caller that goes (cancels, or its deadline passes) never fails its batch for the others. Still
+// queued, its request is dropped unrun; in a batch that has not planned it yet (the batch waits for its
+// locks first), it is skipped and its idempotency claim released: no stock moves for it. Once planned,
+// its reservation commits with the batch although nobody hears the answer. It does not leak: the answer
+// is stored under the caller's idempotency key, so a retry with that key replays the same reservation
+// (and holds no more stock); a caller that never retries leaves an active reservation that the expiry
+// sweeper releases at its TTL, as for any abandoned cart. A batch whose callers have all gone is
+// cancelled (its transaction's statements too); its deadline is the latest of its callers'.
+import { type CallLimits, ErrorReason, failedPrecondition, stopReasonOf } from "@stockroom/errors";
 import {
   fingerprintOf,
   IDEMPOTENCY_RETENTION_HOURS,
@@ -98,10 +107,10 @@ export function reserveStockUseCase(
 ) {
   const batcher = createRequestBatcher<ReserveRequest, ReserveResult>({
     ...deps.batching,
-    run: async (requests) => {
+    run: async (requests, limits) => {
       const stopTimer = deps.metrics?.reserveBatchSeconds.startTimer();
       try {
-        return await reserveBatch(deps, requests);
+        return await reserveBatch(deps, requests, limits);
       } finally {
         stopTimer?.();
       }
@@ -117,15 +126,18 @@ export function reserveStockUseCase(
     const scope = { principal: context.principal, key: command.idempotencyKey };
     const scopedKey = scopedKeyOf(scope);
     try {
-      const result = await batcher.submit({
-        command,
+      const result = await batcher.submit(
+        {
+          command,
+          context,
+          fingerprint: fingerprintOf(request),
+          scope,
+          scopedKey,
+          ttlMs: ttlFor(deps.ttlPolicy, command),
+          locks: locksOf(command, scopedKey),
+        },
         context,
-        fingerprint: fingerprintOf(request),
-        scope,
-        scopedKey,
-        ttlMs: ttlFor(deps.ttlPolicy, command),
-        locks: locksOf(command, scopedKey),
-      });
+      );
       deps.metrics?.reservations.inc({ outcome: result.shortages.length > 0 ? "partial" : "reserved" });
       return result;
     } catch (err) {
@@ -153,6 +165,7 @@ const NOT_PLANNED = new Error("reserve batch: request not planned");
 async function reserveBatch(
   deps: UseCaseDeps,
   requests: ReserveRequest[],
+  limits: CallLimits,
 ): Promise<BatchOutcome<ReserveResult>[]> {
   // A caller's key twice in one batch: the later request waits for the next batch and replays the
   // first's answer.
@@ -163,12 +176,14 @@ async function reserveBatch(
     return { ok: false, error: NOT_RUN };
   });
   const runnable = requests.flatMap((_request, index) => ("retry" in (outcomes[index] ?? {}) ? [] : [index]));
-  const computed = await deps.transaction((trx) =>
-    reserveInTransaction(
-      trx,
-      deps.clock(),
-      runnable.map((index) => requests[index] as ReserveRequest),
-    ),
+  const computed = await deps.transaction(
+    (trx) =>
+      reserveInTransaction(
+        trx,
+        deps.clock(),
+        runnable.map((index) => requests[index] as ReserveRequest),
+      ),
+    limits,
   );
   runnable.forEach((index, i) => {
     outcomes[index] = computed[i] as BatchOutcome<ReserveResult>;
@@ -253,6 +268,13 @@ function planBatch(
   };
   for (const index of toPlan) {
     const request = requests[index] as ReserveRequest;
+    // Its caller went while the batch waited for its locks: nothing is reserved for it.
+    const gone = stopReasonOf(request.context);
+    if (gone !== undefined) {
+      outcomes[index] = { ok: false, error: gone };
+      writes.failedKeys.push(request.scope);
+      continue;
+    }
     const planned = planRequest(request, demands[index] ?? [], working, now);
     if (!planned.ok) {
       outcomes[index] = { ok: false, error: planned.error };

@@ -48,6 +48,37 @@ export interface PlannedStockChanges {
   levels: LevelSnapshot[];
 }
 
+export function stockLevelNotFound(key: StockLevelKey) {
+  return failedPrecondition(
+    ErrorReason.STOCK_LEVEL_NOT_FOUND,
+    `no stock level for sku ${key.sku} in warehouse ${key.warehouseCode}`,
+    { sku: key.sku, warehouse_code: key.warehouseCode },
+  );
+}
+
+// The balances after `change`, refused with the first invariant it would break and the shortfall.
+export function checkedBalances<T extends Buckets>(
+  current: T,
+  change: Pick<StockChange, "key" | "deltas" | "reason">,
+  violationReason: ErrorReason = ErrorReason.INVARIANT_VIOLATION,
+): T {
+  const next = applyDeltas(current, change.deltas);
+  const first = invariantViolations(next)[0];
+  if (first) {
+    throw failedPrecondition(
+      violationReason,
+      `${change.reason} of sku ${change.key.sku} in warehouse ${change.key.warehouseCode} would break ${first.rule} (short by ${first.shortfall})`,
+      {
+        sku: change.key.sku,
+        warehouse_code: change.key.warehouseCode,
+        rule: first.rule,
+        shortfall: String(first.shortfall),
+      },
+    );
+  }
+  return next;
+}
+
 export function planStockChanges(
   locked: Map<string, StockLevelRow>,
   changes: StockChange[],
@@ -60,29 +91,9 @@ export function planStockChanges(
   for (const change of changes) {
     const key = levelKey(change.key);
     const before = locked.get(key);
-    if (!before) {
-      throw failedPrecondition(
-        ErrorReason.STOCK_LEVEL_NOT_FOUND,
-        `no stock level for sku ${change.key.sku} in warehouse ${change.key.warehouseCode}`,
-        { sku: change.key.sku, warehouse_code: change.key.warehouseCode },
-      );
-    }
+    if (!before) throw stockLevelNotFound(change.key);
     const entry = working.get(key) ?? { before, current: before };
-    const next = applyDeltas(entry.current, change.deltas);
-    const violations = invariantViolations(next);
-    if (violations.length > 0) {
-      const first = violations[0];
-      throw failedPrecondition(
-        options.violationReason ?? ErrorReason.INVARIANT_VIOLATION,
-        `${change.reason} of sku ${change.key.sku} in warehouse ${change.key.warehouseCode} would break ${first?.rule} (short by ${first?.shortfall})`,
-        {
-          sku: change.key.sku,
-          warehouse_code: change.key.warehouseCode,
-          rule: first?.rule ?? "",
-          shortfall: String(first?.shortfall ?? 0),
-        },
-      );
-    }
+    const next = checkedBalances(entry.current, change, options.violationReason);
     working.set(key, { before, current: next });
     movements.push({
       ...change.key,

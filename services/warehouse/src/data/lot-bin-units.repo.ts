@@ -71,3 +71,55 @@ export async function listLotBinUnits(db: Db, warehouseCode: string, sku: string
     units: Number(row.units),
   }));
 }
+
+export interface UnitLocation extends LotBinUnits {
+  zone: string;
+  aisle: string;
+  position: string;
+  pickSequence: number;
+}
+
+// ListUnitLocations: the units of several skus bin by bin with each bin's place on the route, in pick
+// order (pick_sequence, bin, sku, lot).
+export async function listUnitLocations(
+  db: Db,
+  warehouseCode: string,
+  skus: readonly string[],
+): Promise<UnitLocation[]> {
+  if (skus.length === 0) return [];
+  const rows = await db
+    .selectFrom("lot_bin_units as u")
+    .innerJoin("bins as b", (join) =>
+      join.onRef("b.warehouse_code", "=", "u.warehouse_code").onRef("b.code", "=", "u.bin_code"),
+    )
+    .select([
+      "u.warehouse_code",
+      "u.sku",
+      "u.lot_code",
+      "u.bin_code",
+      "u.units",
+      "b.zone",
+      "b.aisle",
+      "b.position",
+      "b.pick_sequence",
+    ])
+    .where("u.warehouse_code", "=", warehouseCode)
+    .where("u.sku", "in", [...skus])
+    .where("u.units", ">", 0)
+    .orderBy("b.pick_sequence")
+    .orderBy("u.bin_code")
+    .orderBy("u.sku")
+    .orderBy("u.lot_code")
+    .execute();
+  return rows.map((row) => ({
+    warehouseCode: row.warehouse_code,
+    sku: row.sku,
+    lotCode: row.lot_code,
+    binCode: row.bin_code,
+    units: Number(row.units),
+    zone: row.zone,
+    aisle: row.aisle,
+    position: row.position,
+    pickSequence: row.pick_sequence,
+  }));
+}

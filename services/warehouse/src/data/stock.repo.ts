@@ -138,6 +138,9 @@ export interface LevelWrite {
   before: StockLevelState;
   after: Buckets;
   lowStockAlerted: boolean;
+  // How many versions the write moves the level on (one per change it carries as its own version, as a
+  // bulk import's rows do); absent: 1.
+  versionStep?: number;
 }
 
 // One ledger row: a change to one level, with the balances it left.
@@ -223,11 +226,12 @@ function levelValues(levels: LevelWrite[]): RawBuilder<unknown> {
   return sql`
       SELECT * FROM unnest(
         ${levels.map((w) => w.before.warehouseCode)}::text[], ${levels.map((w) => w.before.sku)}::text[],
-        ${levels.map((w) => w.before.version)}::bigint[], ${levels.map((w) => w.lowStockAlerted)}::boolean[],
+        ${levels.map((w) => w.before.version)}::bigint[], ${levels.map((w) => w.versionStep ?? 1)}::bigint[],
+        ${levels.map((w) => w.lowStockAlerted)}::boolean[],
         ${after("onHand")}::bigint[], ${after("reserved")}::bigint[], ${after("committed")}::bigint[],
         ${after("safetyStock")}::bigint[], ${after("damaged")}::bigint[], ${after("qualityControl")}::bigint[],
         ${after("incoming")}::bigint[]
-      ) AS v(warehouse_code, sku, version, low_stock_alerted, on_hand, reserved, committed, safety_stock, damaged,
+      ) AS v(warehouse_code, sku, version, version_step, low_stock_alerted, on_hand, reserved, committed, safety_stock, damaged,
              quality_control, incoming)`;
 }
 
@@ -236,7 +240,7 @@ const LEVEL_CHANGES = sql`
       UPDATE stock_levels s SET
         on_hand = v.on_hand, reserved = v.reserved, committed = v.committed, safety_stock = v.safety_stock,
         damaged = v.damaged, quality_control = v.quality_control, incoming = v.incoming,
-        low_stock_alerted = v.low_stock_alerted, version = v.version + 1, updated_at = now()
+        low_stock_alerted = v.low_stock_alerted, version = v.version + v.version_step, updated_at = now()
       FROM v
       WHERE s.warehouse_code = v.warehouse_code AND s.sku = v.sku AND s.version = v.version
       RETURNING 1`;

@@ -16,6 +16,7 @@ export interface CreateProductInput {
   attributes: Record<string, unknown>;
   price: Price;
   status: Exclude<ProductStatus, "archived">;
+  weightGrams?: number | undefined;
 }
 
 function requireValidPrice(price: Price, field: string): void {
@@ -55,6 +56,7 @@ export interface UpdateProductInput {
   categoryPath?: string | undefined;
   attributes?: Record<string, unknown> | undefined;
   status?: Exclude<ProductStatus, "archived"> | undefined;
+  weightGrams?: number | undefined;
 }
 
 export function updateProductUseCase(deps: UseCaseDeps) {

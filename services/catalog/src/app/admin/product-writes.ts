@@ -55,7 +55,7 @@ export async function writeProduct(
       { codec: productJsonCodec },
     );
     return { product: written, version: await projectionVersion(trx, request.sku) };
-  });
+  }, context);
   // After commit: readers that loaded the old row can no longer store it (the tombstone refuses it).
   await deps.cache?.invalidate(request.sku, version);
   return product;

@@ -25,6 +25,11 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     correlationId: ctx.requestId,
     traceId: ctx.traceId,
     traceparent: ctx.traceparent,
+    deadline: ctx.deadline,
+    // Read when first used: the pipeline makes the call's AbortController on demand.
+    get signal() {
+      return ctx.signal;
+    },
   };
 }
 
@@ -47,6 +52,7 @@ export function createCatalogAdminHandler(
           attributes: check(() => validate.attributes(request.attributes)),
           price: check(() => validate.price(request.price)),
           status: check(() => validate.writableStatus(request.status, "draft")),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );
@@ -67,6 +73,7 @@ export function createCatalogAdminHandler(
               : check(() => validate.categoryPath(request.categoryPath ?? "")),
           attributes: request.attributes ? check(() => validate.attributes(request.attributes)) : undefined,
           status: check(() => validate.writableStatus(request.status, undefined)),
+          weightGrams: check(() => validate.optionalWeightGrams(request.weightGrams)),
         })),
         requestContextFrom(ctx),
       );

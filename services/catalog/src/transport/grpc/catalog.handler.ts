@@ -25,7 +25,7 @@ const messageByView = new WeakMap<ProductView, ReturnType<typeof productMessage>
 function encodeView(view: ProductView) {
   let message = messageByView.get(view);
   if (message === undefined) {
-    message = productMessage(view.product, view.availability);
+    message = productMessage(view.product, view.availability, view.rating);
     messageByView.set(view, message);
   }
   return message;
@@ -40,7 +40,7 @@ function getProductResponse(view: ProductView) {
   let response = getProductResponseByView.get(view);
   if (response === undefined) {
     response = EncodedMessage.encode(GetProductResponseSchema, {
-      product: messageByView.get(view) ?? productMessage(view.product, view.availability),
+      product: messageByView.get(view) ?? productMessage(view.product, view.availability, view.rating),
     });
     getProductResponseByView.set(view, response);
   }

@@ -118,3 +118,12 @@ export function pageToken(value: string, field = "page_token"): string | undefin
   if (!SKU_PATTERN.test(after)) throw invalidArgument(field, `${field} is not a token this service issued`);
   return after;
 }
+
+// Grams per unit as shipped: unset stays unset; otherwise 1..1,000,000 (the products.weight_grams CHECK).
+export function optionalWeightGrams(value: number | undefined, field = "weight_grams"): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > 1_000_000) {
+    throw invalidArgument(field, `${field} must be between 1 and 1000000 grams, got ${value}`);
+  }
+  return value;
+}

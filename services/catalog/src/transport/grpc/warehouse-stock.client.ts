@@ -1,5 +1,6 @@
 // The warehouse's BatchGetStock as RebuildAvailability's FetchStockLevels: a client that signs each call
-// with a short-lived service token and maps the answer's levels to the projection's shape.
+// with a short-lived service token, bounds it by the caller's remaining deadline (CallOptions.limits),
+// and maps the answer's levels to the projection's shape.
 import { createTokenIssuer } from "@stockroom/auth";
 import { createClient } from "@stockroom/grpc";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
@@ -22,8 +23,9 @@ export function createWarehouseStockFetcher(options: WarehouseStockClientOptions
     token: () => issuer.issue({ subject: "service:catalog", roles: ["service"], ttlSec: 300 }),
   });
   return {
-    async fetch(skus) {
-      const response = await client.batchGetStock({ skus: [...skus] });
+    async fetch(skus, limits) {
+      // At most deadlineMs, and no longer than the caller who asked for it still waits.
+      const response = await client.batchGetStock({ skus: [...skus] }, { limits });
       return response.stocks.flatMap((stock) => stock.levels.map(stockLevelFromMessage));
     },
     close: () => client.close(),

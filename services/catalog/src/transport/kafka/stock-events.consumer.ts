@@ -66,8 +66,14 @@ export function createStockEventsConsumer<DB>(options: {
   topic?: string;
   groupId?: string;
   partitionsConsumedConcurrently?: number;
-  /** Fed with every batch and applied event: the projection's lag (stock-projection-lag.ts). */
+  /**
+   * Fed with every batch and applied event, and with the group's committed offsets on every partition
+   * (the consumer's one offsets poller, which also reads its lag metrics): the projection's lag
+   * (stock-projection-lag.ts).
+   */
   progress?: PartitionProgress;
+  /** How often that poller reads the offsets; default 1 s. */
+  offsetsIntervalMs?: number;
 }): EventConsumer {
   return createEventConsumer<DB>({
     kafka: options.kafka,
@@ -82,6 +88,7 @@ export function createStockEventsConsumer<DB>(options: {
     logger: options.logger,
     ...(options.registry && { registry: options.registry }),
     ...(options.progress && { progress: options.progress }),
+    ...(options.offsetsIntervalMs !== undefined && { lagIntervalMs: options.offsetsIntervalMs }),
     ...(options.partitionsConsumedConcurrently && {
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     }),

@@ -2,16 +2,10 @@
 // keyed by sku (warehouse stock-events.ts) and the relay's producer uses kafkajs's default partitioner, so
 // partitionForKey finds it. Progress comes from this instance's consumer for the partitions it consumes
 // and, for every partition (those another instance consumes included), from the group's committed
-// offsets against the topic's end offsets, read by a poller every second: an instance answering for a
-// partition it does not consume reports what the group has committed, never a 0 of its own.
-import {
-  createPartitionProgress,
-  createPartitionProgressPoller,
-  type PartitionProgress,
-  type PartitionProgressPoller,
-  partitionForKey,
-} from "@stockroom/messaging";
-import type { Kafka } from "kafkajs";
+// offsets against the topic's end offsets, read every second by the consumer's offsets poller (the one
+// that also reads its lag metrics): an instance answering for a partition it does not consume reports
+// what the group has committed, never a 0 of its own.
+import { createPartitionProgress, type PartitionProgress, partitionForKey } from "@stockroom/messaging";
 import type { ProjectionLag } from "../../app/projection-lag.ts";
 
 export interface StockProjectionLag extends ProjectionLag {
@@ -38,22 +32,4 @@ export function createStockProjectionLag(options: {
       return progress.lagOf(options.topic, partitionForKey(options.topic, sku, count));
     },
   };
-}
-
-export function createStockProjectionPoller(options: {
-  kafka: Kafka;
-  topic: string;
-  groupId: string;
-  lag: StockProjectionLag;
-  logger: Parameters<typeof createPartitionProgressPoller>[0]["logger"];
-  intervalMs?: number;
-}): PartitionProgressPoller {
-  return createPartitionProgressPoller({
-    kafka: options.kafka,
-    groupId: options.groupId,
-    topic: options.topic,
-    progress: options.lag.progress,
-    logger: options.logger,
-    ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
-  });
 }

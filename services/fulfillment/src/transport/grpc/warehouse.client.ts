@@ -5,11 +5,19 @@ import { createTokenIssuer } from "@stockroom/auth";
 import { createClient, isGrpcCallError, status } from "@stockroom/grpc";
 import { LineStatus, ReservationStatus } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import {
+  AdjustmentReason,
+  WarehouseAdminService,
+} from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
+import {
   ItemCondition,
   QualityOutcome,
   WarehouseService,
 } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
-import { type WarehousePort, WarehouseRefusedError } from "../../app/warehouse.port.ts";
+import {
+  type WarehouseLocationsPort,
+  type WarehousePort,
+  WarehouseRefusedError,
+} from "../../app/warehouse.port.ts";
 import type { ReservationAnswer, ReservedLine } from "../../domain/reservation-check.ts";
 
 export interface WarehouseClientOptions {
@@ -59,13 +67,55 @@ async function refusalsTyped<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createWarehouseClient(options: WarehouseClientOptions): WarehousePort & { close(): void } {
+export function createWarehouseClient(
+  options: WarehouseClientOptions,
+): WarehousePort & WarehouseLocationsPort & { close(): void } {
   const issuer = createTokenIssuer(options.jwt);
-  const client = createClient(WarehouseService, options.address, {
-    defaultDeadlineMs: options.deadlineMs ?? 10_000,
-    token: () => issuer.issue({ subject: "service:fulfillment", roles: ["service"], ttlSec: 300 }),
-  });
+  const token = () => issuer.issue({ subject: "service:fulfillment", roles: ["service"], ttlSec: 300 });
+  const defaultDeadlineMs = options.deadlineMs ?? 10_000;
+  const client = createClient(WarehouseService, options.address, { defaultDeadlineMs, token });
+  const admin = createClient(WarehouseAdminService, options.address, { defaultDeadlineMs, token });
   return {
+    async listUnitLocations(warehouseCode, skus) {
+      const { locations } = await client.listUnitLocations({ warehouseCode, skus: [...skus] });
+      return locations.map((l) => ({
+        sku: l.sku,
+        lotCode: l.lotCode,
+        binCode: l.binCode,
+        zone: l.zone,
+        aisle: l.aisle,
+        position: l.position,
+        pickSequence: l.pickSequence,
+        units: Number(l.units),
+      }));
+    },
+    async postStockLoss(input) {
+      await refusalsTyped(() =>
+        admin.adjustStock({
+          idempotencyKey: input.idempotencyKey,
+          warehouseCode: input.warehouseCode,
+          sku: input.sku,
+          lotCode: input.lotCode,
+          quantityDelta: -input.quantity,
+          reason: AdjustmentReason.LOSS,
+          note: input.note,
+        }),
+      );
+    },
+    async recordQualityCheck(input) {
+      await refusalsTyped(() =>
+        client.recordQualityCheck({
+          idempotencyKey: input.idempotencyKey,
+          warehouseCode: input.warehouseCode,
+          sku: input.sku,
+          quantity: input.quantity,
+          lotCode: input.lotCode,
+          outcome: input.outcome === "hold" ? QualityOutcome.HOLD : QualityOutcome.FAIL,
+          reason: input.reason,
+          reference: input.reference,
+        }),
+      );
+    },
     async getReservation(reservationId) {
       try {
         const { reservation } = await client.getReservation({ reservationId });
@@ -137,6 +187,9 @@ export function createWarehouseClient(options: WarehouseClientOptions): Warehous
         }),
       );
     },
-    close: () => client.close(),
+    close: () => {
+      client.close();
+      admin.close();
+    },
   };
 }

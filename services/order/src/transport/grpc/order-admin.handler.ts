@@ -26,6 +26,10 @@ const REASONS: Partial<Record<AttentionReason, string>> = {
   [AttentionReason.DEPENDENCY_UNAVAILABLE]: "dependency_unavailable",
   [AttentionReason.STOCK_LOST_AFTER_PAYMENT]: "stock_lost_after_payment",
   [AttentionReason.UNEXPECTED_ERROR]: "unexpected_error",
+  [AttentionReason.REFUND_FAILED]: "refund_failed",
+  [AttentionReason.CAPTURE_FAILED]: "capture_failed",
+  [AttentionReason.VOID_FAILED]: "void_failed",
+  [AttentionReason.RELEASE_STOCK_FAILED]: "release_stock_failed",
 };
 
 const REFUND_REASONS: Partial<Record<RefundReason, string>> = {

@@ -1,6 +1,7 @@
 // OrderService over gRPC: each RPC validates its request, calls one use case, encodes. Carts and
 // checkout are the storefront's; orders are also readable by ops; VerifyPurchase is for services.
-import { internal, invalidArgument } from "@stockroom/errors";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { invalidArgument } from "@stockroom/errors";
 import type { CallContext, ServiceImpl, ServicePolicy } from "@stockroom/grpc";
 import {
   CheckoutStatus as ProtoCheckoutStatus,
@@ -193,9 +194,22 @@ export function createOrderHandler(useCases: OrderUseCases): ServiceImpl<typeof 
       );
       return { order: orderMessage(order) };
     },
-    async verifyPurchase() {
-      // Fails closed: the caller treats this as "not verified" (issue 13 item 7).
-      throw internal("VerifyPurchase is not implemented yet");
+    async verifyPurchase(request) {
+      const proof = await useCases.verifyPurchase({
+        customerId: validate.customerId(request.customerId),
+        sku: validate.sku(request.sku),
+      });
+      return {
+        verified: proof.verified,
+        lines: proof.lines.map((l) => ({
+          orderId: l.orderId,
+          lineNumber: l.lineNumber,
+          sku: l.sku,
+          deliveredQuantity: l.delivered,
+          returnedQuantity: l.returned,
+          ...(l.deliveredAt ? { deliveredAt: timestampFromDate(l.deliveredAt) } : {}),
+        })),
+      };
     },
   };
 }

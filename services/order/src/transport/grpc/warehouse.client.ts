@@ -11,7 +11,7 @@ import {
   isGrpcCallError,
   status,
 } from "@stockroom/grpc";
-import { PaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
+import { LineStatus, PaymentMethod } from "@stockroom/proto/stockroom/warehouse/v1/stock_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
 import { WarehouseService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_service_pb.js";
 import type { Shortage, WarehousePort } from "../../app/warehouse.port.ts";
@@ -201,9 +201,15 @@ export function createWarehouseClient(
     },
     async cancel(request) {
       try {
-        await call(() => client.cancelReservation(request));
+        const { reservation } = await call(() => client.cancelReservation(request));
+        const shipped = (reservation?.lines ?? []).filter((l) => l.status === LineStatus.SHIPPED);
+        return { anyShipped: shipped.length > 0, allShipped: false, shippedSkus: shipped.map((l) => l.sku) };
       } catch (err) {
+        // Every line had already shipped: nothing was left committed to give back.
+        if (isGrpcCallError(err) && err.errorDetail?.metadata.status === "shipped")
+          return { anyShipped: true, allShipped: true, shippedSkus: [] };
         if (!noLongerHeld(err)) throw err;
+        return { anyShipped: false, allShipped: false, shippedSkus: [] };
       }
     },
     breakerState: () => breaker.state(),

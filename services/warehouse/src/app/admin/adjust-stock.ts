@@ -113,7 +113,19 @@ export async function applyOnHandChange(
 
 async function assertLotCanGive(trx: Db, change: OnHandChange, quantity: number): Promise<void> {
   const lots = (await findLots(trx, [change.key])).get(levelKey(change.key)) ?? [];
-  const lot = lots.find((l) => l.lotCode === change.lotCode);
+  assertLotHasFree(
+    change,
+    lots.find((l) => l.lotCode === change.lotCode),
+    quantity,
+  );
+}
+
+// Units leave a lot only from its free units (on_hand - allocated); a lot that does not exist has none.
+export function assertLotHasFree(
+  change: Pick<OnHandChange, "key" | "lotCode">,
+  lot: { onHand: number; allocated: number } | undefined,
+  quantity: number,
+): void {
   const free = lot ? lot.onHand - lot.allocated : 0;
   if (free < quantity) {
     const name = change.lotCode === "" ? "the untracked lot" : `lot ${change.lotCode}`;
@@ -139,17 +151,19 @@ export function adjustStockUseCase(deps: UseCaseDeps) {
     const change = adjustmentChange(request);
     change.reference = { type: "adjustment", id: idempotencyKey };
     await requireWarehouse(deps, command.warehouseCode);
-    const snapshot = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "adjust",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        () => applyOnHandChange(trx, deps, change, context),
-      ),
+    const snapshot = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "adjust",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          () => applyOnHandChange(trx, deps, change, context),
+        ),
+      context,
     );
     return reviveSnapshot(snapshot);
   };

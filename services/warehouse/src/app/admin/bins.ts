@@ -41,30 +41,32 @@ export function createBinUseCase(deps: UseCaseDeps) {
     const { idempotencyKey, ...bin } = command;
     validateBin(bin);
     await requireWarehouse(deps, bin.warehouseCode);
-    return deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: ctx.principal,
-          operation: "create_bin",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(bin),
-        },
-        async () => {
-          const created = await insertBin(trx, bin);
-          if (!created) {
-            throw alreadyExists(
-              ErrorReason.ALREADY_EXISTS,
-              `bin ${bin.code} already exists in warehouse ${bin.warehouseCode}`,
-              {
-                warehouse_code: bin.warehouseCode,
-                bin_code: bin.code,
-              },
-            );
-          }
-          return created;
-        },
-      ),
+    return deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: ctx.principal,
+            operation: "create_bin",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(bin),
+          },
+          async () => {
+            const created = await insertBin(trx, bin);
+            if (!created) {
+              throw alreadyExists(
+                ErrorReason.ALREADY_EXISTS,
+                `bin ${bin.code} already exists in warehouse ${bin.warehouseCode}`,
+                {
+                  warehouse_code: bin.warehouseCode,
+                  bin_code: bin.code,
+                },
+              );
+            }
+            return created;
+          },
+        ),
+      ctx,
     );
   };
 }
@@ -81,41 +83,43 @@ export function deleteBinUseCase(deps: UseCaseDeps) {
     const { idempotencyKey, warehouseCode, code } = command;
     assertWarehouseCode(warehouseCode, "warehouse_code");
     assertBinCode(code, "code");
-    await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: ctx.principal,
-          operation: "delete_bin",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf({ warehouseCode, code }),
-        },
-        async () => {
-          const deleted = await deleteBin(trx, warehouseCode, code).catch((err: unknown) => {
-            // lot_bin_units references the bin: units were put away in it and are still recorded there.
-            if (mapPgError(err) instanceof ForeignKeyViolationError) {
-              throw failedPrecondition(
-                ErrorReason.INVARIANT_VIOLATION,
-                `bin ${code} in warehouse ${warehouseCode} still holds stock`,
-                { warehouse_code: warehouseCode, bin_code: code },
+    await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: ctx.principal,
+            operation: "delete_bin",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf({ warehouseCode, code }),
+          },
+          async () => {
+            const deleted = await deleteBin(trx, warehouseCode, code).catch((err: unknown) => {
+              // lot_bin_units references the bin: units were put away in it and are still recorded there.
+              if (mapPgError(err) instanceof ForeignKeyViolationError) {
+                throw failedPrecondition(
+                  ErrorReason.INVARIANT_VIOLATION,
+                  `bin ${code} in warehouse ${warehouseCode} still holds stock`,
+                  { warehouse_code: warehouseCode, bin_code: code },
+                );
+              }
+              throw err;
+            });
+            if (!deleted) {
+              throw notFound(
+                ErrorReason.UNSPECIFIED,
+                `bin ${code} does not exist in warehouse ${warehouseCode}`,
+                {
+                  warehouse_code: warehouseCode,
+                  bin_code: code,
+                },
               );
             }
-            throw err;
-          });
-          if (!deleted) {
-            throw notFound(
-              ErrorReason.UNSPECIFIED,
-              `bin ${code} does not exist in warehouse ${warehouseCode}`,
-              {
-                warehouse_code: warehouseCode,
-                bin_code: code,
-              },
-            );
-          }
-          // The stored answer: the bin went.
-          return { deleted: true };
-        },
-      ),
+            // The stored answer: the bin went.
+            return { deleted: true };
+          },
+        ),
+      ctx,
     );
   };
 }

@@ -78,41 +78,50 @@ export function recordCycleCountUseCase(deps: UseCaseDeps) {
     const { idempotencyKey, ...request } = command;
     const key = { warehouseCode: command.warehouseCode, sku: command.sku };
     const reference = { type: "cycle_count", id: idempotencyKey };
-    const result = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "cycle_count",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        async () => {
-          await ensureStockLevels(trx, [key]);
-          const locked = await lockStockLevels(trx, [key]);
-          const before = locked.get(levelKey(key));
-          if (!before)
-            throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
-          const variance = command.countedQuantity - before.onHand;
-          const planned = planStockChanges(
-            locked,
-            [{ key, deltas: { onHand: variance }, reason: "cycle_count", lotCode: variance > 0 ? "" : null }],
-            { eventContext: context, reference, now: deps.clock() },
-          );
-          const lots =
-            variance === 0
-              ? []
-              : lotWritesFor(command, (await findLots(trx, [key])).get(levelKey(key)) ?? [], variance);
-          await writeStockChanges(
-            trx,
-            { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
-            { ...planned.writeSet, lots },
-          );
-          const level = planned.levels[0];
-          if (!level) throw internal("cycle count planned no level");
-          return { level, variance };
-        },
-      ),
+    const result = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "cycle_count",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          async () => {
+            await ensureStockLevels(trx, [key]);
+            const locked = await lockStockLevels(trx, [key]);
+            const before = locked.get(levelKey(key));
+            if (!before)
+              throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
+            const variance = command.countedQuantity - before.onHand;
+            const planned = planStockChanges(
+              locked,
+              [
+                {
+                  key,
+                  deltas: { onHand: variance },
+                  reason: "cycle_count",
+                  lotCode: variance > 0 ? "" : null,
+                },
+              ],
+              { eventContext: context, reference, now: deps.clock() },
+            );
+            const lots =
+              variance === 0
+                ? []
+                : lotWritesFor(command, (await findLots(trx, [key])).get(levelKey(key)) ?? [], variance);
+            await writeStockChanges(
+              trx,
+              { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
+              { ...planned.writeSet, lots },
+            );
+            const level = planned.levels[0];
+            if (!level) throw internal("cycle count planned no level");
+            return { level, variance };
+          },
+        ),
+      context,
     );
     return { level: reviveSnapshot(result.level), variance: result.variance };
   };

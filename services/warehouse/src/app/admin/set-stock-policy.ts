@@ -37,43 +37,45 @@ export function setStockPolicyUseCase(deps: UseCaseDeps) {
     const key = { warehouseCode: command.warehouseCode, sku: command.sku };
     // The ledger row and event name the request that wrote them, as adjustments do.
     const reference = { type: "stock_policy", id: idempotencyKey };
-    const level = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "stock_policy",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        async () => {
-          await ensureStockLevels(trx, [key]);
-          const locked = await lockStockLevels(trx, [key]);
-          const current = locked.get(levelKey(key));
-          if (!current)
-            throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
-          // Planned against the new threshold so the low-stock transition reflects the new policy.
-          const withPolicy = new Map([
-            [levelKey(key), { ...current, lowStockThreshold: command.lowStockThreshold }],
-          ]);
-          const planned = planStockChanges(
-            withPolicy,
-            [{ key, deltas: { safetyStock: command.safetyStock - current.safetyStock }, reason: "policy" }],
-            { eventContext: context, reference, now: deps.clock() },
-          );
-          if (command.lowStockThreshold !== current.lowStockThreshold) {
-            await setLowStockThreshold(trx, command.warehouseCode, command.sku, command.lowStockThreshold);
-          }
-          await writeStockChanges(
-            trx,
-            { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
-            planned.writeSet,
-          );
-          const level = planned.levels[0];
-          if (!level) throw internal("policy change planned no level");
-          return level;
-        },
-      ),
+    const level = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "stock_policy",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          async () => {
+            await ensureStockLevels(trx, [key]);
+            const locked = await lockStockLevels(trx, [key]);
+            const current = locked.get(levelKey(key));
+            if (!current)
+              throw internal(`stock level ${command.warehouseCode}/${command.sku} vanished under its lock`);
+            // Planned against the new threshold so the low-stock transition reflects the new policy.
+            const withPolicy = new Map([
+              [levelKey(key), { ...current, lowStockThreshold: command.lowStockThreshold }],
+            ]);
+            const planned = planStockChanges(
+              withPolicy,
+              [{ key, deltas: { safetyStock: command.safetyStock - current.safetyStock }, reason: "policy" }],
+              { eventContext: context, reference, now: deps.clock() },
+            );
+            if (command.lowStockThreshold !== current.lowStockThreshold) {
+              await setLowStockThreshold(trx, command.warehouseCode, command.sku, command.lowStockThreshold);
+            }
+            await writeStockChanges(
+              trx,
+              { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
+              planned.writeSet,
+            );
+            const level = planned.levels[0];
+            if (!level) throw internal("policy change planned no level");
+            return level;
+          },
+        ),
+      context,
     );
     return reviveSnapshot(level);
   };

@@ -70,28 +70,30 @@ export function createTransferUseCase(deps: UseCaseDeps) {
         });
       }
     }
-    const view = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "transfer_create",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(request),
-        },
-        async () => {
-          const now = deps.clock();
-          const transfer = {
-            transferId: uuidv7(),
-            fromWarehouseCode: command.fromWarehouseCode,
-            toWarehouseCode: command.toWarehouseCode,
-            status: "requested" as const,
-            lines: [...command.lines].sort((a, b) => a.sku.localeCompare(b.sku)),
-          };
-          await insertTransfer(trx, transfer, now);
-          return { ...transfer, createdAt: now, updatedAt: now };
-        },
-      ),
+    const view = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "transfer_create",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(request),
+          },
+          async () => {
+            const now = deps.clock();
+            const transfer = {
+              transferId: uuidv7(),
+              fromWarehouseCode: command.fromWarehouseCode,
+              toWarehouseCode: command.toWarehouseCode,
+              status: "requested" as const,
+              lines: [...command.lines].sort((a, b) => a.sku.localeCompare(b.sku)),
+            };
+            await insertTransfer(trx, transfer, now);
+            return { ...transfer, createdAt: now, updatedAt: now };
+          },
+        ),
+      context,
     );
     return revive(view);
   };
@@ -123,81 +125,83 @@ export function dispatchTransferUseCase(deps: UseCaseDeps) {
     command: { idempotencyKey: string; transferId: string },
     context: RequestContext,
   ): Promise<TransferView> {
-    const view = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "transfer_dispatch",
-          key: command.idempotencyKey,
-          fingerprint: fingerprintOf(command.transferId),
-        },
-        async () => {
-          const now = deps.clock();
-          const transfer = await lockTransferIn(trx, command.transferId, "requested");
-          const sourceKeys: StockLevelKey[] = transfer.lines.map((l) => ({
-            warehouseCode: transfer.fromWarehouseCode,
-            sku: l.sku,
-          }));
-          const destinationKeys: StockLevelKey[] = transfer.lines.map((l) => ({
-            warehouseCode: transfer.toWarehouseCode,
-            sku: l.sku,
-          }));
-          await ensureStockLevels(trx, destinationKeys);
-          // One ordered statement for both warehouses' levels: no deadlock with another transfer.
-          const locked = await lockStockLevels(trx, [...sourceKeys, ...destinationKeys]);
-          const lots = await findLots(trx, sourceKeys);
-          const today = now.toISOString().slice(0, 10);
-          const changes: StockChange[] = [];
-          const lotWrites: LotWrite[] = [];
-          for (const line of transfer.lines) {
-            const source = { warehouseCode: transfer.fromWarehouseCode, sku: line.sku };
-            const parts = allocateFefo(lots.get(levelKey(source)) ?? [], line.quantity, today);
-            if (!parts) {
-              throw failedPrecondition(
-                ErrorReason.INSUFFICIENT_STOCK,
-                `warehouse ${source.warehouseCode} lacks ${line.quantity} free unexpired units of sku ${line.sku} for transfer ${transfer.transferId}`,
-                { sku: line.sku, warehouse_code: source.warehouseCode },
-              );
-            }
-            for (const part of parts) {
+    const view = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "transfer_dispatch",
+            key: command.idempotencyKey,
+            fingerprint: fingerprintOf(command.transferId),
+          },
+          async () => {
+            const now = deps.clock();
+            const transfer = await lockTransferIn(trx, command.transferId, "requested");
+            const sourceKeys: StockLevelKey[] = transfer.lines.map((l) => ({
+              warehouseCode: transfer.fromWarehouseCode,
+              sku: l.sku,
+            }));
+            const destinationKeys: StockLevelKey[] = transfer.lines.map((l) => ({
+              warehouseCode: transfer.toWarehouseCode,
+              sku: l.sku,
+            }));
+            await ensureStockLevels(trx, destinationKeys);
+            // One ordered statement for both warehouses' levels: no deadlock with another transfer.
+            const locked = await lockStockLevels(trx, [...sourceKeys, ...destinationKeys]);
+            const lots = await findLots(trx, sourceKeys);
+            const today = now.toISOString().slice(0, 10);
+            const changes: StockChange[] = [];
+            const lotWrites: LotWrite[] = [];
+            for (const line of transfer.lines) {
+              const source = { warehouseCode: transfer.fromWarehouseCode, sku: line.sku };
+              const parts = allocateFefo(lots.get(levelKey(source)) ?? [], line.quantity, today);
+              if (!parts) {
+                throw failedPrecondition(
+                  ErrorReason.INSUFFICIENT_STOCK,
+                  `warehouse ${source.warehouseCode} lacks ${line.quantity} free unexpired units of sku ${line.sku} for transfer ${transfer.transferId}`,
+                  { sku: line.sku, warehouse_code: source.warehouseCode },
+                );
+              }
+              for (const part of parts) {
+                changes.push({
+                  key: source,
+                  deltas: { onHand: -part.quantity },
+                  reason: "transfer_out",
+                  lotCode: part.lotCode,
+                });
+                lotWrites.push({
+                  ...source,
+                  lotCode: part.lotCode,
+                  expiresOn: null,
+                  onHandDelta: -part.quantity,
+                  allocatedDelta: 0,
+                });
+              }
               changes.push({
-                key: source,
-                deltas: { onHand: -part.quantity },
+                key: { warehouseCode: transfer.toWarehouseCode, sku: line.sku },
+                deltas: { incoming: line.quantity },
                 reason: "transfer_out",
-                lotCode: part.lotCode,
-              });
-              lotWrites.push({
-                ...source,
-                lotCode: part.lotCode,
-                expiresOn: null,
-                onHandDelta: -part.quantity,
-                allocatedDelta: 0,
               });
             }
-            changes.push({
-              key: { warehouseCode: transfer.toWarehouseCode, sku: line.sku },
-              deltas: { incoming: line.quantity },
-              reason: "transfer_out",
+            const reference = { type: "transfer", id: transfer.transferId };
+            const planned = planStockChanges(locked, changes, {
+              eventContext: context,
+              reference,
+              now,
+              lots: lotWrites,
+              violationReason: ErrorReason.INSUFFICIENT_STOCK,
             });
-          }
-          const reference = { type: "transfer", id: transfer.transferId };
-          const planned = planStockChanges(locked, changes, {
-            eventContext: context,
-            reference,
-            now,
-            lots: lotWrites,
-            violationReason: ErrorReason.INSUFFICIENT_STOCK,
-          });
-          await writeStockChanges(
-            trx,
-            { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
-            planned.writeSet,
-          );
-          await setTransferStatus(trx, transfer.transferId, "in_transit", now);
-          return { ...transfer, status: "in_transit" as const, updatedAt: now };
-        },
-      ),
+            await writeStockChanges(
+              trx,
+              { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
+              planned.writeSet,
+            );
+            await setTransferStatus(trx, transfer.transferId, "in_transit", now);
+            return { ...transfer, status: "in_transit" as const, updatedAt: now };
+          },
+        ),
+      context,
     );
     return revive(view);
   };
@@ -208,74 +212,76 @@ export function receiveTransferUseCase(deps: UseCaseDeps) {
     command: { idempotencyKey: string; transferId: string },
     context: RequestContext,
   ): Promise<TransferView> {
-    const view = await deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "transfer_receive",
-          key: command.idempotencyKey,
-          fingerprint: fingerprintOf(command.transferId),
-        },
-        async () => {
-          const now = deps.clock();
-          const transfer = await lockTransferIn(trx, command.transferId, "in_transit");
-          const warehouse = await lockWarehouseCapacity(trx, transfer.toWarehouseCode);
-          if (!warehouse)
-            throw internal(
-              `warehouse ${transfer.toWarehouseCode} of transfer ${transfer.transferId} vanished`,
-            );
-          const units = transfer.lines.reduce((sum, line) => sum + line.quantity, 0);
-          const capacity = decideCapacity(warehouse, units);
-          if (capacity.refused) {
-            throw failedPrecondition(
-              ErrorReason.CAPACITY_EXCEEDED,
-              `warehouse ${warehouse.code} holds ${warehouse.unitsStored} of ${warehouse.capacityUnits} units; receiving ${units} would exceed its capacity`,
-              {
-                warehouse_code: warehouse.code,
-                free_units: String(Math.max(0, warehouse.capacityUnits - warehouse.unitsStored)),
-              },
-            );
-          }
-          const keys = transfer.lines.map((l) => ({ warehouseCode: transfer.toWarehouseCode, sku: l.sku }));
-          const locked = await lockStockLevels(trx, keys);
-          const parts = await findDispatchedLotParts(trx, transfer);
-          const changes: StockChange[] = [];
-          const lotWrites: LotWrite[] = [];
-          for (const part of parts) {
-            const key = { warehouseCode: transfer.toWarehouseCode, sku: part.sku };
-            changes.push({
-              key,
-              deltas: { incoming: -part.quantity, onHand: part.quantity },
-              reason: "transfer_in",
-              lotCode: part.lotCode,
+    const view = await deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "transfer_receive",
+            key: command.idempotencyKey,
+            fingerprint: fingerprintOf(command.transferId),
+          },
+          async () => {
+            const now = deps.clock();
+            const transfer = await lockTransferIn(trx, command.transferId, "in_transit");
+            const warehouse = await lockWarehouseCapacity(trx, transfer.toWarehouseCode);
+            if (!warehouse)
+              throw internal(
+                `warehouse ${transfer.toWarehouseCode} of transfer ${transfer.transferId} vanished`,
+              );
+            const units = transfer.lines.reduce((sum, line) => sum + line.quantity, 0);
+            const capacity = decideCapacity(warehouse, units);
+            if (capacity.refused) {
+              throw failedPrecondition(
+                ErrorReason.CAPACITY_EXCEEDED,
+                `warehouse ${warehouse.code} holds ${warehouse.unitsStored} of ${warehouse.capacityUnits} units; receiving ${units} would exceed its capacity`,
+                {
+                  warehouse_code: warehouse.code,
+                  free_units: String(Math.max(0, warehouse.capacityUnits - warehouse.unitsStored)),
+                },
+              );
+            }
+            const keys = transfer.lines.map((l) => ({ warehouseCode: transfer.toWarehouseCode, sku: l.sku }));
+            const locked = await lockStockLevels(trx, keys);
+            const parts = await findDispatchedLotParts(trx, transfer);
+            const changes: StockChange[] = [];
+            const lotWrites: LotWrite[] = [];
+            for (const part of parts) {
+              const key = { warehouseCode: transfer.toWarehouseCode, sku: part.sku };
+              changes.push({
+                key,
+                deltas: { incoming: -part.quantity, onHand: part.quantity },
+                reason: "transfer_in",
+                lotCode: part.lotCode,
+              });
+              lotWrites.push({
+                ...key,
+                lotCode: part.lotCode,
+                expiresOn: part.expiresOn,
+                onHandDelta: part.quantity,
+                allocatedDelta: 0,
+              });
+            }
+            const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
+            const reference = { type: "transfer", id: transfer.transferId };
+            const planned = planStockChanges(locked, changes, {
+              eventContext: context,
+              reference,
+              now,
+              lots: lotWrites,
+              extraEvents,
             });
-            lotWrites.push({
-              ...key,
-              lotCode: part.lotCode,
-              expiresOn: part.expiresOn,
-              onHandDelta: part.quantity,
-              allocatedDelta: 0,
-            });
-          }
-          const extraEvents = await recordFillAlert(trx, warehouse, capacity, units, now);
-          const reference = { type: "transfer", id: transfer.transferId };
-          const planned = planStockChanges(locked, changes, {
-            eventContext: context,
-            reference,
-            now,
-            lots: lotWrites,
-            extraEvents,
-          });
-          await writeStockChanges(
-            trx,
-            { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
-            planned.writeSet,
-          );
-          await setTransferStatus(trx, transfer.transferId, "received", now);
-          return { ...transfer, status: "received" as const, updatedAt: now };
-        },
-      ),
+            await writeStockChanges(
+              trx,
+              { actor: context.actor, referenceType: reference.type, referenceId: reference.id },
+              planned.writeSet,
+            );
+            await setTransferStatus(trx, transfer.transferId, "received", now);
+            return { ...transfer, status: "received" as const, updatedAt: now };
+          },
+        ),
+      context,
     );
     return revive(view);
   };

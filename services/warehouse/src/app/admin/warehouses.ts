@@ -61,7 +61,7 @@ export function validateWarehouseFields(fields: WarehouseFields, prefix = "wareh
   }
 }
 
-function warehouseNotFound(code: string) {
+export function warehouseNotFound(code: string) {
   return notFound(ErrorReason.WAREHOUSE_NOT_FOUND, `warehouse ${code} does not exist`, {
     warehouse_code: code,
   });
@@ -74,26 +74,28 @@ export function createWarehouseUseCase(deps: UseCaseDeps) {
   ): Promise<WarehouseRecord> {
     const { idempotencyKey, ...fields } = command;
     validateWarehouseFields(fields);
-    return deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "create_warehouse",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(fields),
-        },
-        async () => {
-          const created = await insertWarehouse(trx, fields);
-          if (!created) {
-            throw alreadyExists(ErrorReason.ALREADY_EXISTS, `warehouse ${fields.code} already exists`, {
-              warehouse_code: fields.code,
-            });
-          }
-          return created;
-        },
-        { codec: warehouseRecordJson },
-      ),
+    return deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "create_warehouse",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(fields),
+          },
+          async () => {
+            const created = await insertWarehouse(trx, fields);
+            if (!created) {
+              throw alreadyExists(ErrorReason.ALREADY_EXISTS, `warehouse ${fields.code} already exists`, {
+                warehouse_code: fields.code,
+              });
+            }
+            return created;
+          },
+          { codec: warehouseRecordJson },
+        ),
+      context,
     );
   };
 }
@@ -105,22 +107,24 @@ export function updateWarehouseUseCase(deps: UseCaseDeps) {
   ): Promise<WarehouseRecord> {
     const { idempotencyKey, ...fields } = command;
     validateWarehouseFields(fields);
-    return deps.transaction((trx) =>
-      runIdempotent(
-        trx,
-        {
-          principal: context.principal,
-          operation: "update_warehouse",
-          key: idempotencyKey,
-          fingerprint: fingerprintOf(fields),
-        },
-        async () => {
-          const updated = await updateWarehouse(trx, fields);
-          if (!updated) throw warehouseNotFound(fields.code);
-          return updated;
-        },
-        { codec: warehouseRecordJson },
-      ),
+    return deps.transaction(
+      (trx) =>
+        runIdempotent(
+          trx,
+          {
+            principal: context.principal,
+            operation: "update_warehouse",
+            key: idempotencyKey,
+            fingerprint: fingerprintOf(fields),
+          },
+          async () => {
+            const updated = await updateWarehouse(trx, fields);
+            if (!updated) throw warehouseNotFound(fields.code);
+            return updated;
+          },
+          { codec: warehouseRecordJson },
+        ),
+      context,
     );
   };
 }

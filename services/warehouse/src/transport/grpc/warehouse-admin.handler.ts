@@ -54,6 +54,8 @@ const OPERATORS = ["ops", "admin"] as const;
 // Reads other services need (the order service checks that a cart's warehouse exists: ORD-P0-02).
 const READERS = ["ops", "admin", "service"] as const;
 const ADMINS = ["admin"] as const;
+// The fulfillment service posts a short pick's missing units as a LOSS adjustment (issue 14).
+const ADJUSTERS = ["ops", "admin", "service"] as const;
 
 export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService> = {
   createWarehouse: ADMINS,
@@ -65,7 +67,7 @@ export const WAREHOUSE_ADMIN_POLICY: ServicePolicy<typeof WarehouseAdminService>
   deleteBin: ADMINS,
   setStockPolicy: OPERATORS,
   receiveStock: OPERATORS,
-  adjustStock: OPERATORS,
+  adjustStock: ADJUSTERS,
   bulkAdjustStock: OPERATORS,
   createTransfer: OPERATORS,
   dispatchTransfer: OPERATORS,

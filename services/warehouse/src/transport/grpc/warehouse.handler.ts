@@ -36,11 +36,13 @@ export const WAREHOUSE_POLICY: ServicePolicy<typeof WarehouseService> = {
   shipReservation: OPERATORS,
   restockReturn: OPERATORS,
   recordQualityCheck: OPERATORS,
+  listUnitLocations: OPERATORS,
 };
 
 const MAX_BATCH_SKUS = 100;
 
-// Who asks and the ids the events will carry. A caller's correlation id joins its saga's events.
+// Who asks, the ids the events will carry, and the call's deadline and signal. A caller's correlation id
+// joins its saga's events.
 export function requestContextFrom(ctx: CallContext): RequestContext {
   return {
     producer: "warehouse",
@@ -49,6 +51,11 @@ export function requestContextFrom(ctx: CallContext): RequestContext {
     correlationId: correlationIdFrom(ctx) ?? ctx.requestId,
     traceId: ctx.traceId,
     traceparent: ctx.traceparent,
+    deadline: ctx.deadline,
+    // Read when first used: the pipeline makes the call's AbortController on demand.
+    get signal() {
+      return ctx.signal;
+    },
   };
 }
 
@@ -80,6 +87,28 @@ export function createWarehouseHandler(
       });
       const stocks = await useCases.getStock([...new Set(skus)], warehouseCode);
       return { stocks: stocks.map(encodeSkuStock) };
+    },
+    async listUnitLocations(request) {
+      const query = collectViolations((check) => {
+        check(() => validate.lineCount(request.skus, "skus", MAX_BATCH_SKUS));
+        return {
+          warehouseCode: check(() => validate.warehouseCode(request.warehouseCode)),
+          skus: request.skus.map((sku, index) => check(() => validate.sku(sku, `skus[${index}]`))),
+        };
+      });
+      const locations = await useCases.listUnitLocations(query);
+      return {
+        locations: locations.map((l) => ({
+          sku: l.sku,
+          lotCode: l.lotCode,
+          binCode: l.binCode,
+          zone: l.zone,
+          aisle: l.aisle,
+          position: l.position,
+          pickSequence: l.pickSequence,
+          units: BigInt(l.units),
+        })),
+      };
     },
     async getReservation(request) {
       const reservation = await useCases.getReservation(validate.reservationId(request.reservationId));

@@ -61,6 +61,13 @@ export declare type CreateProductRequest = Message<"stockroom.catalog.v1.CreateP
    * @generated from field: stockroom.catalog.v1.ProductStatus status = 9;
    */
   status: ProductStatus;
+
+  /**
+   * Grams per unit as shipped, 1..1,000,000; unset: not known.
+   *
+   * @generated from field: optional int32 weight_grams = 20;
+   */
+  weightGrams?: number | undefined;
 };
 
 /**
@@ -137,6 +144,13 @@ export declare type UpdateProductRequest = Message<"stockroom.catalog.v1.UpdateP
    * @generated from field: stockroom.catalog.v1.ProductStatus status = 9;
    */
   status: ProductStatus;
+
+  /**
+   * Grams per unit as shipped, 1..1,000,000; unset: unchanged.
+   *
+   * @generated from field: optional int32 weight_grams = 20;
+   */
+  weightGrams?: number | undefined;
 };
 
 /**

@@ -189,6 +189,20 @@ export declare type Product = Message<"stockroom.catalog.v1.Product"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 12;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Grams per unit as shipped (the fulfillment's pack weight check); unset: not known.
+   *
+   * @generated from field: optional int32 weight_grams = 20;
+   */
+  weightGrams?: number | undefined;
+
+  /**
+   * Rating figures from the review service's events (absent until the sku has a published review).
+   *
+   * @generated from field: stockroom.catalog.v1.ProductRating rating = 21;
+   */
+  rating?: ProductRating | undefined;
 };
 
 /**
@@ -196,6 +210,50 @@ export declare type Product = Message<"stockroom.catalog.v1.Product"> & {
  * Use `create(ProductSchema)` to create a new message.
  */
 export declare const ProductSchema: GenMessage<Product>;
+
+/**
+ * Published reviews of the product, as the review service last reported them.
+ *
+ * @generated from message stockroom.catalog.v1.ProductRating
+ */
+export declare type ProductRating = Message<"stockroom.catalog.v1.ProductRating"> & {
+  /**
+   * @generated from field: int64 review_count = 1;
+   */
+  reviewCount: bigint;
+
+  /**
+   * Mean of every published review's rating; 0 when there are none.
+   *
+   * @generated from field: double average_rating = 2;
+   */
+  averageRating: number;
+
+  /**
+   * Reviews with a proof of purchase whose units were not all returned.
+   *
+   * @generated from field: int64 verified_review_count = 3;
+   */
+  verifiedReviewCount: bigint;
+
+  /**
+   * @generated from field: double verified_average_rating = 4;
+   */
+  verifiedAverageRating: number;
+
+  /**
+   * The review service's rating summary version these figures come from.
+   *
+   * @generated from field: int64 summary_version = 5;
+   */
+  summaryVersion: bigint;
+};
+
+/**
+ * Describes the message stockroom.catalog.v1.ProductRating.
+ * Use `create(ProductRatingSchema)` to create a new message.
+ */
+export declare const ProductRatingSchema: GenMessage<ProductRating>;
 
 /**
  * @generated from enum stockroom.catalog.v1.ProductStatus

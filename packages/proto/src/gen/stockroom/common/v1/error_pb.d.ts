@@ -317,6 +317,16 @@ export enum ErrorReason {
   RETURN_NOT_FOUND = 401,
 
   /**
+   * @generated from enum value: ERROR_REASON_PICK_LIST_NOT_FOUND = 402;
+   */
+  PICK_LIST_NOT_FOUND = 402,
+
+  /**
+   * @generated from enum value: ERROR_REASON_PACKAGE_NOT_FOUND = 403;
+   */
+  PACKAGE_NOT_FOUND = 403,
+
+  /**
    * Review.
    *
    * @generated from enum value: ERROR_REASON_REVIEW_NOT_FOUND = 500;
@@ -327,6 +337,20 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_PURCHASE_NOT_VERIFIED = 501;
    */
   PURCHASE_NOT_VERIFIED = 501,
+
+  /**
+   * Search.
+   *
+   * @generated from enum value: ERROR_REASON_REBUILD_NOT_FOUND = 600;
+   */
+  REBUILD_NOT_FOUND = 600,
+
+  /**
+   * Another rebuild of the search index is running.
+   *
+   * @generated from enum value: ERROR_REASON_REBUILD_IN_PROGRESS = 601;
+   */
+  REBUILD_IN_PROGRESS = 601,
 }
 
 /**

@@ -762,6 +762,14 @@ export enum FulfillmentOrderStatus {
    * @generated from enum value: FULFILLMENT_ORDER_STATUS_CANCELLED = 8;
    */
   CANCELLED = 8,
+
+  /**
+   * Created from OrderConfirmed; the warehouse is being asked whether the reservation still commits its
+   * units (nothing is picked before).
+   *
+   * @generated from enum value: FULFILLMENT_ORDER_STATUS_VERIFYING = 9;
+   */
+  VERIFYING = 9,
 }
 
 /**

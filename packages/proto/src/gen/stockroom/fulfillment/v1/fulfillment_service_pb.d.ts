@@ -132,6 +132,13 @@ export declare type ConfirmPickRequest = Message<"stockroom.fulfillment.v1.Confi
    * @generated from field: int32 quantity = 6;
    */
   quantity: number;
+
+  /**
+   * The warehouse the picker works in: a pick list of another warehouse is refused. Empty: not checked.
+   *
+   * @generated from field: string warehouse_code = 7;
+   */
+  warehouseCode: string;
 };
 
 /**
@@ -191,6 +198,13 @@ export declare type ReportShortPickRequest = Message<"stockroom.fulfillment.v1.R
    * @generated from field: string reason = 6;
    */
   reason: string;
+
+  /**
+   * The warehouse the picker works in: a pick list of another warehouse is refused. Empty: not checked.
+   *
+   * @generated from field: string warehouse_code = 7;
+   */
+  warehouseCode: string;
 };
 
 /**
@@ -292,6 +306,13 @@ export declare type RecordQcResultsRequest = Message<"stockroom.fulfillment.v1.R
    * @generated from field: string inspector_note = 4;
    */
   inspectorNote: string;
+
+  /**
+   * Failed units go short instead of being replaced by another pick (default: replaced).
+   *
+   * @generated from field: bool no_replacement = 5;
+   */
+  noReplacement: boolean;
 };
 
 /**
@@ -594,6 +615,14 @@ export declare type RequestReturnRequest = Message<"stockroom.fulfillment.v1.Req
    * @generated from field: string note = 5;
    */
   note: string;
+
+  /**
+   * The customer the storefront acts for (required for a storefront caller: another customer's
+   * fulfillment is not found); ops may leave it empty.
+   *
+   * @generated from field: string customer_id = 6;
+   */
+  customerId: string;
 };
 
 /**
@@ -824,6 +853,13 @@ export declare type GetReturnRequest = Message<"stockroom.fulfillment.v1.GetRetu
    * @generated from field: string return_id = 1;
    */
   returnId: string;
+
+  /**
+   * As in RequestReturnRequest: required for a storefront caller, which sees only its customer's returns.
+   *
+   * @generated from field: string customer_id = 2;
+   */
+  customerId: string;
 };
 
 /**

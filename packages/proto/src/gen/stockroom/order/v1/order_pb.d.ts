@@ -850,6 +850,34 @@ export enum AttentionReason {
    * @generated from enum value: ATTENTION_REASON_UNEXPECTED_ERROR = 5;
    */
   UNEXPECTED_ERROR = 5,
+
+  /**
+   * After checkout: a refund (return, short line, cancellation, ops) kept failing at the provider.
+   *
+   * @generated from enum value: ATTENTION_REASON_REFUND_FAILED = 6;
+   */
+  REFUND_FAILED = 6,
+
+  /**
+   * After checkout: the capture on shipment kept failing.
+   *
+   * @generated from enum value: ATTENTION_REASON_CAPTURE_FAILED = 7;
+   */
+  CAPTURE_FAILED = 7,
+
+  /**
+   * After checkout: voiding the authorization of an order that will not ship kept failing.
+   *
+   * @generated from enum value: ATTENTION_REASON_VOID_FAILED = 8;
+   */
+  VOID_FAILED = 8,
+
+  /**
+   * After checkout: releasing a short line's committed stock kept failing.
+   *
+   * @generated from enum value: ATTENTION_REASON_RELEASE_STOCK_FAILED = 9;
+   */
+  RELEASE_STOCK_FAILED = 9,
 }
 
 /**

@@ -595,6 +595,102 @@ export declare type RecordQualityCheckResponse = Message<"stockroom.warehouse.v1
 export declare const RecordQualityCheckResponseSchema: GenMessage<RecordQualityCheckResponse>;
 
 /**
+ * @generated from message stockroom.warehouse.v1.ListUnitLocationsRequest
+ */
+export declare type ListUnitLocationsRequest = Message<"stockroom.warehouse.v1.ListUnitLocationsRequest"> & {
+  /**
+   * @generated from field: string warehouse_code = 1;
+   */
+  warehouseCode: string;
+
+  /**
+   * 1 to 100 distinct skus.
+   *
+   * @generated from field: repeated string skus = 2;
+   */
+  skus: string[];
+};
+
+/**
+ * Describes the message stockroom.warehouse.v1.ListUnitLocationsRequest.
+ * Use `create(ListUnitLocationsRequestSchema)` to create a new message.
+ */
+export declare const ListUnitLocationsRequestSchema: GenMessage<ListUnitLocationsRequest>;
+
+/**
+ * Units of one sku and lot recorded in one bin, with the bin's place on the route.
+ *
+ * @generated from message stockroom.warehouse.v1.UnitLocation
+ */
+export declare type UnitLocation = Message<"stockroom.warehouse.v1.UnitLocation"> & {
+  /**
+   * @generated from field: string sku = 1;
+   */
+  sku: string;
+
+  /**
+   * Empty: the untracked lot.
+   *
+   * @generated from field: string lot_code = 2;
+   */
+  lotCode: string;
+
+  /**
+   * @generated from field: string bin_code = 3;
+   */
+  binCode: string;
+
+  /**
+   * @generated from field: string zone = 4;
+   */
+  zone: string;
+
+  /**
+   * @generated from field: string aisle = 5;
+   */
+  aisle: string;
+
+  /**
+   * @generated from field: string position = 6;
+   */
+  position: string;
+
+  /**
+   * @generated from field: int32 pick_sequence = 7;
+   */
+  pickSequence: number;
+
+  /**
+   * @generated from field: int64 units = 8;
+   */
+  units: bigint;
+};
+
+/**
+ * Describes the message stockroom.warehouse.v1.UnitLocation.
+ * Use `create(UnitLocationSchema)` to create a new message.
+ */
+export declare const UnitLocationSchema: GenMessage<UnitLocation>;
+
+/**
+ * @generated from message stockroom.warehouse.v1.ListUnitLocationsResponse
+ */
+export declare type ListUnitLocationsResponse = Message<"stockroom.warehouse.v1.ListUnitLocationsResponse"> & {
+  /**
+   * Pick order: pick_sequence, bin, sku, lot.
+   *
+   * @generated from field: repeated stockroom.warehouse.v1.UnitLocation locations = 1;
+   */
+  locations: UnitLocation[];
+};
+
+/**
+ * Describes the message stockroom.warehouse.v1.ListUnitLocationsResponse.
+ * Use `create(ListUnitLocationsResponseSchema)` to create a new message.
+ */
+export declare const ListUnitLocationsResponseSchema: GenMessage<ListUnitLocationsResponse>;
+
+/**
  * @generated from enum stockroom.warehouse.v1.ItemCondition
  */
 export enum ItemCondition {
@@ -756,6 +852,18 @@ export declare const WarehouseService: GenService<{
     methodKind: "unary";
     input: typeof RecordQualityCheckRequestSchema;
     output: typeof RecordQualityCheckResponseSchema;
+  },
+  /**
+   * Where a warehouse's units of some skus are, lot by lot and bin by bin, in pick order (the bins'
+   * pick sequence): what the fulfillment service routes a pick list by. Units not put away in a bin
+   * are not listed.
+   *
+   * @generated from rpc stockroom.warehouse.v1.WarehouseService.ListUnitLocations
+   */
+  listUnitLocations: {
+    methodKind: "unary";
+    input: typeof ListUnitLocationsRequestSchema;
+    output: typeof ListUnitLocationsResponseSchema;
   },
 }>;
 

@@ -18,7 +18,6 @@ import { getProductUseCase, loadProductViewsUseCase } from "../src/app/read-prod
 import { createStockEventsConsumer } from "../src/transport/kafka/stock-events.consumer.ts";
 import {
   createStockProjectionLag,
-  createStockProjectionPoller,
   type StockProjectionLag,
 } from "../src/transport/kafka/stock-projection-lag.ts";
 import {
@@ -94,19 +93,10 @@ beforeAll(async () => {
     topic: TOPIC,
     groupId: GROUP,
     progress: lag.progress,
-  });
-  const poller = createStockProjectionPoller({
-    kafka,
-    topic: TOPIC,
-    groupId: GROUP,
-    lag,
-    logger: quiet,
-    intervalMs: 200,
+    offsetsIntervalMs: 200,
   });
   await consumer.start();
   stops.push(() => consumer.stop());
-  await poller.start();
-  stops.push(() => poller.stop());
 });
 
 afterAll(async () => {
