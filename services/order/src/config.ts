@@ -52,8 +52,9 @@ export const orderConfigSchema = z
       .regex(/^[A-Z]{3}$/, "expected an ISO 4217 code")
       .default("EUR"),
     STOCK_HOLD_MODE: z.enum(["at_checkout", "from_add_to_cart"]).default("at_checkout"),
-    // The abandoned-cart worker: open carts idle this long are abandoned and their stock holds released
-    // (ORD-P1-01); it looks every CART_ABANDON_INTERVAL_MS and also releases holds carts let go of.
+    // The abandoned-cart worker (from_add_to_cart): open carts idle this long are abandoned and their
+    // stock holds released (ORD-P1-01); it looks every CART_ABANDON_INTERVAL_MS and also releases holds
+    // carts let go of.
     CART_ABANDON_AFTER_MS: durationMs().default(60 * 60_000),
     CART_ABANDON_INTERVAL_MS: durationMs().default(30_000),
     CART_ABANDON_BATCH_SIZE: positiveInt().default(100),

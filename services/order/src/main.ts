@@ -1,8 +1,8 @@
 // Composition root: config → logger → pool (migrated) → clients of the warehouse, the catalog and the
 // payment providers (each dependency behind its own breaker) → use cases → gRPC server (health,
 // reflection) and the same API over Connect/JSON, metrics listener, payment webhook listener, outbox
-// relay, the checkout saga worker, the abandoned-cart worker and the retention worker, wired by hand; SIGTERM stops them in reverse
-// order.
+// relay, the checkout saga worker, the abandoned-cart worker and the retention worker, wired by hand;
+// SIGTERM stops them in reverse order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
 import { ConfigError } from "@stockroom/config";

@@ -105,7 +105,7 @@ describe("SIGKILL of the order process during cart changes that hold stock", () 
     await Promise.all(storm);
     // The kill landed mid-command: intents or superseded holds were left unsettled.
     const left = (await holdsOf(f)).filter((h) => h.status === "reserving" || h.status === "releasing");
-    expect(left.length).toBeGreaterThan(0);
+    expect(left.length, "the kill landed while commands were in flight").toBeGreaterThan(0);
 
     await proc.start();
     const deadline = Date.now() + 30_000;
@@ -120,7 +120,9 @@ describe("SIGKILL of the order process during cart changes that hold stock", () 
     await proc.kill();
 
     const held = (await holdsOf(f)).filter((h) => h.status === "held");
-    expect(await activeCartReservations(f)).toEqual(held.map((h) => h.reservation_id).sort());
+    expect(await activeCartReservations(f), "active cart reservations are the held holds").toEqual(
+      held.map((h) => h.reservation_id).sort(),
+    );
     const { rows: levels } = await sql<{ sku: string; reserved: number }>`
       SELECT sku, reserved::int FROM stock_levels WHERE sku = ANY(${SKUS})`.execute(f.warehouse.db);
     for (const sku of SKUS) {
