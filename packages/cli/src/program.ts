@@ -36,7 +36,9 @@ Exit codes:
 
 export function buildProgram(result: { code: ExitCode }): Command {
   const program = new Command("stockroom")
-    .description("Stockroom operations: stock, imports and exports, warehouses, bins, orders, fulfillment, dead letters.")
+    .description(
+      "Stockroom operations: stock, imports and exports, warehouses, bins, orders, fulfillment, dead letters.",
+    )
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
     .option("--json", "print one JSON document for scripts instead of tables")

@@ -30,7 +30,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServiceProcess, spawnService } from "./support/order-services.ts";
 import { runCli } from "./support/run-cli.ts";
-import { freePort, JWT_SECRET, startWarehouseProcess, type WarehouseProcess } from "./support/warehouse-process.ts";
+import {
+  freePort,
+  JWT_SECRET,
+  startWarehouseProcess,
+  type WarehouseProcess,
+} from "./support/warehouse-process.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const WH = `CLF-${uniqueSuffix().slice(-6).toUpperCase()}`;
@@ -48,7 +53,9 @@ let dir: string;
 // A reservation confirmed in the warehouse for a new order, announced as OrderConfirmed on the topic.
 async function confirmOrder(sku: string, quantity: number): Promise<string> {
   const orderId = randomUUID();
-  const stock = createClient(WarehouseService, warehouse.address, { token: await warehouse.token("service") });
+  const stock = createClient(WarehouseService, warehouse.address, {
+    token: await warehouse.token("service"),
+  });
   try {
     const { reservation } = await stock.reserve({
       idempotencyKey: `checkout-${orderId}`,
@@ -121,7 +128,9 @@ async function listJson(args: string[]): Promise<FulfillmentJson[]> {
 beforeAll(async () => {
   warehouse = await startWarehouseProcess();
   opsToken = await warehouse.token("ops");
-  const admin = createClient(WarehouseAdminService, warehouse.address, { token: await warehouse.token("admin") });
+  const admin = createClient(WarehouseAdminService, warehouse.address, {
+    token: await warehouse.token("admin"),
+  });
   try {
     await admin.createWarehouse({
       idempotencyKey: key(),
@@ -278,7 +287,12 @@ describe("stockroom fulfillment commands", () => {
         packageId: packed.package?.packageId ?? "",
         results: [{ orderLineNumber: 1, unitIndex: 1, outcome: QcOutcome.PASS }],
       });
-      await floor.shipFulfillment({ idempotencyKey: key(), fulfillmentId, carrier: "dhl", trackingNumber: key() });
+      await floor.shipFulfillment({
+        idempotencyKey: key(),
+        fulfillmentId,
+        carrier: "dhl",
+        trackingNumber: key(),
+      });
       await floor.confirmDelivery({ idempotencyKey: key(), fulfillmentId });
       const requested = await floor.requestReturn({
         idempotencyKey: key(),
@@ -319,7 +333,10 @@ describe("stockroom fulfillment commands", () => {
     expect(unknown.code, unknown.stderr).toBe(5);
     expect(unknown.stderr).toContain("NOT_FOUND");
 
-    const unknownExport = await runCli(["picklists", "export", randomUUID(), "-o", join(dir, "none.csv")], env);
+    const unknownExport = await runCli(
+      ["picklists", "export", randomUUID(), "-o", join(dir, "none.csv")],
+      env,
+    );
     expect(unknownExport.code, unknownExport.stderr).toBe(5);
     expect(existsSync(join(dir, "none.csv"))).toBe(false);
 
@@ -328,7 +345,9 @@ describe("stockroom fulfillment commands", () => {
     expect(denied.code).toBe(4);
     expect(denied.stderr).toContain("PERMISSION_DENIED");
 
-    const noToken = await runCli(["returns", "awaiting"], { STOCKROOM_FULFILLMENT_ADDRESS: fulfillmentAddress });
+    const noToken = await runCli(["returns", "awaiting"], {
+      STOCKROOM_FULFILLMENT_ADDRESS: fulfillmentAddress,
+    });
     expect(noToken.code).toBe(4);
   }, 60_000);
 });

@@ -164,7 +164,18 @@ export function registerFulfillmentCommands(program: Command, run: RunAction): v
           return;
         }
         printTable(
-          ["fulfillment", "order", "warehouse", "status", "ordered", "picked", "shipped", "short", "pick list", "updated at"],
+          [
+            "fulfillment",
+            "order",
+            "warehouse",
+            "status",
+            "ordered",
+            "picked",
+            "shipped",
+            "short",
+            "pick list",
+            "updated at",
+          ],
           found.map((f) => [
             f.fulfillmentId,
             f.orderId,
@@ -258,7 +269,9 @@ export function registerFulfillmentCommands(program: Command, run: RunAction): v
     .command("returns")
     .description("customer returns (ops)")
     .command("awaiting")
-    .description("returns waiting for ops: requested (to authorize), authorized (to receive), received (to inspect)")
+    .description(
+      "returns waiting for ops: requested (to authorize), authorized (to receive), received (to inspect)",
+    )
     .option(
       "--status <status>",
       `only this status (repeatable): ${AWAITING_STATUSES.join(", ")}`,
