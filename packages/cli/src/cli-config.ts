@@ -1,6 +1,6 @@
 // Where the CLI finds its token and the services: flags first, then the environment, then the config
 // file (--config, or ~/.config/stockroom/config.json when present), then the local defaults of
-// deploy/local/env.sh. One token serves every service the commands call (warehouse, order).
+// deploy/local/env.sh. One token serves every service the commands call (warehouse, order, fulfillment).
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ export const CONFIG_FILE_SCHEMA = z
     warehouseAddress: z.string().min(1).optional(),
     /** host:port of the order service's gRPC API. */
     orderAddress: z.string().min(1).optional(),
+    /** host:port of the fulfillment service's gRPC API. */
+    fulfillmentAddress: z.string().min(1).optional(),
     /** Kafka brokers for `dlq`, "host:port,host:port" or a list. */
     kafkaBrokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   })
@@ -26,6 +28,7 @@ export interface GlobalOptions {
   config?: string;
   warehouseAddress?: string;
   orderAddress?: string;
+  fulfillmentAddress?: string;
   brokers?: string;
   json?: boolean;
   timeout?: number;
@@ -37,6 +40,7 @@ export interface CliConfig {
   tokenSource: string;
   warehouseAddress: string;
   orderAddress: string;
+  fulfillmentAddress: string;
   kafkaBrokers: string[];
   json: boolean;
   /** Deadline of one unary call, ms. */
@@ -102,6 +106,11 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
       env.STOCKROOM_ORDER_ADDRESS ??
       file.orderAddress ??
       `127.0.0.1:${env.ORDER_GRPC_PORT || "50053"}`,
+    fulfillmentAddress:
+      options.fulfillmentAddress ??
+      env.STOCKROOM_FULFILLMENT_ADDRESS ??
+      file.fulfillmentAddress ??
+      `127.0.0.1:${env.FULFILLMENT_GRPC_PORT || "50054"}`,
     kafkaBrokers: brokerList(brokers ?? file.kafkaBrokers ?? "127.0.0.1:9092"),
     json: options.json === true,
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,

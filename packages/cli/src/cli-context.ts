@@ -1,6 +1,7 @@
 // What a command works with: the resolved configuration and the service clients, opened on first use
 // and closed when the command ends.
 import { createClient, type TypedClient } from "@stockroom/grpc";
+import { FulfillmentService } from "@stockroom/proto/stockroom/fulfillment/v1/fulfillment_service_pb.js";
 import { OrderAdminService } from "@stockroom/proto/stockroom/order/v1/order_admin_service_pb.js";
 import { OrderService } from "@stockroom/proto/stockroom/order/v1/order_service_pb.js";
 import { WarehouseAdminService } from "@stockroom/proto/stockroom/warehouse/v1/warehouse_admin_service_pb.js";
@@ -15,6 +16,7 @@ export interface CliContext {
   warehouseAdmin(): TypedClient<typeof WarehouseAdminService>;
   order(): TypedClient<typeof OrderService>;
   orderAdmin(): TypedClient<typeof OrderAdminService>;
+  fulfillment(): TypedClient<typeof FulfillmentService>;
   close(): void;
 }
 
@@ -29,7 +31,8 @@ export function createCliContext(command: Command, env: NodeJS.ProcessEnv = proc
     | typeof WarehouseService
     | typeof WarehouseAdminService
     | typeof OrderService
-    | typeof OrderAdminService;
+    | typeof OrderAdminService
+    | typeof FulfillmentService;
   function open<S extends Service>(service: S, address: string) {
     const token = config.token;
     if (token === undefined) throw new CliError(NO_TOKEN_MESSAGE, EXIT.auth);
@@ -44,6 +47,7 @@ export function createCliContext(command: Command, env: NodeJS.ProcessEnv = proc
   let warehouseAdmin: TypedClient<typeof WarehouseAdminService> | undefined;
   let order: TypedClient<typeof OrderService> | undefined;
   let orderAdmin: TypedClient<typeof OrderAdminService> | undefined;
+  let fulfillment: TypedClient<typeof FulfillmentService> | undefined;
   return {
     config,
     warehouse: () => {
@@ -61,6 +65,10 @@ export function createCliContext(command: Command, env: NodeJS.ProcessEnv = proc
     orderAdmin: () => {
       orderAdmin ??= open(OrderAdminService, config.orderAddress);
       return orderAdmin;
+    },
+    fulfillment: () => {
+      fulfillment ??= open(FulfillmentService, config.fulfillmentAddress);
+      return fulfillment;
     },
     close: () => {
       for (const client of opened) client.close();

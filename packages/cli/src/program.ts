@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { type CliContext, createCliContext } from "./cli-context.ts";
 import { registerBinCommands } from "./commands/bins.command.ts";
 import { registerDlqCommands } from "./commands/dlq.command.ts";
+import { registerFulfillmentCommands } from "./commands/fulfillments.command.ts";
 import { registerImportCommands } from "./commands/import.command.ts";
 import { registerMovementCommands } from "./commands/movements.command.ts";
 import { registerOrderCommands } from "./commands/orders.command.ts";
@@ -35,7 +36,9 @@ Exit codes:
 
 export function buildProgram(result: { code: ExitCode }): Command {
   const program = new Command("stockroom")
-    .description("Stockroom operations: stock, imports and exports, warehouses, bins, orders, dead letters.")
+    .description(
+      "Stockroom operations: stock, imports and exports, warehouses, bins, orders, fulfillment, dead letters.",
+    )
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
     .option("--json", "print one JSON document for scripts instead of tables")
@@ -47,6 +50,10 @@ export function buildProgram(result: { code: ExitCode }): Command {
     .option(
       "--order-address <host:port>",
       "order service gRPC address (env STOCKROOM_ORDER_ADDRESS; default 127.0.0.1:$ORDER_GRPC_PORT or 50053)",
+    )
+    .option(
+      "--fulfillment-address <host:port>",
+      "fulfillment service gRPC address (env STOCKROOM_FULFILLMENT_ADDRESS; default 127.0.0.1:$FULFILLMENT_GRPC_PORT or 50054)",
     )
     .option("--brokers <list>", "Kafka brokers for dlq commands (env KAFKA_BROKERS; default 127.0.0.1:9092)")
     .addOption(
@@ -83,6 +90,7 @@ export function buildProgram(result: { code: ExitCode }): Command {
   registerWarehouseCommands(program, run);
   registerBinCommands(program, run);
   registerOrderCommands(program, run);
+  registerFulfillmentCommands(program, run);
   registerReconcileCommand(program, run);
   registerDlqCommands(program, run);
   registerTokenCommand(program, run);

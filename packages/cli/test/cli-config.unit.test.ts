@@ -61,6 +61,26 @@ describe("resolveConfig", () => {
     });
   });
 
+  it("takes the fulfillment address from the flag, STOCKROOM_FULFILLMENT_ADDRESS, the file, then the port", async () => {
+    const file = join(dir, "fulfillment.json");
+    await writeFile(file, JSON.stringify({ fulfillmentAddress: "file:4" }));
+    const env = { XDG_CONFIG_HOME: "/x" };
+    expect(resolveConfig({}, env).fulfillmentAddress).toBe("127.0.0.1:50054");
+    expect(resolveConfig({}, { ...env, FULFILLMENT_GRPC_PORT: "50154" }).fulfillmentAddress).toBe(
+      "127.0.0.1:50154",
+    );
+    expect(resolveConfig({ config: file }, env).fulfillmentAddress).toBe("file:4");
+    expect(
+      resolveConfig({ config: file }, { ...env, STOCKROOM_FULFILLMENT_ADDRESS: "env:5" }).fulfillmentAddress,
+    ).toBe("env:5");
+    expect(
+      resolveConfig(
+        { config: file, fulfillmentAddress: "flag:6" },
+        { ...env, STOCKROOM_FULFILLMENT_ADDRESS: "env:5" },
+      ).fulfillmentAddress,
+    ).toBe("flag:6");
+  });
+
   it("refuses a named config file that is missing, not JSON or has unknown fields", async () => {
     const refused = (path: string) => {
       try {

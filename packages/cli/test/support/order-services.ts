@@ -17,13 +17,13 @@ import { freePort, JWT_SECRET, startWarehouseProcess, type WarehouseProcess } fr
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 
-interface ServiceProcess {
+export interface ServiceProcess {
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
 }
 
-function spawnService(
+export function spawnService(
   name: string,
   env: Record<string, string>,
   startedLine: string,
