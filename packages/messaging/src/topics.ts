@@ -26,3 +26,5 @@ export const CATALOG_RATING_PROJECTION_GROUP = "catalog.rating-projection";
 export const SEARCH_PRODUCT_INDEX_GROUP = "search.product-index";
 /** The search index's in-stock flags, fed by WAREHOUSE_STOCK_TOPIC. */
 export const SEARCH_STOCK_INDEX_GROUP = "search.stock-index";
+/** The search index's rating figures, fed by REVIEW_TOPIC's RatingSummaryChanged events. */
+export const SEARCH_RATING_INDEX_GROUP = "search.rating-index";

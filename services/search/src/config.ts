@@ -18,7 +18,9 @@ import {
 } from "@stockroom/config";
 import {
   CATALOG_PRODUCT_TOPIC,
+  REVIEW_TOPIC,
   SEARCH_PRODUCT_INDEX_GROUP,
+  SEARCH_RATING_INDEX_GROUP,
   SEARCH_STOCK_INDEX_GROUP,
   WAREHOUSE_STOCK_TOPIC,
 } from "@stockroom/messaging";
@@ -45,9 +47,11 @@ export const searchConfigSchema = z
     OPENSEARCH_INDEX: nonEmptyString().default("stockroom-products"),
     PRODUCT_EVENTS_TOPIC: nonEmptyString().default(CATALOG_PRODUCT_TOPIC),
     STOCK_EVENTS_TOPIC: nonEmptyString().default(WAREHOUSE_STOCK_TOPIC),
+    RATING_EVENTS_TOPIC: nonEmptyString().default(REVIEW_TOPIC),
     // Overridable so a benchmark or a second environment on one broker does not share the groups' offsets.
     PRODUCT_CONSUMER_GROUP: nonEmptyString().default(SEARCH_PRODUCT_INDEX_GROUP),
     STOCK_CONSUMER_GROUP: nonEmptyString().default(SEARCH_STOCK_INDEX_GROUP),
+    RATING_CONSUMER_GROUP: nonEmptyString().default(SEARCH_RATING_INDEX_GROUP),
     PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt().default(3),
     // Where a rebuild reads products (CatalogAdminService) and stock (WarehouseService), host:port; unset
     // leaves RebuildIndex UNAVAILABLE. Calls are signed with JWT_SECRET.

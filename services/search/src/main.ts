@@ -1,5 +1,5 @@
 // Composition root: config → logger → pool (migrated) → engine → use cases → gRPC/Connect servers,
-// metrics, the two index consumers and the lag pollers, wired by hand; SIGTERM stops them in reverse
+// metrics, the three index consumers (products, stock, ratings) and the lag pollers, wired by hand; SIGTERM stops them in reverse
 // order.
 import { fileURLToPath } from "node:url";
 import { tokenVerifierFromConfig } from "@stockroom/auth";
@@ -24,6 +24,7 @@ import { createSearchHandler, SEARCH_POLICY } from "./transport/grpc/search.hand
 import { createSearchAdminHandler, SEARCH_ADMIN_POLICY } from "./transport/grpc/search-admin.handler.ts";
 import { createIndexLag } from "./transport/kafka/index-lag.ts";
 import { createProductEventsConsumer } from "./transport/kafka/product-events.consumer.ts";
+import { createRatingEventsConsumer } from "./transport/kafka/rating-events.consumer.ts";
 import { createStockEventsConsumer } from "./transport/kafka/stock-events.consumer.ts";
 
 const SERVICE = "search";
@@ -77,11 +78,11 @@ async function main(config: SearchConfig): Promise<void> {
   server.register(SearchAdminService, createSearchAdminHandler(useCases.admin), SEARCH_ADMIN_POLICY);
 
   // The consumed topics and their dead-letter topics up front (the broker does not auto-create them), so
-  // the consumers can start before the catalog or the warehouse ever ran.
+  // the consumers can start before the catalog, the warehouse or the review service ever ran.
   const kafka = createKafkaClient({ clientId: SERVICE, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopicsWith(
     kafka,
-    [config.PRODUCT_EVENTS_TOPIC, config.STOCK_EVENTS_TOPIC].flatMap((topic) =>
+    [config.PRODUCT_EVENTS_TOPIC, config.STOCK_EVENTS_TOPIC, config.RATING_EVENTS_TOPIC].flatMap((topic) =>
       [topic, dlqTopicOf(topic)].map((name) => ({ topic: name, numPartitions: config.TOPIC_PARTITIONS })),
     ),
   );
@@ -90,6 +91,7 @@ async function main(config: SearchConfig): Promise<void> {
     feeds: [
       { feed: "product", topic: config.PRODUCT_EVENTS_TOPIC, groupId: config.PRODUCT_CONSUMER_GROUP },
       { feed: "stock", topic: config.STOCK_EVENTS_TOPIC, groupId: config.STOCK_CONSUMER_GROUP },
+      { feed: "rating", topic: config.RATING_EVENTS_TOPIC, groupId: config.RATING_CONSUMER_GROUP },
     ],
     logger,
     registry,
@@ -117,6 +119,17 @@ async function main(config: SearchConfig): Promise<void> {
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     progress: lag.progressOf("stock"),
   });
+  const ratingConsumer = createRatingEventsConsumer({
+    kafka,
+    db,
+    useCases: useCases.ratingEvents,
+    logger,
+    registry,
+    topic: config.RATING_EVENTS_TOPIC,
+    groupId: config.RATING_CONSUMER_GROUP,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    progress: lag.progressOf("rating"),
+  });
 
   const api = await startApiServers(server, {
     logger,
@@ -127,6 +140,7 @@ async function main(config: SearchConfig): Promise<void> {
   const retention = startRetentionWorker({ config, db, schema: config.DB_SCHEMA, logger, registry });
   await productConsumer.start();
   await stockConsumer.start();
+  await ratingConsumer.start();
   await lag.start();
   logger.info(
     {
@@ -142,7 +156,13 @@ async function main(config: SearchConfig): Promise<void> {
   installSignalHandlers(
     {
       shutdown: async (graceMs) => {
-        await Promise.all([productConsumer.stop(), stockConsumer.stop(), lag.stop(), retention.stop()]);
+        await Promise.all([
+          productConsumer.stop(),
+          stockConsumer.stop(),
+          ratingConsumer.stop(),
+          lag.stop(),
+          retention.stop(),
+        ]);
         await api.shutdown(graceMs);
       },
     },

@@ -3,7 +3,9 @@
 // through the search service's gRPC clients while product updates and reservations keep arriving (and
 // are applied to the index as the consumers apply them). Queries are served from the old index until
 // the swap; afterwards nothing written meanwhile is lost, products the catalog no longer has are gone,
-// and the progress counts every product.
+// and the progress counts every product. Ratings (which the catalog and warehouse APIs do not carry)
+// survive it: those applied before the rebuild, also for products the live index lacked, and those
+// applied while it runs, and the rating sort reflects them.
 import { createTokenIssuer, createTokenVerifier } from "@stockroom/auth";
 import { createClient, createGrpcServer, type GrpcServer, startApiServers } from "@stockroom/grpc";
 import { createLogger } from "@stockroom/logging";
@@ -37,7 +39,7 @@ import { productFieldsOf } from "../src/transport/catalog-product-mapping.ts";
 import { createRebuildSources } from "../src/transport/grpc/rebuild-sources.client.ts";
 import { warehouseLevelOf } from "../src/transport/kafka/stock-events.consumer.ts";
 import { queryOf } from "./engine-contract.ts";
-import { createSearchFixture, productOf, type SearchFixture } from "./support/search-fixture.ts";
+import { createSearchFixture, productOf, ratingOf, type SearchFixture } from "./support/search-fixture.ts";
 
 const SECRET = "rebuild-test-secret-0123456789abcdefgh";
 const JWT = { secret: SECRET, issuer: "stockroom", audience: "stockroom" };
@@ -152,6 +154,10 @@ describe("RebuildIndex", () => {
     for (const sku of SKUS.filter((_, i) => i % 3 === 0)) {
       await search.applyProduct(productOf(sku, { name: `Rebuilt lantern ${sku}`, brand: "Rebuild" }));
     }
+    // Ratings before the rebuild: every fourth sku (most of them missing from the live index).
+    const ratingBefore = (i: number) => ratingOf(SKUS[i] ?? "", 1 + (i % 4), 1 + (i % 3), 1);
+    const ratedBefore = SKUS.map((_, i) => i).filter((i) => i % 4 === 0);
+    for (const i of ratedBefore) await search.applyRating(ratingBefore(i));
     const ghost = `RB-${suffix}-GHOST`;
     await search.applyProduct(productOf(ghost, { name: "Rebuilt lantern ghost", brand: "Rebuild" }));
 
@@ -196,6 +202,9 @@ describe("RebuildIndex", () => {
           const { stock } = await warehouseClient.getStock({ sku: level });
           for (const l of stock?.levels ?? []) await search.applyLevel(warehouseLevelOf(l));
         }
+        // A rating arriving during the rebuild (a newer version for a sku rated before).
+        const rated = SKUS.indexOf(sku);
+        await search.applyRating(ratingOf(sku, 4.5, 10 + rated, 2));
         const state = (await search.useCases.admin.getRebuild(run.id)).state;
         if (state === "running") {
           const hits = await search.engine.search(
@@ -239,6 +248,23 @@ describe("RebuildIndex", () => {
       expect([sku, doc.stock.available]).toEqual([sku, available.get(sku) ?? 0]);
     }
     expect(docs.some((d) => !d.inStock)).toBe(true);
+    for (const [i, sku] of SKUS.entries()) {
+      const doc = docs.find((d) => d.product.sku === sku);
+      const before = ratingBefore(i);
+      const expected = renamed.includes(sku)
+        ? { average: 4.5, count: 10 + i, ratingVersion: 2 }
+        : ratedBefore.includes(i)
+          ? { average: before.average, count: before.count, ratingVersion: 1 }
+          : undefined;
+      expect([sku, doc?.rating]).toEqual([sku, expected]);
+    }
+    const byRating = await search.engine.search(
+      queryOf({ text: "", filters: { brands: ["rebuild"] }, sort: "rating", pageSize: 5 }),
+    );
+    // The renamed skus (rated 4.5 during the rebuild) lead, most reviews first.
+    expect(byRating.hits.map((h) => h.sku)).toEqual(
+      [...renamed].sort((x, y) => SKUS.indexOf(y) - SKUS.indexOf(x)).slice(0, 5),
+    );
     expect((await search.engine.search(queryOf({ text: "ghost" }))).noMatch).toBe(true);
   }, 400_000);
 });

@@ -1,10 +1,11 @@
 // Applies the catalog's product events to the index, in the consumer's transaction (next to its
 // event_processing_log row and aggregate-version guard). A product change upserts the whole document
-// with the sku's current stock sum, read under the sum's row lock so no stock write can slip between
-// the read and the engine write; a price change is a partial update. The engine's guards make a
+// with the sku's current stock sum and stored rating, read under the sum's row lock so no stock or
+// rating write can slip between the read and the engine write; a price change is a partial update. The engine's guards make a
 // redelivered or overtaken event change nothing.
 import type { Transaction } from "kysely";
 import type { SearchDatabase } from "../data/database.ts";
+import { ratingsOf } from "../data/ratings.repo.ts";
 import { lockSkuStock } from "../data/stock.repo.ts";
 import type { PriceUpdate, ProductFields, WriteOutcome } from "../domain/search-document.ts";
 import type { UseCaseDeps } from "./use-case-deps.ts";
@@ -18,7 +19,8 @@ export function applyProductChangedUseCase(deps: Pick<UseCaseDeps, "engine">) {
       available: 0,
       stockVersion: 0,
     };
-    const [outcome] = await deps.engine.upsertDocuments([{ product, stock }]);
+    const rating = (await ratingsOf(trx, [product.sku])).get(product.sku);
+    const [outcome] = await deps.engine.upsertDocuments([{ product, stock, rating }]);
     return outcome ?? "stale";
   };
 }

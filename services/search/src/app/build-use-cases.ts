@@ -1,7 +1,8 @@
 // Every search use case, built once from the same deps: main.ts serves these, and the tests call these,
-// so what is tested is what runs. Grouped by caller: SearchService, SearchAdminService and the two
+// so what is tested is what runs. Grouped by caller: SearchService, SearchAdminService and the three
 // event consumers.
 import { applyPriceChangedUseCase, applyProductChangedUseCase } from "./apply-catalog-events.ts";
+import { applyRatingSummaryChangedUseCase } from "./apply-rating-summary-changed.ts";
 import { applyStockLevelChangedUseCase } from "./apply-stock-level-changed.ts";
 import { type RebuildSettings, rebuildIndexUseCase } from "./rebuild-index.ts";
 import { searchProductsUseCase, suggestProductsUseCase } from "./search-products.ts";
@@ -26,6 +27,9 @@ export function buildUseCases(deps: UseCaseDeps, settings: UseCaseSettings) {
     stockEvents: {
       applyStockLevelChanged: applyStockLevelChangedUseCase(deps),
     },
+    ratingEvents: {
+      applyRatingSummaryChanged: applyRatingSummaryChangedUseCase(deps),
+    },
   };
 }
 
@@ -34,3 +38,4 @@ export type SearchUseCases = UseCases["search"];
 export type SearchAdminUseCases = UseCases["admin"];
 export type CatalogEventUseCases = UseCases["catalogEvents"];
 export type StockEventUseCases = UseCases["stockEvents"];
+export type RatingEventUseCases = UseCases["ratingEvents"];

@@ -2,9 +2,12 @@
 // queries keep being served from the live one; the swap happens once every page is in. The levels read
 // go through the same guarded path as stock events (so an API answer older than an applied event changes
 // nothing), and each page is written under its skus' stock locks, so a stock event for one of them waits
-// and then updates the shadow's fresh document. Progress is recorded per page in rebuild_runs.
+// and then updates the shadow's fresh document. Ratings are not read from the review service: every
+// document carries the rating the service keeps from RatingSummaryChanged events (sku_ratings), read
+// under the same locks, so a rebuild keeps them. Progress is recorded per page in rebuild_runs.
 import { randomUUID } from "node:crypto";
 import { ErrorReason, failedPrecondition, notFound, unavailable } from "@stockroom/errors";
+import { ratingsOf } from "../data/ratings.repo.ts";
 import {
   failStaleRuns,
   findRun,
@@ -45,11 +48,12 @@ async function indexPage(
   await deps.transaction(async (trx) => {
     await lockSkuStock(trx, skus);
     for (const level of levels) await upsertLevelIfNewer(trx, level);
+    const ratings = await ratingsOf(trx, skus);
     const documents: SearchDocument[] = [];
     const moved: StockUpdate[] = [];
     for (const product of page.products) {
       const { stock, changed } = await recomputeSkuStock(trx, product.sku);
-      documents.push({ product, stock });
+      documents.push({ product, stock, rating: ratings.get(product.sku) });
       if (changed) moved.push({ sku: product.sku, ...stock });
     }
     await shadow.upsertDocuments(documents);

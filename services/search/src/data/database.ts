@@ -1,4 +1,4 @@
-// Kysely table types of the search service's own tables (migrations/search/20261202060000_*). The
+// Kysely table types of the search service's own tables (migrations/search/). The
 // PostgreSQL engine's documents table is reached through raw SQL in data/postgres/. Columns stay snake_case.
 import type { IdempotencyDatabase } from "@stockroom/idempotency";
 import type { ColumnType } from "kysely";
@@ -35,6 +35,15 @@ export interface SkuStockTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export interface SkuRatingsTable {
+  sku: string;
+  average: number;
+  review_count: BigIntColumn;
+  summary_version: BigIntColumn;
+  updated_at: Date;
+  applied_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface RebuildRunsTable {
   id: string;
   idempotency_key: string;
@@ -54,5 +63,6 @@ export interface SearchDatabase extends IdempotencyDatabase {
   consumer_aggregate_versions: ConsumerAggregateVersionsTable;
   stock_levels: StockLevelsTable;
   sku_stock: SkuStockTable;
+  sku_ratings: SkuRatingsTable;
   rebuild_runs: RebuildRunsTable;
 }

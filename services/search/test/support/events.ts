@@ -1,4 +1,4 @@
-// Event envelopes as the catalog and the warehouse publish them, for feeding the search consumers.
+// Event envelopes as the catalog, the warehouse and the review service publish them, for feeding the search consumers.
 import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -8,6 +8,7 @@ import {
   type EventEnvelope,
   EventEnvelopeSchema,
 } from "@stockroom/proto/stockroom/common/v1/event_envelope_pb.js";
+import { RatingSummaryChangedSchema } from "@stockroom/proto/stockroom/review/v1/events_pb.js";
 import { StockLevelChangedSchema } from "@stockroom/proto/stockroom/warehouse/v1/events_pb.js";
 import type { Producer } from "kafkajs";
 
@@ -96,6 +97,38 @@ export function stockEvent(input: {
           reserved: BigInt(reserved),
           committed: BigInt(committed),
           available: BigInt(Math.max(0, input.onHand - reserved - committed)),
+          version: BigInt(input.version),
+          updatedAt: timestampFromDate(new Date()),
+        },
+      }),
+    ),
+  });
+}
+
+// A RatingSummaryChanged of the sku's rating_summary aggregate at the version (verified figures = all).
+export function ratingEvent(input: {
+  sku: string;
+  version: number;
+  average: number;
+  count: number;
+  eventId?: string;
+}): EventEnvelope {
+  const figures = { count: BigInt(input.count), average: input.average };
+  return create(EventEnvelopeSchema, {
+    eventId: input.eventId ?? randomUUID(),
+    eventType: "RatingSummaryChanged",
+    aggregateType: "rating_summary",
+    aggregateId: input.sku,
+    aggregateVersion: BigInt(input.version),
+    occurredAt: timestampFromDate(new Date()),
+    producer: "review",
+    payload: anyPack(
+      RatingSummaryChangedSchema,
+      create(RatingSummaryChangedSchema, {
+        summary: {
+          sku: input.sku,
+          all: figures,
+          verified: figures,
           version: BigInt(input.version),
           updatedAt: timestampFromDate(new Date()),
         },

@@ -10,6 +10,7 @@ import { createUseCaseDeps, type UseCaseDeps } from "../../src/app/use-case-deps
 import type { SearchDatabase } from "../../src/data/database.ts";
 import { createPostgresSearchEngine } from "../../src/data/postgres/postgres-search-engine.ts";
 import type { ProductFields } from "../../src/domain/search-document.ts";
+import type { SkuRating } from "../../src/domain/sku-rating.ts";
 import type { WarehouseLevel } from "../../src/domain/stock-level.ts";
 
 export const SEARCH_MIGRATIONS = fileURLToPath(new URL("../../../../migrations/search", import.meta.url));
@@ -22,6 +23,7 @@ export interface SearchFixture {
   useCases: UseCases;
   applyProduct(product: ProductFields): Promise<string>;
   applyLevel(level: WarehouseLevel): Promise<string>;
+  applyRating(rating: SkuRating): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -65,6 +67,8 @@ export async function createSearchFixture(
       deps.transaction((trx) => useCases.catalogEvents.applyProductChanged(trx, product)),
     applyLevel: async (level) =>
       (await deps.transaction((trx) => useCases.stockEvents.applyStockLevelChanged(trx, level))).outcome,
+    applyRating: async (rating) =>
+      (await deps.transaction((trx) => useCases.ratingEvents.applyRatingSummaryChanged(trx, rating))).outcome,
     async cleanup() {
       await useCases.admin.drain();
       await engine.close();
@@ -91,6 +95,10 @@ export function productOf(sku: string, overrides: Partial<ProductFields> = {}): 
     createdAt: new Date(createdAt),
     ...overrides,
   };
+}
+
+export function ratingOf(sku: string, average: number, count: number, ratingVersion: number): SkuRating {
+  return { sku, average, count, ratingVersion, updatedAt: new Date() };
 }
 
 export function levelOf(

@@ -1,4 +1,4 @@
-// The index lag in seconds per feed (catalog products, warehouse stock): the worst partition's lag, from
+// The index lag in seconds per feed (catalog products, warehouse stock, review ratings): the worst partition's lag, from
 // the consumer's own progress and a poller of the group's committed offsets against the topic's end
 // offsets. Computed when Prometheus scrapes, as the age of the oldest event not yet applied, so it keeps
 // growing while a consumer is stalled (and a poller that cannot reach the broker lets readings go stale
@@ -14,7 +14,7 @@ import type { Kafka } from "kafkajs";
 import { Gauge, type Registry } from "prom-client";
 
 export interface IndexFeed {
-  feed: "product" | "stock";
+  feed: "product" | "stock" | "rating";
   topic: string;
   groupId: string;
 }
