@@ -183,6 +183,30 @@ describe("in-stock flags under reservation churn", () => {
       expect(outcomes.reserved).toBeGreaterThan(10);
       expect(outcomes.expired + outcomes.released).toBeGreaterThan(5);
       expect(outcomes.searches).toBeGreaterThan(10);
+      // Whatever the churn left, one sku ends fully committed and one with stock, so the check below always
+      // covers both sides of the in-stock filter.
+      const [drained, restocked] = SKUS as [string, string];
+      const left = (await warehouseAvailability()).get(drained) ?? 0;
+      if (left > 0) {
+        const drain = await real.reserve(
+          {
+            idempotencyKey: key("drain"),
+            reference: { type: "cart", id: key("cart") },
+            lines: [{ sku: drained, quantity: left }],
+            ttlMs: 60_000,
+            allowPartial: false,
+            allowSplit: true,
+          },
+          WAREHOUSE_CONTEXT,
+        );
+        const reservationId = drain.reservation?.reservationId;
+        if (!reservationId) throw new Error(`could not reserve the ${left} units left of ${drained}`);
+        await real.confirm(
+          { idempotencyKey: key("conf"), reservationId, orderReference: null },
+          WAREHOUSE_CONTEXT,
+        );
+      }
+      await receive(warehouse.useCases, "CW1", [{ sku: restocked, quantity: 5 }]);
 
       await vi.waitFor(
         async () => {
