@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliRun, runCli, startCli } from "./support/run-cli.ts";
 import { startWarehouseProcess, type WarehouseProcess } from "./support/warehouse-process.ts";
 
-const ROWS = 1200;
+// Large enough that an import (chunked, ~1,500 rows/s on this machine) is still running when the fault is
+// injected after its first few hundred rows.
+const ROWS = 12_000;
 const TIMEOUT_MS = 180_000;
 let warehouse: WarehouseProcess;
 let dir: string;

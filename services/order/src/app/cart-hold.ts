@@ -29,8 +29,10 @@ import type { PaymentMethodType } from "../domain/payment-status.ts";
 import type { OrderSettings, UseCaseDeps } from "./use-case-deps.ts";
 import type { Shortage } from "./warehouse.port.ts";
 
-// How long a released hold is leased to the worker releasing it.
-const RELEASE_LEASE_MS = 60_000;
+// How long a released hold is leased to the worker releasing it: three times the warehouse call's default
+// deadline (DEPENDENCY_DEADLINE_MS, 5 s), and no longer, because a process killed while releasing leaves
+// its claimed holds reserved until the lease runs out and a restarted worker takes them again.
+const RELEASE_LEASE_MS = 15_000;
 
 export interface NewHold {
   holdId: string;
