@@ -76,13 +76,15 @@ interface OrderJson {
   checkout?: { status?: string };
 }
 
-// `orders get --json` until `done` holds for the order (the saga runs in the order process).
+// `orders get --json` until `done` holds for the order (the saga runs in the order process). After the
+// warehouse restart the order's channel to it reconnects with backoff and the saga retries its step with
+// backoff, so a retried checkout can take tens of seconds to confirm.
 async function orderUntil(
   orderId: string,
   done: (order: OrderJson) => boolean,
   what: string,
 ): Promise<OrderJson> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 75_000;
   for (;;) {
     const got = await runCli(["--json", "orders", "get", orderId], env);
     expect(got.code, got.stderr).toBe(0);
